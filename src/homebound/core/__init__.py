@@ -1,0 +1,1 @@
+"""Pure domain: dataclasses, rules, state tables and errors. No web, no ORM, no I/O."""

@@ -1,0 +1,1 @@
+"""Exchange agreements: formulas, categories, eligibility, composition and handover rules."""

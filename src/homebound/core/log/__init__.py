@@ -1,0 +1,1 @@
+"""The transparency log: entries, Merkle tree, checkpoints and verification."""

@@ -1,0 +1,1 @@
+"""Cross-script identity keys and comparators for matching persons across lists."""
