@@ -1,0 +1,210 @@
+"""Turning one row of raw text (an imported line, an API body) into validated person fields, collecting every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from homebound.core.dates import DateFormatError, PartialDate, parse_full_date
+from homebound.core.errors import FieldProblem
+from homebound.core.persons import (
+    INITIAL_STATUS,
+    Category,
+    Health,
+    LegalHold,
+    PersonFields,
+    Registry,
+    Sex,
+    Status,
+    WillToReturn,
+    WillToReturnRecord,
+)
+
+# The columns every list may carry, in export order. `record_id` is the source's own id for the person.
+IMPORT_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "family_name",
+    "given_name",
+    "patronymic",
+    "sex",
+    "date_of_birth",
+    "father_given_name",
+    "mother_maiden_name",
+    "place_of_birth",
+    "party_depended_on",
+    "rank",
+    "service_number",
+    "unit",
+    "category",
+    "status",
+    "capture_date",
+    "capture_place",
+    "detention_place",
+    "capture_card_sent_on",
+    "health",
+    "legal_hold",
+    "legal_hold_note",
+    "will_to_return",
+    "will_verified_by",
+    "will_verified_on",
+    "last_seen_date",
+    "last_seen_place",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("record_id", "family_name")
+MAX_TEXT = 200
+
+E = TypeVar("E", bound=StrEnum)
+
+# Words both sides use in their own lists, folded to lower case without accents.
+_SEX_WORDS: dict[str, Sex] = {
+    **dict.fromkeys(["m", "male", "man", "ч", "чол", "чоловік", "чоловіча", "м", "муж", "мужской", "мужчина"], Sex.MALE),
+    **dict.fromkeys(["f", "female", "woman", "ж", "жін", "жінка", "жіноча", "жен", "женский", "женщина"], Sex.FEMALE),
+    **dict.fromkeys(["u", "unknown", "?", "невідомо", "неизвестно"], Sex.UNKNOWN),
+}
+_CATEGORY_WORDS: dict[str, Category] = {
+    **dict.fromkeys(["pow", "prisoner of war", "військовополонений", "вп", "военнопленный"], Category.POW),
+    **dict.fromkeys(
+        ["civilian", "civilian internee", "цивільний", "цивільна", "гражданский", "гражданская", "интернированный"],
+        Category.CIVILIAN_INTERNEE,
+    ),
+    **dict.fromkeys(["remains", "body", "тіло", "останки", "тело"], Category.REMAINS),
+}
+_HEALTH_WORDS: dict[str, Health] = {
+    "healthy": Health.GOOD,
+    "здоровий": Health.GOOD,
+    "здоров": Health.GOOD,
+    "хворий": Health.SICK,
+    "болен": Health.SICK,
+    "поранений": Health.WOUNDED,
+    "ранен": Health.WOUNDED,
+    "тяжкопоранений": Health.SERIOUSLY_WOUNDED_SICK,
+    "тяжелораненый": Health.SERIOUSLY_WOUNDED_SICK,
+}
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold().replace("_", " ")
+
+
+def _enum(kind: type[E], words: Mapping[str, E] | None = None) -> Callable[[str], E]:
+    def parse(text: str) -> E:
+        key = _fold(text)
+        for member in kind:
+            if key in (member.value, member.value.replace("_", " ")):
+                return member
+        if words and key in words:
+            return words[key]
+        choices = ", ".join(m.value for m in kind)
+        raise ValueError(f"unknown value; expected one of: {choices}")
+
+    return parse
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A validated input row: the source id, the fields, and the status the source gave (if any)."""
+
+    record_id: str
+    fields: PersonFields
+    status: Status | None
+
+
+def _text(value: str) -> str:
+    text = unicodedata.normalize("NFC", value).strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"longer than {MAX_TEXT} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ValueError("contains control characters")
+    return text
+
+
+def _partial(text: str) -> PartialDate:
+    return PartialDate.parse(text)
+
+
+def _full(text: str) -> dt.date:
+    return parse_full_date(text)
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "sex": _enum(Sex, _SEX_WORDS),
+    "category": _enum(Category, _CATEGORY_WORDS),
+    "health": _enum(Health, _HEALTH_WORDS),
+    "legal_hold": _enum(LegalHold),
+    "status": _enum(Status),
+    "will_to_return": _enum(WillToReturn),
+    "date_of_birth": _partial,
+    "capture_date": _full,
+    "capture_card_sent_on": _full,
+    "will_verified_on": _full,
+    "last_seen_date": _full,
+}
+
+
+def parse_person_row(
+    raw: Mapping[str, str | None], registry: Registry, *, row: int | None = None
+) -> tuple[PersonRow | None, list[FieldProblem]]:
+    """Validate one row; return the row or every problem found in it (never both)."""
+    problems: list[FieldProblem] = []
+    values: dict[str, object] = {}
+    for name, cell in raw.items():
+        if name not in IMPORT_COLUMNS:
+            problems.append(FieldProblem(name, "unknown_field", "not a field of a person record", row, name))
+            continue
+        if cell is None or not str(cell).strip():
+            continue
+        try:
+            text = _text(str(cell))
+            values[name] = _PARSERS.get(name, _identity)(text)
+        except (ValueError, DateFormatError) as exc:
+            problems.append(FieldProblem(name, "invalid_value", str(exc), row, name))
+    for name in REQUIRED_COLUMNS:
+        if name not in values and not any(p.field == name for p in problems):
+            problems.append(FieldProblem(name, "required", "a value is required", row, name))
+    status = values.pop("status", None)
+    if isinstance(status, Status) and status not in INITIAL_STATUS[registry]:
+        problems.append(
+            FieldProblem("status", "invalid_value", f"not a status a {registry.value} record can start in", row, "status")
+        )
+    problems.extend(_cross_checks(values, row))
+    if problems:
+        return None, problems
+    record_id = str(values.pop("record_id"))
+    will = WillToReturnRecord(
+        value=values.pop("will_to_return", WillToReturn.UNKNOWN),  # type: ignore[arg-type]
+        verified_by=values.pop("will_verified_by", None),  # type: ignore[arg-type]
+        verified_on=values.pop("will_verified_on", None),  # type: ignore[arg-type]
+    )
+    person = PersonFields(will_to_return=will, **values)  # type: ignore[arg-type]
+    return PersonRow(record_id, person, status if isinstance(status, Status) else None), []
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def _cross_checks(values: Mapping[str, object], row: int | None) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    capture = values.get("capture_date")
+    sent = values.get("capture_card_sent_on")
+    if isinstance(capture, dt.date) and isinstance(sent, dt.date) and sent < capture:
+        problems.append(
+            FieldProblem("capture_card_sent_on", "invalid_value", "before the capture date", row, "capture_card_sent_on")
+        )
+    birth = values.get("date_of_birth")
+    if isinstance(capture, dt.date) and isinstance(birth, PartialDate) and birth.earliest() > capture:
+        problems.append(FieldProblem("date_of_birth", "invalid_value", "after the capture date", row, "date_of_birth"))
+    if values.get("will_to_return") in (WillToReturn.CONFIRMED, WillToReturn.REFUSED) and not values.get(
+        "will_verified_by"
+    ):
+        problems.append(
+            FieldProblem(
+                "will_verified_by", "required", "a confirmed or refused will to return names who verified it", row,
+                "will_verified_by",
+            )
+        )
+    return problems
