@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 tables, repositories (no commits), engine factory, migrations."""

@@ -1,0 +1,233 @@
+"""SQLAlchemy 2 tables. Portable types only: the same schema runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JsonType}
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UserRow(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # script (long-lived) or session (from a password sign-in)
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+
+
+class PersonRow(Base):
+    """A held or sought record of one party; names exactly as the source wrote them."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        UniqueConstraint("party_id", "registry", "source_id", name="uq_person_source"),
+        Index("ix_person_party_registry_status", "party_id", "registry", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    party_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"))
+    registry_kind: Mapped[str] = mapped_column("registry", String(8))
+    source_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    family_name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    patronymic: Mapped[str | None] = mapped_column(String(200))
+    father_given_name: Mapped[str | None] = mapped_column(String(200))
+    mother_maiden_name: Mapped[str | None] = mapped_column(String(200))
+    sex: Mapped[str] = mapped_column(String(8))
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    birth_month: Mapped[int | None] = mapped_column(SmallInteger)
+    birth_day: Mapped[int | None] = mapped_column(SmallInteger)
+    place_of_birth: Mapped[str | None] = mapped_column(String(200))
+    party_depended_on: Mapped[str | None] = mapped_column(String(200))
+    rank: Mapped[str | None] = mapped_column(String(200))
+    service_number: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(24))
+    capture_date: Mapped[dt.date | None] = mapped_column(Date)
+    capture_place: Mapped[str | None] = mapped_column(String(200))
+    detention_place: Mapped[str | None] = mapped_column(String(200))
+    capture_card_sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    health: Mapped[str] = mapped_column(String(32))
+    legal_hold: Mapped[str] = mapped_column(String(16))
+    legal_hold_note: Mapped[str | None] = mapped_column(String(200))
+    will_to_return: Mapped[str] = mapped_column(String(16))
+    will_verified_by: Mapped[str | None] = mapped_column(String(200))
+    will_verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    last_seen_date: Mapped[dt.date | None] = mapped_column(Date)
+    last_seen_place: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_person_overdue", PersonRow.party_id, PersonRow.capture_card_sent_on, PersonRow.capture_date)
+
+
+class PersonShareRow(Base):
+    """A record deliberately made visible to another party (by its owner or the mediator)."""
+
+    __tablename__ = "person_share"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), primary_key=True, index=True)
+    shared_by: Mapped[str] = mapped_column(String(36))
+    shared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InquiryRow(Base):
+    """A family's inquiry: contact and consent, looked up by case code and secret, never by name."""
+
+    __tablename__ = "inquiry"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    party_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), index=True)
+    case_code: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    inquirer_name: Mapped[str] = mapped_column(String(200))
+    inquirer_contact: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str | None] = mapped_column(String(100))
+    sought_details: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    consent_given_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LogHeadRow(Base):
+    """One row holding the chain head; locking it serialises appends on PostgreSQL."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LogEntryRow(Base):
+    __tablename__ = "log_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    party: Mapped[str | None] = mapped_column(String(36), index=True)
+    tag: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    v: Mapped[int] = mapped_column(SmallInteger)
+
+
+Index("ix_log_entry_object", LogEntryRow.object_type, LogEntryRow.object_id)
+
+
+class LogPayloadRow(Base):
+    """The salt and payload behind a commitment; erasable at the end of retention without breaking the chain."""
+
+    __tablename__ = "log_payload"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("log_entry.seq"), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class IdempotencyRow(Base):
+    """A retried request with the same key gets the first answer instead of a second change."""
+
+    __tablename__ = "idempotency_key"
+
+    actor_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ImportBatchRow(Base):
+    __tablename__ = "import_batch"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    party_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    registry_kind: Mapped[str] = mapped_column("registry", String(8))
+    actor_id: Mapped[str] = mapped_column(String(36))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Use cases: each owns one unit of work (load, decide in core, persist, log) and one commit."""

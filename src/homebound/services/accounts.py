@@ -1,0 +1,236 @@
+"""Organisations, users, passwords (Argon2) and API tokens (shown once, stored hashed, revocable)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from homebound.core.access import ROLES_BY_KIND, Actor, OrganisationKind, Permission, Role, can
+from homebound.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed, FieldProblem
+from homebound.core.log.entries import ActionTag
+from homebound.db.log_store import log_action
+from homebound.db.tables import ApiTokenRow, OrganisationRow, UserRow
+from homebound.db.uow import UnitOfWorkFactory
+
+SYSTEM_ACTOR = "system"
+SESSION_TTL = dt.timedelta(hours=12)
+TOKEN_PREFIX = "hb_"
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+# Verifying against this keeps an unknown user as slow as a wrong password (no username oracle by timing).
+_DUMMY_HASH = _hasher.hash("homebound-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is enough; passwords get Argon2.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: str
+    token: str  # the only time the secret is seen
+    expires_at: dt.datetime | None
+
+
+def create_organisation(
+    uows: UnitOfWorkFactory, code: str, name: str, kind: OrganisationKind, *, actor: Actor | str = SYSTEM_ACTOR
+) -> str:
+    with uows.writer() as uow:
+        if uow.session.execute(select(OrganisationRow.id).where(OrganisationRow.code == code)).first():
+            raise Conflict("an organisation with this code exists", code="organisation.exists", field="code")
+        org = OrganisationRow(code=code, name=name, kind=kind.value)
+        uow.session.add(org)
+        uow.session.flush()
+        log_action(uow.session, actor, ActionTag.ORGANISATION_CREATE, "organisation", org.id, {"code": code, "kind": kind.value})
+        uow.commit()
+        return org.id
+
+
+def create_user(
+    uows: UnitOfWorkFactory,
+    actor: Actor | str,
+    *,
+    username: str,
+    display_name: str,
+    organisation_code: str,
+    role: Role,
+    password: str,
+    language: str = "en",
+) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
+    with uows.writer() as uow:
+        org = uow.session.execute(select(OrganisationRow).where(OrganisationRow.code == organisation_code)).scalar_one_or_none()
+        if org is None:
+            raise NotFound("no such organisation", field="organisation")
+        if isinstance(actor, Actor) and not (can(actor, Permission.PARTY_USER_ADMIN) and actor.party_id == org.id):
+            raise PermissionDenied("only an admin of the same party may add its users")
+        if role not in ROLES_BY_KIND[OrganisationKind(org.kind)]:
+            raise ValidationFailed([FieldProblem("role", "invalid_value", f"a {org.kind} cannot have this role")])
+        if uow.session.execute(select(UserRow.id).where(UserRow.username == username)).first():
+            raise Conflict("this username is taken", code="user.exists", field="username")
+        user = UserRow(
+            username=username,
+            display_name=display_name,
+            organisation_id=org.id,
+            role=role.value,
+            password_hash=hash_password(password),
+            language=language,
+        )
+        uow.session.add(user)
+        uow.session.flush()
+        party = org.id if org.kind == OrganisationKind.PARTY else None
+        log_action(uow.session, actor, ActionTag.USER_CREATE, "user", user.id, {"role": role.value}, party=party)
+        uow.commit()
+        return user.id
+
+
+def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta | None) -> tuple[ApiTokenRow, str]:
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = dt.datetime.now(dt.UTC) + ttl if ttl else None
+    row = ApiTokenRow(
+        user_id=user.id, name=name, kind=kind, prefix=secret[:10], token_hash=hash_token(secret), expires_at=expires
+    )
+    return row, secret
+
+
+def sign_in(uows: UnitOfWorkFactory, username: str, password: str) -> IssuedToken:
+    """Password sign-in; the same answer for an unknown user and a wrong password."""
+    with uows.writer() as uow:
+        user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
+        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+        if user is None or not ok or user.disabled:
+            raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
+        row, secret = _issue(user, "session", "session", SESSION_TTL)
+        uow.session.add(row)
+        uow.session.flush()
+        uow.commit()
+        return IssuedToken(row.id, secret, row.expires_at)
+
+
+def create_api_token(
+    uows: UnitOfWorkFactory, actor: Actor | str, username: str, name: str, ttl: dt.timedelta | None = None
+) -> IssuedToken:
+    with uows.writer() as uow:
+        user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
+        if user is None or (isinstance(actor, Actor) and actor.user_id != user.id):
+            raise NotFound("no such user", field="username")
+        row, secret = _issue(user, name, "script", ttl)
+        uow.session.add(row)
+        uow.session.flush()
+        log_action(uow.session, actor if isinstance(actor, Actor) else SYSTEM_ACTOR, ActionTag.TOKEN_CREATE,
+                   "token", row.id, {"user": user.id, "name": name}, party=None)
+        uow.commit()
+        return IssuedToken(row.id, secret, row.expires_at)
+
+
+def revoke_token(uows: UnitOfWorkFactory, actor: Actor | str, token_id: str) -> None:
+    with uows.writer() as uow:
+        row = uow.session.get(ApiTokenRow, token_id)
+        if row is None or (isinstance(actor, Actor) and row.user_id != actor.user_id):
+            raise NotFound("no such token", field="token_id")
+        if row.revoked_at is None:
+            row.revoked_at = dt.datetime.now(dt.UTC)
+            log_action(uow.session, actor, ActionTag.TOKEN_REVOKE, "token", row.id, {"user": row.user_id})
+        uow.commit()
+
+
+def list_tokens(uows: UnitOfWorkFactory, actor: Actor) -> list[ApiTokenRow]:
+    with uows.reader() as uow:
+        rows = uow.session.execute(
+            select(ApiTokenRow).where(ApiTokenRow.user_id == actor.user_id, ApiTokenRow.kind == "script")
+            .order_by(ApiTokenRow.created_at)
+        ).scalars()
+        return list(rows)
+
+
+def actor_for_token(uows: UnitOfWorkFactory, token: str) -> Actor:
+    """Resolve a bearer token to its actor; expired, revoked and unknown tokens all fail the same way."""
+    now = dt.datetime.now(dt.UTC)
+    with uows.reader() as uow:
+        found = uow.session.execute(
+            select(ApiTokenRow, UserRow, OrganisationRow)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .join(OrganisationRow, OrganisationRow.id == UserRow.organisation_id)
+            .where(ApiTokenRow.token_hash == hash_token(token))
+        ).first()
+    if found is None:
+        raise NotAuthenticated("invalid or expired token", code="auth.invalid_token")
+    tok, user, org = found
+    expires = _aware(tok.expires_at)
+    if tok.revoked_at is not None or (expires is not None and expires <= now) or user.disabled:
+        raise NotAuthenticated("invalid or expired token", code="auth.invalid_token")
+    party = org.id if org.kind == OrganisationKind.PARTY else None
+    return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    organisation_code: str
+    language: str
+    disabled: bool
+
+
+def list_users(uows: UnitOfWorkFactory) -> list[UserView]:
+    with uows.reader() as uow:
+        rows = uow.session.execute(
+            select(UserRow, OrganisationRow.code).join(OrganisationRow).order_by(OrganisationRow.code, UserRow.username)
+        ).all()
+        return [
+            UserView(u.id, u.username, u.display_name, u.role, code, u.language, u.disabled) for u, code in rows
+        ]
+
+
+def set_password(uows: UnitOfWorkFactory, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
+    with uows.writer() as uow:
+        user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
+        if user is None:
+            raise NotFound("no such user", field="username")
+        user.password_hash = hash_password(password)
+        log_action(uow.session, SYSTEM_ACTOR, ActionTag.USER_UPDATE, "user", user.id, {"change": "password"})
+        uow.commit()
+
+
+def organisation_by_code(uows: UnitOfWorkFactory, code: str) -> OrganisationRow:
+    with uows.reader() as uow:
+        org = uow.session.execute(select(OrganisationRow).where(OrganisationRow.code == code)).scalar_one_or_none()
+    if org is None:
+        raise NotFound("no such organisation", field="party")
+    return org
+
+
+def list_organisations(uows: UnitOfWorkFactory) -> list[OrganisationRow]:
+    with uows.reader() as uow:
+        return list(uow.session.execute(select(OrganisationRow).order_by(OrganisationRow.code)).scalars())

@@ -1,0 +1,193 @@
+"""List import (all or nothing, upsert by source id) and export of a party's registries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from homebound.core.access import Actor, Permission, can
+from homebound.core.errors import FieldProblem, PermissionDenied, ValidationFailed
+from homebound.core.log.entries import ActionTag
+from homebound.core.person_input import IMPORT_COLUMNS, PersonInput
+from homebound.core.persons import Registry, Status, TRANSITIONS
+from homebound.db.log_store import LogWriter, log_action
+from homebound.db.persons import fields_to_columns, row_to_fields
+from homebound.db.tables import ImportBatchRow, PersonRow, new_id, utcnow
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.lists.readers import read_list
+from homebound.lists.validate import validate_rows
+from homebound.lists.writers import write_csv, write_xlsx
+from homebound.services.payloads import fields_to_text, person_payload
+from homebound.services.registry import DEFAULT_STATUS
+
+Progress = Callable[[str, int, int], None]
+_CHUNK = 500  # keeps IN (...) lists under SQLite's bound-parameter limit
+
+
+@dataclass
+class ImportReport:
+    registry: Registry
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    batch_id: str | None = None
+    problems: list[FieldProblem] = field(default_factory=list)
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+def import_list(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    registry: Registry,
+    data: bytes,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    """Validate every row first; write nothing unless all are valid; then create or update by record_id."""
+    if not can(actor, Permission.PARTY_LIST_IMPORT) or actor.party_id is None:
+        raise PermissionDenied("this role may not import lists")
+    table = read_list(data, filename)
+    rows, problems = validate_rows(table, registry)
+    if problems:
+        raise ValidationFailed(problems, message=f"{len(problems)} problem(s) in the list; nothing was written")
+    report = ImportReport(registry=registry, rows=len(rows), dry_run=dry_run)
+    with uows.writer() as uow:
+        plan = _plan(uow.session, actor.party_id, registry, rows, report, progress)
+        if dry_run:
+            return report
+        _write(uow.session, actor, actor.party_id, registry, plan, progress)
+        batch = ImportBatchRow(
+            party_id=actor.party_id, registry_kind=registry.value, actor_id=actor.user_id or "",
+            file_sha256=hashlib.sha256(data).hexdigest(), rows=report.rows, created=report.created,
+            updated=report.updated, unchanged=report.unchanged,
+        )
+        uow.session.add(batch)
+        uow.session.flush()
+        log_action(uow.session, actor, ActionTag.LIST_IMPORT, "import_batch", batch.id,
+                   {"file_sha256": batch.file_sha256, "rows": report.rows, "created": report.created,
+                    "updated": report.updated}, party=actor.party_id)
+        uow.commit()
+        report.batch_id = batch.id
+    return report
+
+
+@dataclass
+class _Plan:
+    inserts: list[PersonInput] = field(default_factory=list)
+    updates: list[tuple[PersonRow, PersonInput]] = field(default_factory=list)
+
+
+def _plan(
+    session: Session, party_id: str, registry: Registry, rows: Sequence[PersonInput], report: ImportReport,
+    progress: Progress,
+) -> _Plan:
+    plan = _Plan()
+    problems: list[FieldProblem] = []
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        existing = {
+            r.source_id: r
+            for r in session.execute(
+                select(PersonRow).where(
+                    PersonRow.party_id == party_id,
+                    PersonRow.registry_kind == registry.value,
+                    PersonRow.source_id.in_([p.record_id for p in chunk]),
+                )
+            ).scalars()
+        }
+        for offset, parsed in enumerate(chunk):
+            row = existing.get(parsed.record_id)
+            if row is None:
+                plan.inserts.append(parsed)
+            elif _status_blocked(registry, row, parsed):
+                problems.append(FieldProblem("status", "invalid_transition",
+                                             f"cannot go from {row.status} to {parsed.status}", start + offset + 2, "status"))
+            elif fields_to_columns(parsed.fields) != _columns(row) or (parsed.status and parsed.status.value != row.status):
+                plan.updates.append((row, parsed))
+            else:
+                report.unchanged += 1
+        progress("checking", min(start + _CHUNK, len(rows)), len(rows))
+    if problems:
+        raise ValidationFailed(problems, message=f"{len(problems)} problem(s) in the list; nothing was written")
+    report.created, report.updated = len(plan.inserts), len(plan.updates)
+    return plan
+
+
+def _columns(row: PersonRow) -> dict[str, object]:
+    return fields_to_columns(row_to_fields(row))
+
+
+def _status_blocked(registry: Registry, row: PersonRow, parsed: PersonInput) -> bool:
+    if parsed.status is None or parsed.status.value == row.status:
+        return False
+    return parsed.status not in TRANSITIONS[registry].get(Status(row.status), frozenset())
+
+
+def _write(
+    session: Session, actor: Actor, party_id: str, registry: Registry, plan: _Plan, progress: Progress
+) -> None:
+    now = utcnow()
+    values = []
+    total = len(plan.inserts) + len(plan.updates)
+    for done, parsed in enumerate(plan.inserts, start=1):
+        status = parsed.status or DEFAULT_STATUS[registry]
+        person_id = new_id()
+        values.append({"id": person_id, "party_id": party_id, "registry_kind": registry.value,
+                       "source_id": parsed.record_id, "status": status.value, "version": 1,
+                       "created_at": now, "updated_at": now, **fields_to_columns(parsed.fields)})
+        log_action(session, actor, ActionTag.PERSON_CREATE, "person", person_id,
+                   person_payload(person_id, registry, status, parsed.fields), party=party_id)
+        if len(values) >= 2000:
+            session.execute(insert(PersonRow), values)
+            LogWriter.for_session(session).flush()  # bounded memory on 100k-row lists
+            values = []
+            progress("writing", done, total)
+    if values:
+        session.execute(insert(PersonRow), values)
+    changes = []
+    for row, parsed in plan.updates:
+        status = parsed.status or Status(row.status)
+        changes.append({"id": row.id, "status": status.value, "version": row.version + 1, "updated_at": now,
+                        **fields_to_columns(parsed.fields)})
+        log_action(session, actor, ActionTag.PERSON_UPDATE, "person", row.id,
+                   person_payload(row.id, registry, status, parsed.fields), party=party_id)
+    if changes:
+        session.execute(update(PersonRow), changes)
+    progress("writing", total, total)
+
+
+def export_rows(uows: UnitOfWorkFactory, actor: Actor, registry: Registry) -> Iterator[dict[str, str | None]]:
+    """Rows of the actor's own registry in import-column order (re-importable as they are)."""
+    if not can(actor, Permission.PARTY_LIST_EXPORT) or actor.party_id is None:
+        raise PermissionDenied("this role may not export lists")
+    with uows.reader() as uow:
+        query = (
+            select(PersonRow)
+            .where(PersonRow.party_id == actor.party_id, PersonRow.registry_kind == registry.value)
+            .order_by(PersonRow.source_id)
+            .execution_options(yield_per=2000)
+        )
+        for row in uow.session.execute(query).scalars():
+            text = fields_to_text(row_to_fields(row))
+            text.update(record_id=row.source_id, status=row.status)
+            yield {name: text.get(name) for name in IMPORT_COLUMNS}
+
+
+def export_list(uows: UnitOfWorkFactory, actor: Actor, registry: Registry, fmt: str) -> bytes:
+    rows = export_rows(uows, actor, registry)
+    if fmt == "xlsx":
+        return write_xlsx(rows)
+    if fmt == "csv":
+        return write_csv(rows)
+    raise ValidationFailed([FieldProblem("format", "invalid_value", "expected csv or xlsx")])
