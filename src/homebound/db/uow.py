@@ -33,7 +33,9 @@ class UnitOfWork:
     ) -> None:
         assert self._session is not None
         try:
-            self._session.rollback()
+            # close() discards uncommitted work without expiring what the command returns (rollback would).
+            if exc_type is not None:
+                self._session.rollback()
         finally:
             self._session.close()
             self._session = None

@@ -234,3 +234,19 @@ def organisation_by_code(uows: UnitOfWorkFactory, code: str) -> OrganisationRow:
 def list_organisations(uows: UnitOfWorkFactory) -> list[OrganisationRow]:
     with uows.reader() as uow:
         return list(uow.session.execute(select(OrganisationRow).order_by(OrganisationRow.code)).scalars())
+
+
+def username_of(uows: UnitOfWorkFactory, actor: Actor) -> str:
+    with uows.reader() as uow:
+        user = uow.session.get(UserRow, actor.user_id) if actor.user_id else None
+    if user is None:
+        raise NotAuthenticated("sign in first", code="auth.required")
+    return user.username
+
+
+def organisation_code_of(uows: UnitOfWorkFactory, actor: Actor) -> str:
+    with uows.reader() as uow:
+        org = uow.session.get(OrganisationRow, actor.organisation_id) if actor.organisation_id else None
+    if org is None:
+        raise PermissionDenied("this account belongs to no organisation")
+    return org.code

@@ -1,0 +1,1 @@
+"""Command line: serve, db, demo, import/export, users, log."""

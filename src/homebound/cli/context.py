@@ -1,0 +1,33 @@
+"""What every command needs: settings read once, a unit-of-work factory, and the actor a username stands for."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from homebound.config import Settings
+from homebound.core.access import Actor, OrganisationKind, Role
+from homebound.core.errors import NotFound
+from homebound.db.engine import make_engine
+from homebound.db.tables import OrganisationRow, UserRow
+from homebound.db.uow import UnitOfWorkFactory
+
+
+def load_settings() -> Settings:
+    return Settings()
+
+
+def open_uows(settings: Settings) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(make_engine(settings.database_url))
+
+
+def actor_for_username(uows: UnitOfWorkFactory, username: str) -> Actor:
+    """The CLI runs on the server with database access, so it acts as a named user without a password."""
+    with uows.reader() as uow:
+        found = uow.session.execute(
+            select(UserRow, OrganisationRow).join(OrganisationRow).where(UserRow.username == username)
+        ).first()
+    if found is None:
+        raise NotFound("no such user", field="user")
+    user, org = found
+    party = org.id if org.kind == OrganisationKind.PARTY else None
+    return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)

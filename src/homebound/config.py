@@ -1,0 +1,38 @@
+"""Typed settings, read once at start-up (never at import) and refused when unsafe outside development."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = "sqlite:///var/homebound.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOMEBOUND_", extra="forbid")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = DEFAULT_DB
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    allow_demo: bool = True
+    log_sql: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.allow_demo:
+                raise ValueError("HOMEBOUND_ALLOW_DEMO must be false in production (demo accounts have known passwords)")
+            if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
+                raise ValueError("an in-memory database loses everything on restart")
+        return self
+
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix) :])
+        return None

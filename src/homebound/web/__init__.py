@@ -1,0 +1,1 @@
+"""HTTP edge: FastAPI app factory, thin routes, Pydantic schemas, problem+json errors."""

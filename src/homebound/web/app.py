@@ -1,0 +1,52 @@
+"""The FastAPI app factory: settings in, app out; nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import Connection, Engine
+
+from homebound import __version__
+from homebound.config import Settings
+from homebound.db.engine import make_engine
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.web import errors
+from homebound.web.routes import accounts, inquiries, lists, log, persons
+
+DESCRIPTION = """
+Registries of held and sought persons, family inquiries, list import and export, and the action log of
+**Homebound**. Every error is `application/problem+json` (RFC 9457) with a machine `code` and the `field` at fault.
+Authenticate with `Authorization: Bearer <token>` (from `/api/v1/auth/sign-in` or `homebound users token`).
+"""
+
+
+def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -> FastAPI:
+    """Build the app. `bind` lets tests hand in a connection inside an outer transaction."""
+    app = FastAPI(title="Homebound", version=__version__, description=DESCRIPTION,
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/docs", redoc_url=None)
+    engine = bind if bind is not None else make_engine(settings.database_url, echo=settings.log_sql)
+    app.state.settings = settings
+    app.state.uows = UnitOfWorkFactory(engine)
+    errors.install(app)
+    for module in (accounts, persons, lists, inquiries, log):
+        app.include_router(module.router)
+
+    @app.get("/api/v1/health", tags=["public"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > settings.max_upload_bytes:
+            return errors.problem(413, "payload_too_large", f"bodies are limited to {settings.max_upload_bytes} bytes")
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/public"):
+            # Answers may carry personal data: never cached by browsers or proxies.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

@@ -1,0 +1,83 @@
+"""One error body (RFC 9457 problem+json) and one mapping from our exceptions to responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from homebound.core.errors import DomainError, FieldProblem, NotAuthenticated, ValidationFailed
+
+PROBLEM_TYPE = "https://homebound.invalid/problems/"
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("homebound.web")
+
+
+def problem(
+    status: int, code: str, detail: str, *, field: str | None = None, errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + code,
+        "title": code.replace("_", " ").replace(".", ": "),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "field": field,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _problem_item(p: FieldProblem) -> dict[str, Any]:
+    return {"field": p.field, "code": p.code, "message": p.message, "row": p.row, "column": p.column}
+
+
+async def _domain(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    if isinstance(exc, ValidationFailed):
+        items = [_problem_item(p) for p in exc.problems]
+        return problem(exc.status_hint, exc.code, exc.message, field=exc.field, errors=items)
+    return problem(exc.status_hint, exc.code, exc.message, field=exc.field, headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    # Drop the "body"/"query" prefix so the field reads as the client sent it.
+    parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
+    return ".".join(parts)
+
+
+async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = [
+        {"field": _location(tuple(e["loc"])), "code": e["type"], "message": e["msg"], "row": None, "column": None}
+        for e in exc.errors()
+    ]
+    first = items[0]["field"] if items else None
+    return problem(422, "validation_failed", f"{len(items)} problem(s) in the request", field=first, errors=items)
+
+
+async def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Logged with the path template only: URLs carry no personal data, and neither does this line.
+    log.exception("unhandled error on %s %s", request.method, request.scope.get("route", request.url.path))
+    return problem(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

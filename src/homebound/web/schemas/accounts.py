@@ -1,0 +1,65 @@
+"""Sign-in, token and organisation schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from homebound.core.access import Role
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class TokenOut(BaseModel):
+    id: str
+    token: str
+    token_type: str = "bearer"
+    expires_at: dt.datetime | None
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    days: int | None = None
+
+
+class TokenInfo(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class Me(BaseModel):
+    user_id: str
+    role: Role
+    organisation_id: str | None
+    party_id: str | None
+    permissions: list[str]
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    code: str
+    name: str
+    kind: str
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    role: Role
+    password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
+    language: Annotated[str, StringConstraints(pattern=r"^(en|uk|ru)$")] = "en"

@@ -1,0 +1,88 @@
+"""Real databases for tests: SQLite and PostgreSQL, each test inside an outer transaction rolled back at the end."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+
+from homebound.db.engine import make_engine, normalise_url
+from homebound.db.migrate import upgrade
+from homebound.db.uow import UnitOfWorkFactory
+from tests.world import World, build_world
+
+PG_URL = os.environ.get("HOMEBOUND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("HOMEBOUND_REQUIRE_POSTGRES") == "1"
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    engine: Engine
+    world: World
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh database per test session, so parallel runs and leftovers never collide."""
+    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            name = f"hb_test_{uuid.uuid4().hex[:10]}"
+            conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is ours, not input
+    except Exception as exc:
+        admin.dispose()
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL required but unreachable: {type(exc).__name__}")
+        pytest.skip("PostgreSQL not reachable (set HOMEBOUND_REQUIRE_POSTGRES=1 to make this fatal)")
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "homebound.sqlite3"
+        gen: Iterator[str] | None = None
+        url = f"sqlite:///{path}"
+    else:
+        gen = _postgres_database()
+        url = next(gen)
+    engine = make_engine(url)
+    upgrade(engine)
+    world = build_world(UnitOfWorkFactory(engine))
+    yield Backend(request.param, url, engine, world)
+    engine.dispose()
+    if gen is not None:
+        next(gen, None)
+
+
+@pytest.fixture
+def connection(backend: Backend) -> Iterator[Connection]:
+    conn = backend.engine.connect()
+    outer = conn.begin()
+    try:
+        yield conn
+    finally:
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def uows(connection: Connection) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(connection)
+
+
+@pytest.fixture
+def world(backend: Backend) -> World:
+    return backend.world
