@@ -1,0 +1,435 @@
+"""Script detection, Unicode normalisation and the script-free skeleton of a person's name."""
+
+from __future__ import annotations
+
+import unicodedata
+from enum import StrEnum
+from functools import lru_cache
+from itertools import groupby
+
+from translitua import RussianICAO, UkrainianKMU, translit
+
+__all__ = [
+    "Script",
+    "detect_script",
+    "initial_letters",
+    "normalize_name",
+    "romanize",
+    "skeleton",
+    "transliterate_display",
+]
+
+
+class Script(StrEnum):
+    """The writing system of a name as it was entered."""
+
+    CYRILLIC = "cyrillic"
+    LATIN = "latin"
+    MIXED = "mixed"
+    OTHER = "other"
+
+
+# Every apostrophe-like sign seen in lists: ASCII, typographic, the Ukrainian apostrophe (U+02BC),
+# primes used for the soft and hard signs in scholarly romanisation, and stray accents.
+_APOSTROPHES = "'`´‘’‛ʹʺʻʼʽˈ′″＇"
+_DASHES = "‐‑‒–—―−﹘﹣－"
+# Stress marks put on Cyrillic vowels in some documents; they have no precomposed form.
+_COMBINING_STRESS = "\u0300\u0301"
+
+_PRE_TABLE: dict[int, str | None] = {ord(c): None for c in _APOSTROPHES}
+_PRE_TABLE.update({ord(c): "-" for c in _DASHES})
+_STRESS_TABLE: dict[int, str | None] = {ord(c): None for c in _COMBINING_STRESS}
+
+
+def _is_cyrillic_code(code: int) -> bool:
+    return 0x0400 <= code <= 0x052F
+
+
+def _is_latin_code(code: int) -> bool:
+    if code < 0x80:
+        return chr(code).isalpha()
+    return (0x00C0 <= code <= 0x024F and code not in (0x00D7, 0x00F7)) or 0x1E00 <= code <= 0x1EFF
+
+
+def _script_signature_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0x0041, 0x1F00):
+        if not chr(code).isalpha():
+            continue
+        if _is_cyrillic_code(code):
+            table[code] = "c"
+        elif _is_latin_code(code):
+            table[code] = "l"
+    return table
+
+
+# Maps each Cyrillic letter to "c" and each Latin letter to "l": one C-level pass tells the scripts.
+_SIGNATURE = _script_signature_table()
+
+# Letters that look the same in both scripts, in the case where they look alike.
+_LATIN_TO_CYRILLIC = dict(
+    zip(
+        "AaBCcEeHIiKkMOoPpTXxYyÏï",
+        "АаВСсЕеНІіКкМОоРрТХхУуЇї",
+        strict=True,
+    )
+)
+_CYRILLIC_TO_LATIN = {cyr: lat for lat, cyr in _LATIN_TO_CYRILLIC.items()}
+_CYRILLIC_TO_LATIN.update({"Ѕ": "S", "ѕ": "s", "Ј": "J", "ј": "j"})
+_TO_CYRILLIC_TABLE = str.maketrans(_LATIN_TO_CYRILLIC)
+_TO_LATIN_TABLE = str.maketrans(_CYRILLIC_TO_LATIN)
+
+
+def detect_script(text: str) -> Script:
+    """Tell whether the letters of ``text`` are Cyrillic, Latin, a mix, or something else."""
+    if text.isascii():
+        return Script.LATIN if text.upper() != text.lower() else Script.OTHER
+    signature = text.translate(_SIGNATURE)
+    has_cyrillic = "c" in signature
+    has_latin = "l" in signature
+    rest = signature.replace("c", "").replace("l", "")
+    has_other = any(ch.isalpha() for ch in rest)
+    if has_cyrillic + has_latin + has_other > 1:
+        return Script.MIXED
+    if has_cyrillic:
+        return Script.CYRILLIC
+    if has_latin:
+        return Script.LATIN
+    return Script.OTHER
+
+
+def _fix_lookalikes_in_word(word: str) -> str:
+    """Rewrite look-alike letters of a mixed word into the script most of its letters are in."""
+    cyrillic_only = latin_only = cyrillic = latin = 0
+    for ch in word:
+        code = ord(ch)
+        if _is_cyrillic_code(code):
+            cyrillic += 1
+            cyrillic_only += ch not in _CYRILLIC_TO_LATIN
+        elif _is_latin_code(code):
+            latin += 1
+            latin_only += ch not in _LATIN_TO_CYRILLIC
+    # When every letter has a twin, go with the majority, and with Cyrillic on a tie (our lists mostly are).
+    to_cyrillic = cyrillic_only > latin_only if cyrillic_only != latin_only else cyrillic >= latin
+    return word.translate(_TO_CYRILLIC_TABLE if to_cyrillic else _TO_LATIN_TABLE)
+
+
+def _fix_lookalikes(text: str) -> str:
+    signature = text.translate(_SIGNATURE)
+    if "c" not in signature or "l" not in signature:
+        return text
+    words = text.replace("-", " - ").split(" ")
+    return " ".join(_fix_lookalikes_in_word(w) for w in words).replace(" - ", "-")
+
+
+def _strip_non_name(text: str) -> str:
+    """Replace punctuation, digits and symbols by spaces; drop stray combining marks."""
+    out: list[str] = []
+    for ch in text:
+        if ch.isalpha() or ch == "-":
+            out.append(ch)
+        elif unicodedata.category(ch).startswith("M"):
+            continue
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+def _collapse_separators(text: str) -> str:
+    text = " ".join(text.split())
+    if "-" in text:
+        text = text.replace(" -", "-").replace("- ", "-")
+        while "--" in text:
+            text = text.replace("--", "-")
+        text = text.strip("-")
+    return text
+
+
+@lru_cache(maxsize=1 << 18)
+def normalize_name(text: str) -> str:
+    """Canonical comparable form of a name: NFKC, casefolded, no apostrophes, one script per word.
+
+    Hyphens and spaces are collapsed, digits and punctuation dropped, ``ё`` written ``е``.
+    """
+    s = unicodedata.normalize("NFKC", text.translate(_PRE_TABLE))
+    if not s.isascii():
+        s = _fix_lookalikes(s.translate(_STRESS_TABLE))
+        s = unicodedata.normalize("NFKC", s.casefold()).translate(_PRE_TABLE).translate(_STRESS_TABLE)
+        s = s.replace("ё", "е")
+    else:
+        s = s.casefold()
+    if not s.replace(" ", "").replace("-", "").isalpha():
+        s = _strip_non_name(s)
+    return _collapse_separators(s)
+
+
+# --- skeleton -------------------------------------------------------------------------------------
+# Key alphabet: lower-case consonants b v g d z k l m n p r s t f, one vowel placeholder "a", and
+# upper-case placeholders for sounds Latin spells with several letters: Z=ж, S=ш/щ, C=ч, X=х, T=ц.
+# Input is casefolded, so upper-case placeholders never collide with input letters.
+
+# Longest first: each entry must run before any shorter one it contains.
+_LATIN_CLUSTERS: tuple[tuple[str, str], ...] = (
+    ("schtsch", "S"),
+    ("shch", "S"),
+    ("szcz", "S"),
+    ("tsch", "C"),
+    ("sch", "S"),
+    ("tch", "C"),
+    ("zh", "Z"),
+    ("sh", "S"),
+    ("ch", "C"),
+    ("cz", "C"),
+    ("sz", "S"),
+    ("kh", "X"),
+    ("ts", "T"),
+    ("tz", "T"),
+    ("th", "t"),
+    ("ph", "f"),
+    ("gh", "g"),
+    ("ck", "k"),
+    ("qu", "kv"),
+    ("x", "ks"),
+    # "c" before a front vowel is ц (Polish, ISO 9, Latin names); elsewhere it is k (Victor, Nicolai).
+    ("ce", "Te"),
+    ("ci", "Ti"),
+    ("cy", "Ty"),
+)
+_LATIN_CLUSTER_TRIGGERS = frozenset("chzsxqk")
+
+_LATIN_KEYS = dict(
+    zip(
+        "abcdefghijklmnopqrstuvwxyz",
+        "abkdafggaaklmnapkrstavvkaz",
+        strict=True,
+    )
+)
+_CYRILLIC_KEYS = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "ґ": "g",
+    "д": "d",
+    "е": "a",
+    "є": "a",
+    "ж": "Z",
+    "з": "z",
+    "и": "a",
+    "і": "a",
+    "ї": "a",
+    "й": "a",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "a",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "a",
+    "ф": "f",
+    "х": "X",
+    "ц": "T",
+    "ч": "C",
+    "ш": "S",
+    "щ": "S",
+    "ы": "a",
+    "э": "a",
+    "ю": "a",
+    "я": "a",
+    "ё": "a",
+}
+# Latin letters with diacritics whose sound is not their base letter's.
+_DIACRITIC_KEYS = {
+    "č": "C",
+    "ć": "C",
+    "š": "S",
+    "ś": "s",
+    "ž": "Z",
+    "ż": "Z",
+    "ź": "z",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "þ": "t",
+    "ø": "a",
+    "æ": "a",
+    "œ": "a",
+    "ı": "a",
+}
+
+
+def _skeleton_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(k): v for k, v in _LATIN_KEYS.items()}
+    table.update({ord(k): v for k, v in _CYRILLIC_KEYS.items()})
+    table.update({ord("ь"): None, ord("ъ"): None, ord("-"): " "})
+    for code in range(0x00C0, 0x0250):
+        ch = chr(code)
+        if ch in _DIACRITIC_KEYS:
+            table[code] = _DIACRITIC_KEYS[ch]
+            continue
+        base = unicodedata.normalize("NFD", ch)[0]
+        if ch.islower() and base in _LATIN_KEYS:
+            table[code] = _LATIN_KEYS[base]
+    return table
+
+
+_SKELETON_TABLE = _skeleton_table()
+
+
+@lru_cache(maxsize=1 << 18)
+def skeleton(text: str) -> str:
+    """Script-free lossy key of a name: Cyrillic and the usual Latin spellings of it meet here.
+
+    Коваленко, KOVALENKO and Kowalenko give ``kavalanka``; Шмигаль, Шмыгаль, Shmyhal and Shmygal
+    give ``Smagal``. Consonants are kept by sound class, every run of vowels becomes one ``a``,
+    doubled letters count once. Words stay apart (one space). Never use equality of skeletons as
+    proof of identity: it only says two spellings may stand for one name.
+    """
+    s = normalize_name(text)
+    if not s:
+        return ""
+    if not _LATIN_CLUSTER_TRIGGERS.isdisjoint(s):
+        for cluster, key in _LATIN_CLUSTERS:
+            if cluster in s:
+                s = s.replace(cluster, key)
+    s = s.translate(_SKELETON_TABLE).replace("ts", "T")
+    return "".join(key for key, _ in groupby(s)).strip()
+
+
+# --- romanisation for phonetic codes and display --------------------------------------------------
+_ROMAN = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "h",
+    "ґ": "g",
+    "д": "d",
+    "е": "e",
+    "є": "ie",
+    "ж": "zh",
+    "з": "z",
+    "и": "y",
+    "і": "i",
+    "ї": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ь": "",
+    "ъ": "",
+    "ы": "y",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
+    "ё": "io",
+}
+_ROMAN_TABLE = str.maketrans(_ROMAN)
+
+
+def romanize(text: str) -> str:
+    """Fast lossy Latin spelling of a normalised name (KMU-like), the input of phonetic coding.
+
+    Only Cyrillic letters are rewritten; Latin letters and others pass through unchanged.
+    """
+    s = normalize_name(text)
+    return s if s.isascii() else s.translate(_ROMAN_TABLE)
+
+
+_UKRAINIAN_LETTERS = frozenset("іїєґІЇЄҐ")
+_RUSSIAN_LETTERS = frozenset("ыэъёЫЭЪЁ")
+
+
+def transliterate_display(text: str) -> str:
+    """Latin rendering of a Cyrillic name for a reviewer's eyes (KMU 2010, or ICAO for Russian spelling).
+
+    For display only: Latin spellings are not a function of the Cyrillic, so never compare on this.
+    """
+    if text.isascii():
+        return text
+    text = text.translate(_STRESS_TABLE)
+    letters = frozenset(text)
+    looks_russian = not letters & _UKRAINIAN_LETTERS and bool(letters & _RUSSIAN_LETTERS)
+    return str(translit(text, RussianICAO if looks_russian else UkrainianKMU))
+
+
+# --- initials -------------------------------------------------------------------------------------
+# Latin letters a Cyrillic initial may be written with under the common standards.
+_CYRILLIC_INITIALS: dict[str, str] = {
+    "а": "a",
+    "б": "b",
+    "в": "vw",
+    "г": "hg",
+    "ґ": "g",
+    "д": "d",
+    "е": "ey",
+    "є": "yije",
+    "ж": "z",
+    "з": "z",
+    "и": "yi",
+    "і": "i",
+    "ї": "yij",
+    "й": "yij",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "khc",
+    "ц": "tc",
+    "ч": "ct",
+    "ш": "s",
+    "щ": "s",
+    "ы": "y",
+    "э": "e",
+    "ю": "yij",
+    "я": "yij",
+}
+# Latin initials that stand for the same Cyrillic letter under different standards.
+_LATIN_INITIAL_TWINS: dict[str, str] = {
+    "y": "yije",
+    "i": "iyj",
+    "j": "jyi",
+    "e": "ey",
+    "v": "vw",
+    "w": "wv",
+    "h": "hgk",
+    "g": "gh",
+    "k": "kh",
+    "c": "ctk",
+    "t": "tc",
+}
+
+
+def initial_letters(text: str) -> frozenset[str]:
+    """Latin letters the first letter of ``text`` may be written with, across scripts and standards."""
+    s = normalize_name(text)
+    if not s:
+        return frozenset()
+    first = s[0]
+    if first in _CYRILLIC_INITIALS:
+        return frozenset(_CYRILLIC_INITIALS[first])
+    if not first.isascii():
+        first = unicodedata.normalize("NFD", first)[0]
+    return frozenset(_LATIN_INITIAL_TWINS.get(first, first))
