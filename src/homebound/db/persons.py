@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,10 +34,16 @@ _PLAIN = (
 CLOSED_FOR_CARDS = (Status.DECEASED.value, Status.RELEASED.value, Status.EXCHANGED.value)
 
 
+def search_key(text: str) -> str:
+    """Case- and form-insensitive key; SQL's lower() does not fold Cyrillic on SQLite."""
+    return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е").strip()
+
+
 def fields_to_columns(fields: PersonFields) -> dict[str, Any]:
     dob = fields.date_of_birth
     columns: dict[str, Any] = {name: getattr(fields, name) for name in _PLAIN}
     columns.update(
+        family_name_key=search_key(fields.family_name),
         sex=fields.sex.value,
         category=fields.category.value,
         health=fields.health.value,
@@ -95,7 +102,7 @@ def filtered(query: Select[Any], flt: PersonFilter) -> Select[Any]:
     if flt.category is not None:
         query = query.where(PersonRow.category == flt.category.value)
     if flt.family_name_prefix:
-        query = query.where(func.lower(PersonRow.family_name).startswith(flt.family_name_prefix.lower()))
+        query = query.where(PersonRow.family_name_key.startswith(search_key(flt.family_name_prefix), autoescape=True))
     if flt.updated_since is not None:
         query = query.where(PersonRow.updated_at >= flt.updated_since)
     if flt.overdue_on is not None:

@@ -103,6 +103,7 @@ class PersonRow(Base):
     status: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
     family_name: Mapped[str] = mapped_column(String(200))
+    family_name_key: Mapped[str] = mapped_column(String(200))  # NFKC + casefold, for prefix search in any script
     given_name: Mapped[str | None] = mapped_column(String(200))
     patronymic: Mapped[str | None] = mapped_column(String(200))
     father_given_name: Mapped[str | None] = mapped_column(String(200))
@@ -133,6 +134,7 @@ class PersonRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+Index("ix_person_name_key", PersonRow.party_id, PersonRow.family_name_key)
 Index("ix_person_overdue", PersonRow.party_id, PersonRow.capture_card_sent_on, PersonRow.capture_date)
 
 

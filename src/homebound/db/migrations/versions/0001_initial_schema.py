@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("family_name", sa.String(length=200), nullable=False),
+        sa.Column("family_name_key", sa.String(length=200), nullable=False),
         sa.Column("given_name", sa.String(length=200), nullable=True),
         sa.Column("patronymic", sa.String(length=200), nullable=True),
         sa.Column("father_given_name", sa.String(length=200), nullable=True),
@@ -140,6 +141,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("party_id", "registry", "source_id", name="uq_person_source"),
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.create_index("ix_person_name_key", ["party_id", "family_name_key"], unique=False)
         batch_op.create_index(
             "ix_person_overdue", ["party_id", "capture_card_sent_on", "capture_date"], unique=False
         )
@@ -261,6 +263,7 @@ def downgrade() -> None:
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index("ix_person_party_registry_status")
         batch_op.drop_index("ix_person_overdue")
+        batch_op.drop_index("ix_person_name_key")
 
     op.drop_table("person")
     op.drop_table("log_payload")
