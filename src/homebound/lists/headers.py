@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from homebound.core.errors import FieldProblem
 from homebound.core.person_input import IMPORT_COLUMNS, REQUIRED_COLUMNS
@@ -273,6 +274,11 @@ class HeaderMap:
     problems: tuple[FieldProblem, ...]
     # Positions (0-based) of columns with a blank header: a value under one would be lost, so it is a problem.
     unnamed: frozenset[int] = frozenset()
+
+    @cached_property
+    def positions(self) -> tuple[tuple[int, str], ...]:
+        """(0-based position, field name) of every mapped column."""
+        return tuple((p, c) for p, c in enumerate(self.columns) if c is not None)
 
     @property
     def known(self) -> int:

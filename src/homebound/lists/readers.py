@@ -161,20 +161,26 @@ def _blank(cells: Cells) -> bool:
 
 def _list_row(number: int, cells: Cells, header: HeaderMap, *, strict_width: bool) -> ListRow:
     width = len(header.columns)
+    if len(cells) == width:
+        values = {column: cells[position] for position, column in header.positions}
+        if not header.unnamed:
+            return ListRow(number, values)
+    else:
+        values = {column: _cell_at(cells, position) for position, column in header.positions}
     problems: list[FieldProblem] = []
-    short = len(cells) < width and strict_width
-    if short or any(c is not None and c.strip() for c in cells[width:]):
+    if (len(cells) < width and strict_width) or not _blank(cells[width:]):
         message = f"row has {len(cells)} cells but the header has {width}"
         problems.append(FieldProblem("row", "ragged_row", message, number, None))
-    values: dict[str, str | None] = {}
-    for position, column in enumerate(header.columns):
-        value = cells[position] if position < len(cells) else None
-        if column is not None:
-            values[column] = value
-        elif position in header.unnamed and value is not None and value.strip():
+    for position in sorted(header.unnamed):
+        value = _cell_at(cells, position)
+        if value is not None and value.strip():
             message = f"column {position + 1} has a value but no header"
             problems.append(FieldProblem("row", "unnamed_column", message, number, None))
     return ListRow(number, values, tuple(problems))
+
+
+def _cell_at(cells: Cells, position: int) -> str | None:
+    return cells[position] if position < len(cells) else None
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -256,7 +262,7 @@ def _csv_records(text: str, delimiter: str) -> Records:
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, [_csv_cell(c) for c in cells]
+            yield number, [(_csv_cell(c) if c[:1] == FORMULA_GUARD else c) or None for c in cells]
     except csv.Error as exc:
         raise _failed("format", f"CSV cannot be read past this row: {_csv_reason(exc)}", number + 1) from None
 
@@ -266,12 +272,8 @@ def _csv_reason(exc: csv.Error) -> str:
     return "a field is too long" if "field larger" in text else "malformed quoting or line breaks"
 
 
-def _csv_cell(cell: str) -> str | None:
-    if not cell:
-        return None
-    if cell[0] == FORMULA_GUARD and formula_like(cell[1:]):
-        return cell[1:]
-    return cell
+def _csv_cell(cell: str) -> str:
+    return cell[1:] if formula_like(cell[1:]) else cell
 
 
 def formula_like(cell: str) -> bool:

@@ -1,0 +1,1 @@
+"""Tests of list files: headers, readers, validation and writers."""
