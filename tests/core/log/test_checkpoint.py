@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -142,6 +143,6 @@ def test_one_key_for_two_roles_is_a_configuration_error() -> None:
     ],
     ids=["no-origin", "negative-size", "negative-time", "short-root"],
 )
-def test_an_impossible_tree_head_is_refused(fields: dict[str, object]) -> None:
+def test_an_impossible_tree_head_is_refused(fields: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"origin|negative|bytes"):
         replace(HEAD, **fields)
