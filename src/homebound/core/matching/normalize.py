@@ -204,43 +204,13 @@ _LATIN_KEYS = dict(
         strict=True,
     )
 )
-_CYRILLIC_KEYS = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "g",
-    "ґ": "g",
-    "д": "d",
-    "е": "a",
-    "є": "a",
-    "ж": "Z",
-    "з": "z",
-    "и": "a",
-    "і": "a",
-    "ї": "a",
-    "й": "a",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "a",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "a",
-    "ф": "f",
-    "х": "X",
-    "ц": "T",
-    "ч": "C",
-    "ш": "S",
-    "щ": "S",
-    "ы": "a",
-    "э": "a",
-    "ю": "a",
-    "я": "a",
-    "ё": "a",
-}
+_CYRILLIC_KEYS = dict(
+    zip(
+        "абвгґдеєжзиіїйклмнопрстуфхцчшщыэюяё",
+        "abvggdaaZzaaaaklmnaprstafXTCSSaaaaa",
+        strict=True,
+    )
+)
 # Latin letters with diacritics whose sound is not their base letter's.
 _DIACRITIC_KEYS = {
     "č": "C",
@@ -300,45 +270,16 @@ def skeleton(text: str) -> str:
 
 
 # --- romanisation for phonetic codes and display --------------------------------------------------
-_ROMAN = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "h",
-    "ґ": "g",
-    "д": "d",
-    "е": "e",
-    "є": "ie",
-    "ж": "zh",
-    "з": "z",
-    "и": "y",
-    "і": "i",
-    "ї": "i",
-    "й": "i",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ф": "f",
-    "х": "kh",
-    "ц": "ts",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "shch",
-    "ь": "",
-    "ъ": "",
-    "ы": "y",
-    "э": "e",
-    "ю": "iu",
-    "я": "ia",
-    "ё": "io",
-}
+def _spellings(spec: str) -> dict[str, str]:
+    """Parse ``"а:a є:ie ь:-"`` into a letter → spelling mapping; ``-`` is the empty spelling."""
+    pairs = (item.split(":") for item in spec.split())
+    return {letter: "" if spelling == "-" else spelling for letter, spelling in pairs}
+
+
+_ROMAN = _spellings(
+    "а:a б:b в:v г:h ґ:g д:d е:e є:ie ж:zh з:z и:y і:i ї:i й:i к:k л:l м:m н:n о:o п:p р:r с:s т:t "
+    "у:u ф:f х:kh ц:ts ч:ch ш:sh щ:shch ь:- ъ:- ы:y э:e ю:iu я:ia ё:io"
+)
 _ROMAN_TABLE = str.maketrans(_ROMAN)
 
 
@@ -370,42 +311,10 @@ def transliterate_display(text: str) -> str:
 
 # --- initials -------------------------------------------------------------------------------------
 # Latin letters a Cyrillic initial may be written with under the common standards.
-_CYRILLIC_INITIALS: dict[str, str] = {
-    "а": "a",
-    "б": "b",
-    "в": "vw",
-    "г": "hg",
-    "ґ": "g",
-    "д": "d",
-    "е": "ey",
-    "є": "yije",
-    "ж": "z",
-    "з": "z",
-    "и": "yi",
-    "і": "i",
-    "ї": "yij",
-    "й": "yij",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ф": "f",
-    "х": "khc",
-    "ц": "tc",
-    "ч": "ct",
-    "ш": "s",
-    "щ": "s",
-    "ы": "y",
-    "э": "e",
-    "ю": "yij",
-    "я": "yij",
-}
+_CYRILLIC_INITIALS = _spellings(
+    "а:a б:b в:vw г:hg ґ:g д:d е:ey є:yije ж:z з:z и:yi і:i ї:yij й:yij к:k л:l м:m н:n о:o п:p р:r "
+    "с:s т:t у:u ф:f х:khc ц:tc ч:ct ш:s щ:s ы:y э:e ю:yij я:yij"
+)
 # Latin initials that stand for the same Cyrillic letter under different standards.
 _LATIN_INITIAL_TWINS: dict[str, str] = {
     "y": "yije",

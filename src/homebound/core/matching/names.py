@@ -1,0 +1,166 @@
+"""Classes of given names and patronymics uniting Ukrainian, Russian and Latin spellings and diminutives."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+from homebound.core.matching.normalize import Script, detect_script, initial_letters, normalize_name, skeleton
+
+__all__ = [
+    "NameClassInfo",
+    "class_initials",
+    "father_class",
+    "given_name_class",
+    "given_name_classes",
+    "given_name_key",
+    "is_diminutive",
+    "name_class_info",
+    "patronymic_class",
+    "patronymic_classes",
+    "patronymic_key",
+]
+
+_DATA_FILE = "given_names.json"
+# Keys for names no class knows start with this mark, so they never equal a class id.
+UNKNOWN_MARK = "~"
+
+
+@dataclass(frozen=True, slots=True)
+class NameClassInfo:
+    """One given name across languages: its Ukrainian and Russian Cyrillic forms."""
+
+    class_id: str
+    sex: str  # "m", "f", or "u" where the source does not say
+    uk: tuple[str, ...]
+    ru: tuple[str, ...]
+    hand_checked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _NameData:
+    classes: dict[str, NameClassInfo]
+    full: dict[str, tuple[str, ...]]
+    diminutive: dict[str, tuple[str, ...]]
+    patronymic: dict[str, tuple[str, ...]]
+
+
+def _as_index(raw: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    return {form: tuple(owners) for form, owners in raw.items()}
+
+
+@cache
+def _data() -> _NameData:
+    """Read the data file once, on first use (never at import)."""
+    text = resources.files("homebound.core.matching").joinpath("data", _DATA_FILE).read_text("utf8")
+    raw = json.loads(text)
+    classes = {
+        class_id: NameClassInfo(
+            class_id, entry["sex"], tuple(entry["uk"]), tuple(entry["ru"]), entry["source"] == "hand"
+        )
+        for class_id, entry in raw["classes"].items()
+    }
+    return _NameData(
+        classes,
+        _as_index(raw["given_names"]),
+        _as_index(raw["diminutives"]),
+        _as_index(raw["patronymics"]),
+    )
+
+
+# Latin letters whose stroke is not a combining mark, so NFD leaves them whole.
+_STROKED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i"})
+
+
+def _fold_latin(key: str) -> str:
+    decomposed = unicodedata.normalize("NFD", key.translate(_STROKED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _lookup(index: dict[str, tuple[str, ...]], key: str) -> tuple[str, ...]:
+    found = index.get(key)
+    if found is None and not key.isascii() and detect_script(key) is Script.LATIN:
+        found = index.get(_fold_latin(key))
+    return found or ()
+
+
+def _first_word(key: str) -> str:
+    return key.replace("-", " ").split(" ", 1)[0]
+
+
+@lru_cache(maxsize=1 << 16)
+def _given_readings(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Classes where ``name`` is a full form, and classes where it is a diminutive."""
+    data = _data()
+    key = normalize_name(name)
+    full, diminutive = _lookup(data.full, key), _lookup(data.diminutive, key)
+    if not full and not diminutive and (" " in key or "-" in key):
+        # A double given name (Анна-Марія) is classed by its first part.
+        first = _first_word(key)
+        full, diminutive = _lookup(data.full, first), _lookup(data.diminutive, first)
+    return full, diminutive
+
+
+def given_name_classes(name: str) -> tuple[str, ...]:
+    """Every class ``name`` may belong to: full-form readings first, then diminutive ones (Саша)."""
+    full, diminutive = _given_readings(name)
+    return full + tuple(c for c in diminutive if c not in full)
+
+
+def given_name_class(name: str) -> str | None:
+    """The class of a given name (Олександр, Александр, Oleksandr, Alexander → one id), or None if unknown."""
+    classes = given_name_classes(name)
+    return classes[0] if classes else None
+
+
+def is_diminutive(name: str) -> bool:
+    """True when ``name`` is known only as a diminutive (Саша, Sasha), never as a full name."""
+    full, diminutive = _given_readings(name)
+    return bool(diminutive) and not full
+
+
+@lru_cache(maxsize=1 << 16)
+def patronymic_classes(patronymic: str) -> tuple[str, ...]:
+    """Every patronymic class of ``patronymic``: the father's given-name class plus ``:m`` or ``:f``."""
+    return _lookup(_data().patronymic, normalize_name(patronymic))
+
+
+def patronymic_class(patronymic: str) -> str | None:
+    """Юрійович, Юрьевич, Yuriyovych and Iurievich → one id (``yurii:m``), or None if unknown."""
+    classes = patronymic_classes(patronymic)
+    return classes[0] if classes else None
+
+
+def father_class(patronymic_class_id: str) -> str:
+    """The father's given-name class inside a patronymic class id."""
+    return patronymic_class_id.rsplit(":", 1)[0]
+
+
+def given_name_key(name: str) -> str:
+    """A blocking and comparison key: the class id, or ``~`` + skeleton for a name no class knows."""
+    return given_name_class(name) or UNKNOWN_MARK + skeleton(name)
+
+
+def patronymic_key(patronymic: str) -> str:
+    """The patronymic class id, or ``~`` + skeleton for a patronymic no class knows."""
+    return patronymic_class(patronymic) or UNKNOWN_MARK + skeleton(patronymic)
+
+
+def name_class_info(class_id: str) -> NameClassInfo | None:
+    """What the data says about a given-name class: sex, Cyrillic forms, whether a person checked it."""
+    return _data().classes.get(class_id)
+
+
+@lru_cache(maxsize=1 << 14)
+def class_initials(class_id: str) -> frozenset[str]:
+    """Latin letters an initial of any Cyrillic form of the class may be written with (О, А for Олександр)."""
+    info = name_class_info(father_class(class_id))
+    if info is None:
+        return frozenset()
+    letters: set[str] = set()
+    for form in info.uk + info.ru:
+        letters |= initial_letters(form)
+    return frozenset(letters)
