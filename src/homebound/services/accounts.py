@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from homebound.core.access import ROLES_BY_KIND, Actor, OrganisationKind, Permission, Role, can
 from homebound.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed, FieldProblem
@@ -250,3 +250,88 @@ def organisation_code_of(uows: UnitOfWorkFactory, actor: Actor) -> str:
     if org is None:
         raise PermissionDenied("this account belongs to no organisation")
     return org.code
+
+
+# Browser sessions (the web UI): idle timeout, sign-out and the language each user reads in.
+# Session tokens are not logged when issued (see sign_in), so ending one is not logged either.
+
+SESSION_IDLE = dt.timedelta(minutes=30)
+# last_used_at is written at most once a minute: one small write per minute of use, not one per page.
+_SESSION_TOUCH = dt.timedelta(minutes=1)
+LANGUAGES = ("en", "uk", "ru")
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    actor: Actor
+    display_name: str
+    language: str
+    organisation_code: str
+    organisation_name: str
+
+
+def resolve_session(
+    uows: UnitOfWorkFactory, token: str, *, idle: dt.timedelta = SESSION_IDLE, now: dt.datetime | None = None
+) -> SessionUser:
+    """A password sign-in's token, checked for expiry, revocation and idleness; an idle session is revoked."""
+    now = now or dt.datetime.now(dt.UTC)
+    with uows.reader() as uow:
+        found = uow.session.execute(
+            select(ApiTokenRow, UserRow, OrganisationRow)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .join(OrganisationRow, OrganisationRow.id == UserRow.organisation_id)
+            .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.kind == "session")
+        ).first()
+    if found is None:
+        raise NotAuthenticated("invalid or expired session", code="auth.invalid_session")
+    tok, user, org = found
+    expires = _aware(tok.expires_at)
+    if tok.revoked_at is not None or (expires is not None and expires <= now) or user.disabled:
+        raise NotAuthenticated("invalid or expired session", code="auth.invalid_session")
+    last = _aware(tok.last_used_at) or _aware(tok.created_at) or now
+    if now - last > idle:
+        _mark_session(uows, tok.id, revoked_at=now)
+        raise NotAuthenticated("the session ended after a period of inactivity", code="auth.session_idle")
+    if now - last > _SESSION_TOUCH:
+        _mark_session(uows, tok.id, last_used_at=now)
+    party = org.id if org.kind == OrganisationKind.PARTY else None
+    actor = Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+    return SessionUser(actor, user.display_name, user.language, org.code, org.name)
+
+
+def _mark_session(uows: UnitOfWorkFactory, token_id: str, **values: dt.datetime) -> None:
+    with uows.writer() as uow:
+        uow.session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
+            .values(**values)
+        )
+        uow.commit()
+
+
+def end_session(uows: UnitOfWorkFactory, token: str) -> None:
+    """Sign-out: revoke the session token; an unknown or already ended session is not an error."""
+    with uows.writer() as uow:
+        uow.session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.kind == "session",
+                   ApiTokenRow.revoked_at.is_(None))
+            .values(revoked_at=dt.datetime.now(dt.UTC))
+        )
+        uow.commit()
+
+
+def set_language(uows: UnitOfWorkFactory, actor: Actor, language: str) -> None:
+    """Remember the language a user reads the UI in."""
+    if language not in LANGUAGES:
+        expected = f"expected one of {', '.join(LANGUAGES)}"
+        raise ValidationFailed([FieldProblem("language", "invalid_value", expected)])
+    with uows.writer() as uow:
+        user = uow.session.get(UserRow, actor.user_id) if actor.user_id else None
+        if user is None:
+            raise NotAuthenticated("sign in first", code="auth.required")
+        if user.language != language:
+            user.language = language
+            log_action(uow.session, actor, ActionTag.USER_UPDATE, "user", user.id, {"change": "language"},
+                       party=actor.party_id)
+        uow.commit()

@@ -11,7 +11,7 @@ from homebound import __version__
 from homebound.config import Settings
 from homebound.db.engine import make_engine
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.web import errors
+from homebound.web import errors, ui
 from homebound.web.routes import accounts, inquiries, lists, log, persons
 
 DESCRIPTION = """
@@ -31,6 +31,8 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     errors.install(app)
     for module in (accounts, persons, lists, inquiries, log):
         app.include_router(module.router)
+    app.include_router(ui.router)
+    app.mount("/static", ui.static_files(), name="static")
 
     @app.get("/api/v1/health", tags=["public"])
     def health() -> dict[str, str]:

@@ -1,0 +1,20 @@
+"""The server-rendered browser UI: Jinja2 pages over the services; htmx and Chart.js served by ourselves."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import APIRouter
+from starlette.staticfiles import StaticFiles
+
+from homebound.web.ui import auth, imports, mediator, party, public
+
+router = APIRouter(include_in_schema=False)
+# imports before party: "/party/{registry}" would otherwise take "/party/import".
+for _area in (auth, imports, party, public, mediator):
+    router.include_router(_area.router)
+
+
+def static_files() -> StaticFiles:
+    """Our CSS, scripts and vendored libraries; nothing is fetched from another host."""
+    return StaticFiles(directory=str(resources.files("homebound.web.ui") / "static"))

@@ -1,0 +1,160 @@
+"""UI translations: Babel catalogues (en, uk, ru), language negotiation, and labels of domain values."""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from babel.core import negotiate_locale
+from babel.support import NullTranslations, Translations
+
+from homebound.core.access import Role
+from homebound.core.log.entries import ActionTag
+from homebound.core.persons import Category, Health, LegalHold, Registry, Sex, Status, WillToReturn
+from homebound.services.accounts import LANGUAGES
+
+DEFAULT_LANGUAGE = "en"
+DOMAIN = "messages"
+# Each language named in itself, so a reader finds their own whatever the page is in.
+LANGUAGE_NAMES: Mapping[str, str] = {"en": "English", "uk": "Українська", "ru": "Русский"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel's extractor looks for
+    """Mark a string for extraction; it is translated later, where the reader's language is known."""
+    return message
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The compiled catalogue of a language (English is the source text); a missing catalogue is an error."""
+    if language == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    folder = resources.files("homebound.web.ui") / "translations"
+    path = folder / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    with resources.as_file(path) as mo_path, mo_path.open("rb") as handle:
+        return Translations(handle, domain=DOMAIN)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick our language from an Accept-Language header (quality values honoured by order)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag:
+            ranked.append((-quality, position, tag.replace("_", "-")))
+    preferred = [tag for _q, _p, tag in sorted(ranked)]
+    return negotiate_locale(preferred, list(LANGUAGES), sep="-") or DEFAULT_LANGUAGE
+
+
+# Domain values as readers see them; the stored values stay the English enum names.
+_LABELS: Mapping[str, Mapping[str, str]] = {
+    "registry": {Registry.HELD: N_("Held"), Registry.SOUGHT: N_("Sought")},
+    "role": {
+        Role.PARTY_OPERATOR: N_("party operator"),
+        Role.PARTY_ADMIN: N_("party administrator"),
+        Role.MEDIATOR: N_("mediator"),
+        Role.OBSERVER: N_("observer"),
+        Role.PUBLIC: N_("public"),
+    },
+    "status": {
+        Status.HELD: N_("held"),
+        Status.HOSPITALISED: N_("hospitalised"),
+        Status.LISTED_FOR_EXCHANGE: N_("listed for exchange"),
+        Status.EXCHANGED: N_("exchanged"),
+        Status.RELEASED: N_("released"),
+        Status.THIRD_PARTY_CUSTODY: N_("in third-party custody"),
+        Status.ESCAPED: N_("escaped"),
+        Status.MISSING: N_("missing"),
+        Status.BELIEVED_CAPTIVE: N_("believed captive"),
+        Status.CONFIRMED_HELD: N_("confirmed held"),
+        Status.RETURNED: N_("returned"),
+        Status.DECEASED: N_("deceased"),
+    },
+    "category": {
+        Category.POW: N_("prisoner of war"),
+        Category.CIVILIAN_INTERNEE: N_("civilian internee"),
+        Category.REMAINS: N_("remains"),
+    },
+    "health": {
+        Health.UNKNOWN: N_("unknown"),
+        Health.GOOD: N_("good"),
+        Health.SICK: N_("sick"),
+        Health.WOUNDED: N_("wounded"),
+        Health.SERIOUSLY_WOUNDED_SICK: N_("seriously wounded or sick"),
+    },
+    "tag": {
+        ActionTag.PERSON_CREATE: N_("record created"),
+        ActionTag.PERSON_UPDATE: N_("record changed"),
+        ActionTag.PERSON_STATUS: N_("status changed"),
+        ActionTag.PERSON_SHARE: N_("record shared"),
+        ActionTag.LIST_IMPORT: N_("list imported"),
+        ActionTag.INQUIRY_FILE: N_("inquiry filed"),
+        ActionTag.INQUIRY_ATTACH: N_("inquiry attached"),
+    },
+    "sex": {Sex.MALE: N_("male"), Sex.FEMALE: N_("female"), Sex.UNKNOWN: N_("unknown")},
+    "legal_hold": {
+        LegalHold.NONE: N_("none"),
+        LegalHold.PROCEEDINGS: N_("criminal proceedings"),
+        LegalHold.SENTENCE: N_("serving a sentence"),
+    },
+    "will": {
+        WillToReturn.UNKNOWN: N_("not yet verified"),
+        WillToReturn.CONFIRMED: N_("confirmed"),
+        WillToReturn.REFUSED: N_("refused"),
+    },
+    "stage": {
+        "received": N_("Your inquiry has been received and is waiting to be matched to a record."),
+        "searching": N_("The person is being searched for."),
+        "confirmed_held": N_("The person is confirmed to be held by the other side."),
+        "returned": N_("The person has returned."),
+        "reported_deceased": N_("The person has been reported deceased. The bureau will contact you."),
+    },
+    "problem": {
+        "required": N_("a value is required"),
+        "invalid_value": N_("the value is not valid"),
+        "unknown_field": N_("not a field of a person record"),
+        "unknown_column": N_("the column is not known"),
+        "unnamed_column": N_("a column has no name"),
+        "missing_column": N_("a required column is missing"),
+        "duplicate_column": N_("the column appears twice"),
+        "duplicate_id": N_("the record id appears twice"),
+        "ragged_row": N_("the row has a different number of cells than the header"),
+        "no_header": N_("no header row was found"),
+        "empty": N_("the file is empty"),
+        "encoding": N_("the file's text encoding was not recognised"),
+        "format": N_("the file is not a readable CSV or XLSX list"),
+        "invalid_transition": N_("this change of status is not allowed"),
+        "too_many_problems": N_("more problems were found than are listed"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Translator:
+    """The reader's language and the functions templates call: `_`, `ngettext` and `label`."""
+
+    language: str
+
+    def gettext(self, message: str) -> str:
+        return translations(self.language).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return translations(self.language).ngettext(singular, plural, count)
+
+    def label(self, kind: str, value: str) -> str:
+        """A domain value in the reader's language; an unknown value is shown as stored."""
+        source = _LABELS[kind].get(value)
+        return self.gettext(source) if source else value

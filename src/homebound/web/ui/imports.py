@@ -1,0 +1,179 @@
+"""List import in two steps: a dry run shows the counts or every row and column at fault, then a confirmation
+imports the same file. Nothing is written before the confirmation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+
+from homebound.core.access import Permission, can
+from homebound.core.errors import FieldProblem, PermissionDenied, ValidationFailed
+from homebound.core.persons import Registry
+from homebound.services import lists
+from homebound.web.deps import Uows
+from homebound.web.ui.render import UiRoute, render
+from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
+
+router = APIRouter(route_class=UiRoute, include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    owner: str  # hash of the session token: only the same session may confirm
+    registry: Registry
+    filename: str
+    data: bytes
+    sha256: str
+    stored_at: float
+
+
+class UploadStash:
+    """Files between preview and confirmation: kept in memory only (personal data never lands on disk),
+    for a short time, for one use, and for the session that uploaded them."""
+
+    def __init__(self, ttl_seconds: float = 15 * 60, capacity: int = 32) -> None:
+        self.ttl = ttl_seconds
+        self.capacity = capacity
+        self._items: OrderedDict[str, PendingUpload] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, upload: PendingUpload) -> str:
+        key = secrets.token_urlsafe(16)
+        with self._lock:
+            self._expire()
+            self._items[key] = upload
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return key
+
+    def take(self, key: str, owner: str) -> PendingUpload | None:
+        with self._lock:
+            self._expire()
+            upload = self._items.get(key)
+            if upload is None or upload.owner != owner:
+                return None
+            del self._items[key]
+            return upload
+
+    def _expire(self) -> None:
+        cutoff = time.monotonic() - self.ttl
+        for key in [k for k, v in self._items.items() if v.stored_at < cutoff]:
+            del self._items[key]
+
+
+def _stash(request: Request) -> UploadStash:
+    stash: UploadStash | None = getattr(request.app.state, "ui_uploads", None)
+    if stash is None:
+        stash = request.app.state.ui_uploads = UploadStash()
+    return stash
+
+
+def _owner(visit: Visit) -> str:
+    return hashlib.sha256((visit.session_token or "").encode()).hexdigest()
+
+
+def _importer(visit: Visit) -> None:
+    # The service decides again on every call; this only spares a form that could never succeed.
+    if not can(visit.signed_in().actor, Permission.PARTY_LIST_IMPORT):
+        raise PermissionDenied("this role may not import lists")
+
+
+@router.get("/party/import")
+def import_page(request: Request, visit: CurrentVisit) -> Response:
+    _importer(visit)
+    return render(request, visit, "party/import.html", step="choose", registry="held")
+
+
+@router.post("/party/import/preview")
+def preview(
+    request: Request,
+    uows: Uows,
+    visit: PostedVisit,
+    registry: Annotated[Registry, Form()] = Registry.HELD,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    _importer(visit)
+    actor = visit.signed_in().actor
+    if file is None or not file.filename:
+        raise ValidationFailed([FieldProblem("file", "required", "choose a CSV or XLSX file")])
+    data = file.file.read()
+    name = file.filename
+    try:
+        report = lists.import_list(uows, actor, registry, data, name, dry_run=True)
+    except ValidationFailed as exc:
+        return render(
+            request,
+            visit,
+            "party/import.html",
+            status=422,
+            step="problems",
+            registry=registry,
+            filename=name,
+            problems=exc.problems,
+            back="/party/import",
+        )
+    upload = PendingUpload(
+        _owner(visit), registry, name, data, hashlib.sha256(data).hexdigest(), time.monotonic()
+    )
+    key = _stash(request).put(upload)
+    return render(
+        request,
+        visit,
+        "party/import.html",
+        step="preview",
+        registry=registry,
+        filename=name,
+        report=report,
+        upload_id=key,
+        sha256=upload.sha256,
+        back="/party/import",
+    )
+
+
+@router.post("/party/import/confirm")
+def confirm(
+    request: Request,
+    uows: Uows,
+    visit: PostedVisit,
+    upload_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    _importer(visit)
+    actor = visit.signed_in().actor
+    upload = _stash(request).take(upload_id, _owner(visit))
+    if upload is None:
+        raise ValidationFailed(
+            [FieldProblem("file", "expired", "the preview has expired; choose the file again")]
+        )
+    try:
+        report = lists.import_list(uows, actor, upload.registry, upload.data, upload.filename)
+    except ValidationFailed as exc:
+        # The registry changed since the preview (another import): still all or nothing.
+        return render(
+            request,
+            visit,
+            "party/import.html",
+            status=422,
+            step="problems",
+            registry=upload.registry,
+            filename=upload.filename,
+            problems=exc.problems,
+            back="/party/import",
+        )
+    return render(
+        request,
+        visit,
+        "party/import.html",
+        step="done",
+        registry=upload.registry,
+        filename=upload.filename,
+        report=report,
+        sha256=upload.sha256,
+        back="/party/import",
+    )

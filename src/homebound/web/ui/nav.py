@@ -1,0 +1,51 @@
+"""The navigation each actor sees, decided by the one policy function; unbuilt areas are shown as such."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homebound.core.access import Actor, Permission, can
+from homebound.web.ui.i18n import N_
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str  # English source text, translated in the template
+    href: str | None  # None: the area is not built yet
+    current: bool = False
+
+
+def _item(label: str, href: str | None, here: str) -> NavItem:
+    current = href is not None and (here == href or (href != "/" and here.startswith(href + "/")))
+    return NavItem(label, href, current)
+
+
+def workspace_url(actor: Actor) -> str:
+    """Where a signed-in user starts: a party's registry, or the mediator's desk."""
+    if actor.party_id is not None:
+        return "/party/held"
+    if not actor.is_public:
+        return "/mediator"
+    return "/"
+
+
+def navigation(actor: Actor, here: str) -> list[NavItem]:
+    items: list[tuple[str, str | None]] = []
+    if actor.is_public:
+        items += [(N_("Home"), "/"), (N_("Family inquiry"), "/family")]
+    elif actor.party_id is not None:
+        items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
+        if can(actor, Permission.PARTY_PERSON_READ):
+            items.append((N_("Overdue capture cards"), "/party/overdue"))
+        if can(actor, Permission.PARTY_LIST_IMPORT):
+            items.append((N_("Import a list"), "/party/import"))
+        if can(actor, Permission.PARTY_INQUIRY_READ):
+            items.append((N_("Inquiries"), "/party/inquiries"))
+        items += [(N_("Disclosures received"), None), (N_("Agreements"), None)]
+    else:
+        items.append((N_("Mediator desk"), "/mediator"))
+        if can(actor, Permission.ANY_PERSON_READ):
+            items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
+        items += [(N_("Review queue"), None), (N_("Agreements"), None), (N_("Handover console"), None)]
+    items.append((N_("Public ledger"), "/ledger"))
+    return [_item(label, href, here) for label, href in items]
