@@ -1,0 +1,1 @@
+"""Synthetic people and exchange lists, written the way each side writes them, with ground truth."""
