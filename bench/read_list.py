@@ -62,6 +62,13 @@ def synthetic_rows(count: int, seed: int = 7) -> list[dict[str, str | None]]:
     return rows
 
 
+def read_only(data: bytes, filename: str) -> float:
+    started = time.perf_counter()
+    for _row in read_list(data, filename).rows():
+        pass
+    return time.perf_counter() - started
+
+
 def measure(data: bytes, filename: str) -> tuple[float, int, int]:
     started = time.perf_counter()
     table = read_list(data, filename)
@@ -96,8 +103,10 @@ def main() -> None:
         data = write_xlsx(rows, language=HeaderLanguage.UK)
     written = time.perf_counter() - started
     filename = f"list.{args.format}"
+    reading = read_only(data, filename)
     elapsed, persons, _ = measure(data, filename)
     print(f"{args.format}: {args.rows} rows, {len(data) / 1e6:.1f} MB; write {written:.2f} s")
+    print(f"read only (decode, split, map headers): {reading:.2f} s")
     print(f"read+validate: {elapsed:.2f} s ({args.rows / elapsed:,.0f} rows/s), {persons} valid rows")
     if not args.no_memory:
         print(f"peak traced memory during read+validate: {peak_memory(data, filename) / 1e6:.0f} MB")

@@ -280,6 +280,14 @@ class HeaderMap:
         """(0-based position, field name) of every mapped column."""
         return tuple((p, c) for p, c in enumerate(self.columns) if c is not None)
 
+    @cached_property
+    def mapped_fields(self) -> tuple[str, ...]:
+        return tuple(c for _, c in self.positions)
+
+    @cached_property
+    def every_column_mapped(self) -> bool:
+        return len(self.positions) == len(self.columns)
+
     @property
     def known(self) -> int:
         return sum(1 for c in self.columns if c is not None)

@@ -27,11 +27,17 @@ HEADER_SEARCH_ROWS = 10
 # An XLSX file is a zip; refuse one that unpacks to more than this before parsing it (zip bombs).
 MAX_XLSX_UNPACKED = 512 * 1024 * 1024
 _SNIFF_CHARS = 64 * 1024
+_SNIFF_BYTES = 1024 * 1024
 _DELIMITERS = ("\t", ";", ",")  # preference on a tie
 # Writers guard cells that spreadsheet programs would run as formulas; readers take the guard off again.
 FORMULA_GUARD = "'"
 _FORMULA_LIKE = re.compile("^'*[-=+@\t\r]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HIGH_BYTES = bytes(range(0x80, 0x100))
@@ -64,7 +70,7 @@ class ListFormat(StrEnum):
 
 @dataclass(frozen=True)
 class ListRow:
-    """A data row: its spreadsheet row number (header is row 1), cells by field, any structural problem."""
+    """A data row: its row number as the spreadsheet shows it, cells by field, any structural problem."""
 
     number: int
     cells: dict[str, str | None]
@@ -105,14 +111,14 @@ class ListTable:
 
 def read_list(data: bytes, filename: str, *, registry: Registry | None = None) -> ListTable:
     """Open a CSV or XLSX list by content; ValidationFailed if it is neither, is empty or is unreadable."""
+    if not data or data.isspace():
+        raise _failed("empty", "the file is empty")
     if data.startswith(_ZIP_MAGIC):
         return _read_xlsx(data, registry)
     if data.startswith(_OLE2_MAGIC):
         raise _failed("format", "an old Excel .xls file: save it as .xlsx or CSV")
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise _failed("format", "the file is named like an Excel workbook but is not one")
-    if not data.strip():
-        raise _failed("empty", "the file is empty")
     text, encoding = decode_text(data)
     delimiter = sniff_delimiter(text)
     return _table(
@@ -162,6 +168,8 @@ def _blank(cells: Cells) -> bool:
 def _list_row(number: int, cells: Cells, header: HeaderMap, *, strict_width: bool) -> ListRow:
     width = len(header.columns)
     if len(cells) == width:
+        if header.every_column_mapped:
+            return ListRow(number, dict(zip(header.mapped_fields, cells, strict=True)))
         values = {column: cells[position] for position, column in header.positions}
         if not header.unnamed:
             return ListRow(number, values)
@@ -188,21 +196,7 @@ def _cell_at(cells: Cells, position: int) -> str | None:
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode once: a BOM decides, else strict UTF-8, else Windows-1251; refuse binary and broken UTF-8."""
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif b"\x00" in data:
-        raise _failed(
-            "encoding", "the file contains NUL bytes: binary data, or UTF-16 without a byte-order mark"
-        )
-    else:
-        encoding = _utf8_or_cp1251(data)
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _failed("encoding", f"the file is not valid {encoding} text (line {line})", line) from None
+    text, encoding = _decode(data)
     sample = text[:_SNIFF_CHARS]
     if "\x00" in text or len(_CONTROL.findall(sample)) * 100 > len(sample):
         raise _failed(
@@ -211,16 +205,40 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
-def _utf8_or_cp1251(data: bytes) -> str:
+def _decode(data: bytes) -> tuple[str, str]:
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            # A memoryview slice skips the BOM without copying the whole file first.
+            return _strict(data, len(bom), codec, name), name
+    if b"\x00" in data:
+        raise _failed(
+            "encoding", "the file contains NUL bytes: binary data, or UTF-16 without a byte-order mark"
+        )
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        high = len(data) - len(data.translate(None, _HIGH_BYTES))
-        # Mostly valid UTF-8 Cyrillic with a bad byte is a damaged UTF-8 file, not Windows-1251 to accept.
-        if len(_UTF8_CYRILLIC.findall(data)) * 2 * 2 > high:
-            return "utf-8"
-        return "cp1251"
-    return "utf-8"
+        return str(data, "utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if _damaged_utf8(data):
+            raise _undecodable(data, exc.start, "utf-8") from None
+    return _strict(data, 0, "cp1251", "cp1251"), "cp1251"
+
+
+def _strict(data: bytes, offset: int, codec: str, name: str) -> str:
+    try:
+        return str(memoryview(data)[offset:], codec)
+    except UnicodeDecodeError as exc:
+        raise _undecodable(data, offset + exc.start, name) from None
+
+
+def _undecodable(data: bytes, position: int, name: str) -> ValidationFailed:
+    line = data.count(b"\n", 0, position) + 1
+    return _failed("encoding", f"the file is not valid {name} text (line {line})", line)
+
+
+def _damaged_utf8(data: bytes) -> bool:
+    """Mostly valid UTF-8 Cyrillic with a bad byte is a damaged UTF-8 file, not Windows-1251 to accept."""
+    sample = data[:_SNIFF_BYTES]
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    return len(_UTF8_CYRILLIC.findall(sample)) * 2 * 2 > high
 
 
 def sniff_delimiter(text: str) -> str:
@@ -262,7 +280,7 @@ def _csv_records(text: str, delimiter: str) -> Records:
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, [(_csv_cell(c) if c[:1] == FORMULA_GUARD else c) or None for c in cells]
+            yield number, [(c if c[0] != FORMULA_GUARD else _csv_cell(c)) if c else None for c in cells]
     except csv.Error as exc:
         raise _failed("format", f"CSV cannot be read past this row: {_csv_reason(exc)}", number + 1) from None
 
