@@ -14,7 +14,7 @@ import pytest
 
 from homebound.core.errors import ValidationFailed
 from homebound.core.persons import Registry
-from homebound.lists.readers import ListFormat, ListTable, read_list
+from homebound.lists.readers import ListFormat, ListTable, cell_text, read_list
 from tests.lists.samples import (
     EXPECTED_CELLS,
     HEADER_CANONICAL,
@@ -92,6 +92,13 @@ def test_old_mac_line_endings() -> None:
         {"record_id": "UA-1", "family_name": "Шевчук"},
         {"record_id": "UA-2", "family_name": "Мельник"},
     ]
+
+
+def test_a_declared_separator_wins_over_counting() -> None:
+    text = "sep=,\nID,Прізвище,Примітка до провадження\nUA-1,Ткаченко,ст. 1; ст. 2; ст. 3; ст. 4\n"
+    table = read_list(text.encode("utf-8"), "list.csv")
+    assert (table.delimiter, table.header_row) == (",", 2)
+    assert cells_of(table)[0]["legal_hold_note"] == "ст. 1; ст. 2; ст. 3; ст. 4"
 
 
 def test_title_rows_above_the_header_are_skipped_and_rows_keep_their_numbers() -> None:
@@ -216,6 +223,27 @@ def workbook_bytes(*sheets: tuple[str, list[list[object]]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, None),
+        ("Коваленко", "Коваленко"),
+        ("", ""),
+        (1234.0, "1234"),  # a service number Excel stored as a float
+        (1234, "1234"),
+        (-7.0, "-7"),
+        (12.5, "12.5"),
+        (True, "true"),
+        (dt.datetime(1994, 3, 12, 0, 0), "1994-03-12"),
+        (dt.datetime(2023, 5, 2, 14, 30), "2023-05-02"),
+        (dt.date(1990, 1, 31), "1990-01-31"),
+        (dt.time(10, 30), "10:30:00"),
+    ],
+)
+def test_cell_text(value: object, text: str | None) -> None:
+    assert cell_text(value) == text
 
 
 def test_xlsx_dates_and_numbers_become_list_text() -> None:

@@ -38,6 +38,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
+# Excel honours a first line "sep=;" naming the separator; such a line is not a header and is skipped as one.
+_SEP_LINE = re.compile(r"^sep=([;,\t|])\r?$", re.MULTILINE)
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HIGH_BYTES = bytes(range(0x80, 0x100))
@@ -120,7 +122,8 @@ def read_list(data: bytes, filename: str, *, registry: Registry | None = None) -
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise _failed("format", "the file is named like an Excel workbook but is not one")
     text, encoding = decode_text(data)
-    delimiter = sniff_delimiter(text)
+    declared = _SEP_LINE.match(text)
+    delimiter = declared.group(1) if declared else sniff_delimiter(text)
     return _table(
         ListFormat.CSV, lambda: _csv_records(text, delimiter), encoding=encoding, delimiter=delimiter
     )
