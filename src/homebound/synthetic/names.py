@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -171,11 +171,14 @@ def _feminine_ukrainian(masculine: str, origin: Language) -> str:
 # -- the name book ----------------------------------------------------------------------------------------
 
 
+NameT = TypeVar("NameT", "GivenName", "Surname")
+
+
 @dataclass(frozen=True)
-class WeightedNames:
+class WeightedNames(Generic[NameT]):
     """Names with sampling probabilities (normalised weights), per nation of the people who carry them."""
 
-    names: tuple[Any, ...]
+    names: tuple[NameT, ...]
     probabilities: dict[Language, FloatArray]
 
     def __len__(self) -> int:
@@ -186,12 +189,14 @@ class WeightedNames:
 class NameBook:
     """All name data, loaded once: given names by sex, surnames by origin (common ones, then a long tail)."""
 
-    male: WeightedNames
-    female: WeightedNames
-    surnames: dict[Language, WeightedNames]  # by origin; probabilities[origin]: weight within the origin
+    male: WeightedNames[GivenName]
+    female: WeightedNames[GivenName]
+    surnames: dict[
+        Language, WeightedNames[Surname]
+    ]  # by origin; probabilities[origin]: weight within the origin
     avoided: frozenset[tuple[str, str]]  # (given, surname) in Ukrainian forms: public figures, never drawn
 
-    def given(self, sex: Sex) -> WeightedNames:
+    def given(self, sex: Sex) -> WeightedNames[GivenName]:
         return self.female if sex is Sex.FEMALE else self.male
 
     def is_avoided(self, given: GivenName, surname: Surname) -> bool:
@@ -204,7 +209,7 @@ def _read_json(name: str) -> Any:
     )
 
 
-def _given(rows: list[dict[str, Any]], sex: Sex) -> WeightedNames:
+def _given(rows: list[dict[str, Any]], sex: Sex) -> WeightedNames[GivenName]:
     names = tuple(
         GivenName(r["uk"], r["ru"], tuple(r["en"]), tuple(r["dim_uk"]), tuple(r["dim_ru"]), sex) for r in rows
     )
@@ -235,7 +240,7 @@ SURNAME_ZIPF: dict[Language, tuple[float, float]] = {
 }
 
 
-def _surnames(origin: Language, top: list[list[str]], tail: list[list[str]]) -> WeightedNames:
+def _surnames(origin: Language, top: list[list[str]], tail: list[list[str]]) -> WeightedNames[Surname]:
     rows = top + tail
     if origin is Language.UKRAINIAN:
         names = tuple(Surname(uk, ru, origin) for uk, ru in rows)
