@@ -86,3 +86,10 @@ def uows(connection: Connection) -> UnitOfWorkFactory:
 @pytest.fixture
 def world(backend: Backend) -> World:
     return backend.world
+
+
+@pytest.fixture(scope="session")
+def large_list() -> bytes:
+    from bench.listgen import large_csv
+
+    return large_csv(100_000)

@@ -68,8 +68,9 @@ class LogWriter:
             commitment=commitment(salt, payload),
             prev_hash=self._hash,
         )
+        body = entry.body()
         entry_hash = entry.entry_hash()
-        self._entries.append({**entry.body(), "entry_hash": entry_hash})
+        self._entries.append({**body, "entry_hash": entry_hash})
         self._payloads.append({"seq": entry.seq, "salt": salt, "payload": dict(payload)})
         self._seq, self._hash = entry.seq, entry_hash
         return entry
