@@ -101,56 +101,49 @@ _SERVICE_NUMBER_WORDS = re.compile(
     r"особов\w*\s+номер\w*|личн\w*\s+номер\w*|військов\w*\s+квиток|военн\w*\s+билет|жетон\w*|"
     r"service\s+number|serial\s+number|\bs/?n\b|№|\bno\.",
 )
-# Cyrillic capitals that look like Latin ones are read as those; the rest are transliterated.
-_CODE_LETTERS = str.maketrans(
+# A Cyrillic letter in a code may reach another list as its Latin twin (В typed as B) or transliterated
+# (В as V); a code is read both ways, and the two readings are never mixed, so Б and В stay apart.
+_LOOK_ALIKE = str.maketrans(dict(zip("АВЕКМНОРСТУХІЇ", "ABEKMHOPCTYXII", strict=True)))
+_TRANSLITERATED = str.maketrans(
     {
-        **dict(zip("АВЕКМНОРСТУХІЇ", "ABEKMHOPCTYXII", strict=True)),
-        **dict(zip("БГҐДЗИЙЛПФЫЭЁ", "BHGDZYILPFYEE", strict=True)),
-        "Ж": "ZH",
-        "Ц": "TS",
-        "Ч": "CH",
-        "Ш": "SH",
-        "Щ": "SHCH",
-        "Ю": "IU",
-        "Я": "IA",
-        "Є": "IE",
-        "Ь": "",
-        "Ъ": "",
+        **dict(zip("АБВГҐДЕЁЗИІЙКЛМНОПРСТУФЫЭ", "ABVGGDEEZIIYKLMNOPRSTUFYE", strict=True)),
+        **{"Ж": "ZH", "Х": "KH", "Ц": "TS", "Ч": "CH", "Ш": "SH", "Щ": "SHCH", "Ю": "YU", "Я": "YA"},
+        **{"Є": "YE", "Ї": "YI", "Ь": "", "Ъ": ""},
     }
 )
-
-
 _PARENTHESES = re.compile(r"\([^)]*\)")
 # A code: a short letter prefix standing alone (А, АБ), an optional hyphen or space, then digits.
 _CODE = re.compile(r"(?<![^\W\d_])([^\W\d_]{1,3})?[\s-]?(\d{2,8})(?!\d)")
 
 
-def _canonical_code(text: str | None, words: re.Pattern[str]) -> str | None:
+def _code_as_written(text: str | None, words: re.Pattern[str]) -> str:
+    """Upper-case letters and digits of the code in ``text``, letters still in their own script."""
     if text is None:
-        return None
+        return ""
     cleaned = words.sub(" ", _PARENTHESES.sub(" ", unicodedata.normalize("NFKC", text).casefold()))
     match = _CODE.search(cleaned)
     if match and (match.group(1) or len(match.group(2)) >= 4):
         cleaned = (match.group(1) or "") + match.group(2)
     # Otherwise a named unit (72 ОМБр): keep all its letters and digits.
-    code = "".join(ch for ch in cleaned.upper().translate(_CODE_LETTERS) if ch.isalnum())
-    return code or None
+    return "".join(ch for ch in cleaned.upper() if ch.isalnum())
 
 
 def canonical_unit(text: str | None) -> str | None:
     """One spelling of a military unit: «в/ч А1234», «A-1234», «військова частина А1234» → ``A1234``."""
-    return _canonical_code(text, _UNIT_WORDS)
+    return _code_as_written(text, _UNIT_WORDS).translate(_LOOK_ALIKE) or None
 
 
 def canonical_service_number(text: str | None) -> str | None:
-    """One spelling of a service (personal) number: «АБ-123456», «AB 123456» → ``AB123456``."""
-    return _canonical_code(text, _SERVICE_NUMBER_WORDS)
+    """One spelling of a service (personal) number: «АК-123456», «AK 123456» → ``AK123456``."""
+    return _code_as_written(text, _SERVICE_NUMBER_WORDS).translate(_LOOK_ALIKE) or None
 
 
-def _compare_codes(left: str | None, right: str | None) -> CodeLevel:
+def _compare_codes(left: str, right: str) -> CodeLevel:
     if not left or not right:
         return CodeLevel.MISSING
-    if left == right:
+    if left.translate(_LOOK_ALIKE) == right.translate(_LOOK_ALIKE):
+        return CodeLevel.EXACT
+    if left.translate(_TRANSLITERATED) == right.translate(_TRANSLITERATED):
         return CodeLevel.EXACT
     left_digits = "".join(ch for ch in left if ch.isdigit())
     if left_digits and left_digits == "".join(ch for ch in right if ch.isdigit()):
@@ -160,12 +153,13 @@ def _compare_codes(left: str | None, right: str | None) -> CodeLevel:
 
 def compare_units(left: str | None, right: str | None) -> CodeLevel:
     """Grade two unit designations as written: exact, same digits (в/ч 1234 against A1234), different."""
-    return _compare_codes(canonical_unit(left), canonical_unit(right))
+    return _compare_codes(_code_as_written(left, _UNIT_WORDS), _code_as_written(right, _UNIT_WORDS))
 
 
 def compare_service_numbers(left: str | None, right: str | None) -> CodeLevel:
     """Grade two service numbers as written: exact, same digits, different."""
-    return _compare_codes(canonical_service_number(left), canonical_service_number(right))
+    words = _SERVICE_NUMBER_WORDS
+    return _compare_codes(_code_as_written(left, words), _code_as_written(right, words))
 
 
 # --- names ----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ __all__ = [
     "given_name_class",
     "given_name_classes",
     "given_name_key",
+    "hand_checked_class_ids",
     "is_diminutive",
     "name_class_info",
     "patronymic_class",
@@ -152,6 +153,11 @@ def patronymic_key(patronymic: str) -> str:
 def name_class_info(class_id: str) -> NameClassInfo | None:
     """What the data says about a given-name class: sex, Cyrillic forms, whether a person checked it."""
     return _data().classes.get(class_id)
+
+
+def hand_checked_class_ids() -> frozenset[str]:
+    """Ids of the classes a person checked (the rest come from names-translator as they are)."""
+    return frozenset(c.class_id for c in _data().classes.values() if c.hand_checked)
 
 
 @lru_cache(maxsize=1 << 14)

@@ -38,6 +38,8 @@ _COMBINING_STRESS = "\u0300\u0301"
 
 _PRE_TABLE: dict[int, str | None] = {ord(c): None for c in _APOSTROPHES}
 _PRE_TABLE.update({ord(c): "-" for c in _DASHES})
+# Russian lists write ё and е interchangeably; fold before look-alikes are judged (е has a Latin twin).
+_PRE_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
 _STRESS_TABLE: dict[int, str | None] = {ord(c): None for c in _COMBINING_STRESS}
 
 
@@ -135,6 +137,12 @@ def _strip_non_name(text: str) -> str:
     return "".join(out)
 
 
+def _names_only(text: str) -> str:
+    if text.replace(" ", "").replace("-", "").isalpha():
+        return text
+    return _strip_non_name(text)
+
+
 def _collapse_separators(text: str) -> str:
     text = " ".join(text.split())
     if "-" in text:
@@ -153,13 +161,13 @@ def normalize_name(text: str) -> str:
     """
     s = unicodedata.normalize("NFKC", text.translate(_PRE_TABLE))
     if not s.isascii():
-        s = _fix_lookalikes(s.translate(_STRESS_TABLE))
+        s = s.translate(_PRE_TABLE)  # NFKC may compose ё or a full-width apostrophe
+        # Punctuation goes first, so look-alikes are judged on the same words on every pass.
+        s = _fix_lookalikes(_names_only(s.translate(_STRESS_TABLE)))
         s = unicodedata.normalize("NFKC", s.casefold()).translate(_PRE_TABLE).translate(_STRESS_TABLE)
-        s = s.replace("ё", "е")
     else:
         s = s.casefold()
-    if not s.replace(" ", "").replace("-", "").isalpha():
-        s = _strip_non_name(s)
+    s = _names_only(s)
     return _collapse_separators(s)
 
 
@@ -184,6 +192,7 @@ _LATIN_CLUSTERS: tuple[tuple[str, str], ...] = (
     ("kh", "X"),
     ("ts", "T"),
     ("tz", "T"),
+    ("tc", "T"),  # Russian passports 2006-2010 (GOST 2006) wrote ц as "tc"
     ("th", "t"),
     ("ph", "f"),
     ("gh", "g"),

@@ -1,0 +1,1 @@
+"""Tests of the cross-script matching keys and comparators."""
