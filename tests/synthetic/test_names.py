@@ -247,6 +247,6 @@ def test_weights_are_probabilities_in_frequency_order() -> None:
 def test_public_figures_are_never_drawn() -> None:
     book = name_book()
     people = draw_population(30_000, UK, np.random.default_rng(3))
-    people += draw_population(30_000, RU, np.random.default_rng(4))
+    people += draw_population(10_000, RU, np.random.default_rng(4))
     drawn = {(p.name.given.uk, p.name.surname.uk) for p in people}
     assert not drawn & book.avoided

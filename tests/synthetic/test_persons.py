@@ -30,12 +30,12 @@ NAME_FIELDS = ("family_name", "given_name", "patronymic")
 
 @pytest.fixture(scope="module")
 def ukrainians() -> list[SyntheticPerson]:
-    return draw_population(6000, UK, np.random.default_rng(21))
+    return draw_population(4000, UK, np.random.default_rng(21))
 
 
 @pytest.fixture(scope="module")
 def russians() -> list[SyntheticPerson]:
-    return draw_population(3000, RU, np.random.default_rng(22))
+    return draw_population(2000, RU, np.random.default_rng(22))
 
 
 def test_drawing_is_deterministic() -> None:

@@ -14,14 +14,14 @@ from homebound.synthetic.persons import CLEAN, HELD_NOISE, SOUGHT_NOISE, NoiseRa
 from homebound.synthetic.population import RelativeKind
 from homebound.synthetic.scenario import ExchangeLists, HardNegativeRates, ListPair, generate_exchange_lists
 
-N = 4000
+N = 3000
 LATIN = re.compile("[A-Za-z]")
 CYRILLIC = re.compile("[А-Яа-яІЇЄҐіїєґЁё]")
 
 
 @pytest.fixture(scope="module")
 def lists() -> ExchangeLists:
-    return generate_exchange_lists(N, seed=2024, n_reverse=1500)
+    return generate_exchange_lists(N, seed=2024, n_reverse=1000)
 
 
 def _within(share: float, expected: float, n: int) -> bool:
@@ -40,9 +40,9 @@ def test_same_seed_same_lists_other_seed_other_lists() -> None:
 
 def test_sizes_and_overlap(lists: ExchangeLists) -> None:
     assert len(lists.a_sought) == len(lists.b_held) == N
-    assert len(lists.b_sought) == len(lists.a_held) == 1500
+    assert len(lists.b_sought) == len(lists.a_held) == 1000
     assert len(lists.forward.truth) == round(0.7 * N)
-    assert len(lists.reverse.truth if lists.reverse else []) == round(0.7 * 1500)
+    assert len(lists.reverse.truth if lists.reverse else []) == round(0.7 * 1000)
     uneven = generate_exchange_lists(500, seed=1, n_held=800, n_reverse=0, overlap=0.5)
     assert (len(uneven.a_sought), len(uneven.b_held), len(uneven.forward.truth)) == (500, 800, 250)
     assert uneven.reverse is None

@@ -252,22 +252,24 @@ def _place(index: int, nation: Language, writer: Language, rng: random.Random) -
     return f"{town}, {region}" if rng.random() < 0.5 else str(town)
 
 
-def _unit(person: SyntheticPerson, rng: random.Random) -> str:
-    """в/ч А1234, A-1234, 1234 (Ukrainian units) or в/ч 12345, 12345 (Russian units)."""
-    unit = person.unit or ""
+# How unit numbers are written, as (format, cumulative share), for Ukrainian units (А1234) and Russian ones
+# (12345), on the person's own side's list (True) and on the other side's (False).
+_UNIT_FORMATS: dict[tuple[Language, bool], tuple[tuple[str, float], ...]] = {
+    (Language.UKRAINIAN, True): (("в/ч А{d}", 0.65), ("А{d}", 0.9), ("військова частина А{d}", 1.0)),
+    (Language.UKRAINIAN, False): (("в/ч А{d}", 0.45), ("A-{d}", 0.7), ("{d}", 0.85), ("А{d}", 1.0)),
+    (Language.RUSSIAN, True): (("в/ч {d}", 0.7), ("{d}", 1.0)),
+    (Language.RUSSIAN, False): (("в/ч {d}", 0.5), ("{d}", 0.85), ("військова частина {d}", 1.0)),
+}
+
+
+def _unit(person: SyntheticPerson, own: bool, rng: random.Random) -> str:
+    """в/ч А1234, A-1234 (a Latin A), 1234 for Ukrainian units; в/ч 12345, 12345 for Russian ones."""
+    digits = (person.unit or "").lstrip("А")
     draw = rng.random()
-    if person.name.nation is Language.UKRAINIAN:
-        digits = unit[1:]
-        if draw < 0.55:
-            return f"в/ч {unit}"
-        if draw < 0.75:
-            return unit
-        if draw < 0.9:
-            return f"A-{digits}"  # Latin A, as the other side and mediators often type it
-        return digits
-    if draw < 0.6:
-        return f"в/ч {unit}"
-    return unit if draw < 0.9 else f"вч{unit}"
+    for pattern, upto in _UNIT_FORMATS[person.name.nation, own]:
+        if draw < upto:
+            return pattern.format(d=digits)
+    return digits
 
 
 def _service_number(person: SyntheticPerson, rng: random.Random) -> str:
@@ -307,7 +309,7 @@ def _service_fields(
     if rng.random() >= noise.missing_service_number:
         row["service_number"] = _service_number(person, rng)
     if rng.random() >= noise.missing_unit:
-        row["unit"] = _unit(person, rng)
+        row["unit"] = _unit(person, writer is person.name.nation, rng)
 
 
 def held_record(
