@@ -1,0 +1,73 @@
+"""The `homebound` command on a real SQLite file: help, migrations, demo, import/export, tokens, log verify."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from homebound.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"HOMEBOUND_DATABASE_URL": f"sqlite:///{tmp_path}/hb.sqlite3"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["import"], ["export"], ["users"], ["users", "create"],
+     ["users", "token"], ["log"], ["log", "verify"]],
+)
+def test_every_command_explains_itself(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_demo_import_export_and_verify(env: dict[str, str], tmp_path: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    demo = runner.invoke(app, ["demo", "--persons", "60"], env=env)
+    assert demo.exit_code == 0, demo.output
+    assert "ua-operator" in demo.output and "mediator" in demo.output
+    again = runner.invoke(app, ["demo", "--persons", "60"], env=env)
+    assert "already loaded" in again.output
+
+    exported = tmp_path / "held.csv"
+    result = runner.invoke(app, ["export", "--registry", "held", "--user", "ua-operator", "-o", str(exported)], env=env)
+    assert result.exit_code == 0, result.output
+    reimport = runner.invoke(app, ["import", str(exported), "--registry", "held", "--user", "ua-operator"], env=env)
+    assert reimport.exit_code == 0, reimport.output
+    assert "0 new, 0 updated, 60 unchanged" in reimport.output
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,family_name,date_of_birth\nX-1,Шевченко,31.02.1990\n", encoding="utf-8")
+    refused = runner.invoke(app, ["import", str(bad), "--registry", "held", "--user", "ua-operator"], env=env)
+    assert refused.exit_code == 2
+    assert "row 2" in refused.output and "date_of_birth" in refused.output
+    assert "Шевченко" not in refused.output
+
+    verified = runner.invoke(app, ["log", "verify"], env=env)
+    assert verified.exit_code == 0, verified.output
+    assert "ok" in verified.output
+
+
+def test_log_verify_names_the_first_tampered_entry(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"], env=env)
+    runner.invoke(app, ["demo", "--persons", "30"], env=env)
+    with sqlite3.connect(tmp_path / "hb.sqlite3") as db:
+        db.execute("UPDATE log_entry SET tag = 'registry:person:delete' WHERE seq = 12")
+    result = runner.invoke(app, ["log", "verify"], env=env)
+    assert result.exit_code == 1
+    assert "entry 12" in result.output and "hash_mismatch" in result.output
+
+
+def test_token_for_unknown_user_is_a_clear_error(env: dict[str, str]) -> None:
+    runner.invoke(app, ["db", "upgrade"], env=env)
+    result = runner.invoke(app, ["users", "token", "nobody"], env=env)
+    assert result.exit_code == 2
+    assert "not_found" in result.output
