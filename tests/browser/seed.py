@@ -1,4 +1,4 @@
-"""Synthetic registries for the browser tests: invented names in Ukrainian, Russian and Latin, some very long."""
+"""Synthetic registries for the UI tests: invented names in Ukrainian, Russian and Latin, some very long."""
 
 from __future__ import annotations
 

@@ -9,9 +9,10 @@ from starlette.staticfiles import StaticFiles
 
 from homebound.web.ui import auth, imports, mediator, party, public
 
-router = APIRouter(include_in_schema=False)
 # imports before party: "/party/{registry}" would otherwise take "/party/import".
-for _area in (auth, imports, party, public, mediator):
+AREAS = (auth, imports, party, public, mediator)
+router = APIRouter(include_in_schema=False)
+for _area in AREAS:
     router.include_router(_area.router)
 
 
