@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -36,6 +39,29 @@ def test_same_seed_same_lists_other_seed_other_lists() -> None:
     assert first == again
     assert first.a_sought != other.a_sought
     assert first.forward.truth != other.forward.truth
+
+
+_DIGEST = """
+import hashlib, json
+from homebound.synthetic.scenario import generate_exchange_lists
+lists = generate_exchange_lists(200, seed=5)
+blob = json.dumps([lists.a_sought, lists.b_held, lists.b_sought, lists.a_held, lists.forward.truth])
+print(hashlib.sha256(blob.encode()).hexdigest())
+"""
+
+
+def test_same_seed_same_lists_across_processes() -> None:
+    digests = {
+        subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+            [sys.executable, "-c", _DIGEST],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in ("1", "2")
+    }
+    assert len(digests) == 1
 
 
 def test_sizes_and_overlap(lists: ExchangeLists) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import translitua
@@ -216,7 +216,7 @@ def can_swap_day_month(date: dt.date) -> bool:
     return date.day <= 12 and date.day != date.month
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def write_date(
     date: dt.date,
     style: DateStyle = DateStyle.DOTTED,
