@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 from homebound.core.person_input import IMPORT_COLUMNS
@@ -246,10 +247,16 @@ def _rank(person: SyntheticPerson, writer: Language) -> str:
     return str(entry[0] if writer is person.name.nation else entry[1])
 
 
+@cache
+def _places(nation: Language, writer: Language) -> tuple[tuple[str, str], ...]:
+    """Each capture place of the nation's people in the writer's language: (town, "town, oblast")."""
+    rows = service_data()["capture_places"][nation]
+    column = 0 if writer is Language.UKRAINIAN else 1
+    return tuple((str(row[column]), f"{row[column]}, {row[column + 2]}") for row in rows)
+
+
 def _place(index: int, nation: Language, writer: Language, rng: random.Random) -> str:
-    town_uk, town_ru, region_uk, region_ru, _ = service_data()["capture_places"][nation][index]
-    town, region = (town_uk, region_uk) if writer is Language.UKRAINIAN else (town_ru, region_ru)
-    return f"{town}, {region}" if rng.random() < 0.5 else str(town)
+    return _places(nation, writer)[index][rng.random() < 0.5]
 
 
 # How unit numbers are written, as (format, cumulative share), for Ukrainian units (А1234) and Russian ones

@@ -287,13 +287,21 @@ def _hospitalised(health: Health, draw: float) -> bool:
     return health is Health.WOUNDED and draw < 0.15
 
 
+@cache
+def _detention_sites(captor: Language) -> tuple[str, ...]:
+    """Every numbered site the captor's lists name (a few hundred), written once."""
+    site = service_data()["detention"][captor]
+    return tuple(
+        f"{kind.format(n=number)}, {town}"
+        for kind in site["kinds"]
+        for number in range(1, 13)
+        for town in site["towns"]
+    )
+
+
 def _detention_places(rng: np.random.Generator, n: int, captor: Language) -> list[str]:
-    site = service_data()["detention"][captor.value]
-    kinds, towns = site["kinds"], site["towns"]
-    kind = rng.integers(0, len(kinds), n)
-    number = rng.integers(1, 13, n)
-    town = rng.integers(0, len(towns), n)
-    return [f"{kinds[k].format(n=m)}, {towns[t]}" for k, m, t in zip(kind, number, town, strict=True)]
+    sites = _detention_sites(captor)
+    return [sites[i] for i in rng.integers(0, len(sites), n).tolist()]
 
 
 def make_relative(
