@@ -16,17 +16,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
-from bench.listgen import large_csv  # noqa: E402
-from homebound.core.access import OrganisationKind, Role  # noqa: E402
-from homebound.core.persons import Registry  # noqa: E402
-from homebound.db.engine import make_engine, normalise_url  # noqa: E402
-from homebound.db.migrate import upgrade  # noqa: E402
-from homebound.db.uow import UnitOfWorkFactory  # noqa: E402
-from homebound.lists.readers import read_list  # noqa: E402
-from homebound.lists.validate import validate_rows  # noqa: E402
-from homebound.services import accounts, lists  # noqa: E402
+from bench.listgen import large_csv
+from homebound.cli.context import actor_for_username
+from homebound.core.access import OrganisationKind, Role
+from homebound.core.persons import Registry
+from homebound.db.engine import make_engine, normalise_url
+from homebound.db.migrate import upgrade
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.lists.readers import read_list
+from homebound.lists.validate import validate_rows
+from homebound.services import accounts, lists
 
 
 def _measure(label: str, fn: object) -> tuple[float, float]:
@@ -45,10 +46,15 @@ def _run_import(url: str, data: bytes) -> None:
     upgrade(engine)
     uows = UnitOfWorkFactory(engine)
     accounts.create_organisation(uows, "pa", "Party A", OrganisationKind.PARTY)
-    accounts.create_user(uows, "bench", username="bench", display_name="bench", organisation_code="pa",
-                         role=Role.PARTY_OPERATOR, password="bench-password-123")
-    from homebound.cli.context import actor_for_username
-
+    accounts.create_user(
+        uows,
+        "bench",
+        username="bench",
+        display_name="bench",
+        organisation_code="pa",
+        role=Role.PARTY_OPERATOR,
+        password="bench-password-123",  # noqa: S106 - a throwaway benchmark database
+    )
     actor = actor_for_username(uows, "bench")
     report = lists.import_list(uows, actor, Registry.HELD, data, "bench.csv")
     assert report.created == data.count(b"\n") - 1
@@ -63,9 +69,13 @@ def main() -> None:
     args = parser.parse_args()
     data = large_csv(args.rows)
     print(f"{args.rows} rows, {len(data) / 2**20:.1f} MiB of CSV")
-    base, _ = _measure("baseline: read + validate only", lambda: validate_rows(read_list(data, "b.csv"), Registry.HELD))
+    base, _ = _measure(
+        "baseline: read + validate only", lambda: validate_rows(read_list(data, "b.csv"), Registry.HELD)
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite, _ = _measure("import into SQLite (WAL)", lambda: _run_import(f"sqlite:///{tmp}/bench.sqlite3", data))
+        sqlite, _ = _measure(
+            "import into SQLite (WAL)", lambda: _run_import(f"sqlite:///{tmp}/bench.sqlite3", data)
+        )
     print(f"  SQLite import / baseline = {sqlite / base:.1f}x")
     if not args.skip_postgres:
         admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")

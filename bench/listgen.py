@@ -5,8 +5,23 @@ from __future__ import annotations
 import io
 import random
 
-SURNAMES = ["Коваленко", "Бондаренко", "Ткаченко", "Шевченко", "Кравченко", "Мельник", "Бойко", "Шевчук",
-            "Поліщук", "Лисенко", "Іваненко", "Мороз", "Савченко", "Руденко", "Петренко"]
+SURNAMES = [
+    "Коваленко",
+    "Бондаренко",
+    "Ткаченко",
+    "Шевченко",
+    "Кравченко",
+    "Мельник",
+    "Бойко",
+    "Шевчук",
+    "Поліщук",
+    "Лисенко",
+    "Іваненко",
+    "Мороз",
+    "Савченко",
+    "Руденко",
+    "Петренко",
+]
 GIVEN = ["Олександр", "Микола", "Юрій", "Сергій", "Дмитро", "Андрій", "Віталій", "Іван", "Петро", "Олег"]
 PATRONYMICS = ["Олександрович", "Миколайович", "Юрійович", "Сергійович", "Іванович", "Петрович"]
 HEADER = "record_id,family_name,given_name,patronymic,sex,date_of_birth,rank,unit,capture_date\n"
@@ -17,7 +32,7 @@ def large_csv(rows: int, seed: int = 7) -> bytes:
     out = io.StringIO()
     out.write(HEADER)
     for i in range(rows):
-        dob = f"{rnd.randint(1,28):02d}.{rnd.randint(1,12):02d}.{rnd.randint(1965, 2004)}"
+        dob = f"{rnd.randint(1, 28):02d}.{rnd.randint(1, 12):02d}.{rnd.randint(1965, 2004)}"
         out.write(
             f"R-{i:07d},{rnd.choice(SURNAMES)},{rnd.choice(GIVEN)},{rnd.choice(PATRONYMICS)},ч,{dob},"
             f"солдат,в/ч А{rnd.randint(1000, 9999)},2023-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}\n"

@@ -1,4 +1,6 @@
-"""Real databases for tests: SQLite and PostgreSQL, each test inside an outer transaction rolled back at the end."""
+"""Real databases for tests: SQLite and PostgreSQL, each test inside an outer transaction rolled back at
+the end.
+"""
 
 from __future__ import annotations
 

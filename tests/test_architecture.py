@@ -8,8 +8,22 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "homebound"
-FORBIDDEN_IN_CORE = ("fastapi", "starlette", "sqlalchemy", "alembic", "pg8000", "sqlite3", "uvicorn", "typer",
-                     "duckdb", "splink", "homebound.db", "homebound.web", "homebound.services", "homebound.cli")
+FORBIDDEN_IN_CORE = (
+    "fastapi",
+    "starlette",
+    "sqlalchemy",
+    "alembic",
+    "pg8000",
+    "sqlite3",
+    "uvicorn",
+    "typer",
+    "duckdb",
+    "splink",
+    "homebound.db",
+    "homebound.web",
+    "homebound.services",
+    "homebound.cli",
+)
 # Which of our packages each layer may import (besides itself and core).
 ALLOWED = {
     "db": {"core"},

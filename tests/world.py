@@ -34,12 +34,22 @@ USERS = (
 
 def build_world(uows: UnitOfWorkFactory) -> World:
     world = World()
-    for code, name, kind in (("pa", "Party A", OrganisationKind.PARTY), ("pb", "Party B", OrganisationKind.PARTY),
-                             ("med", "Mediator office", OrganisationKind.MEDIATOR)):
+    for code, name, kind in (
+        ("pa", "Party A", OrganisationKind.PARTY),
+        ("pb", "Party B", OrganisationKind.PARTY),
+        ("med", "Mediator office", OrganisationKind.MEDIATOR),
+    ):
         world.party_ids[code] = accounts.create_organisation(uows, code, name, kind)
     for username, org, role in USERS:
-        accounts.create_user(uows, "test-setup", username=username, display_name=username, organisation_code=org,
-                             role=role, password=PASSWORD)
+        accounts.create_user(
+            uows,
+            "test-setup",
+            username=username,
+            display_name=username,
+            organisation_code=org,
+            role=role,
+            password=PASSWORD,
+        )
         issued = accounts.create_api_token(uows, "test-setup", username, "tests")
         world.tokens[username] = issued.token
         world.actors[username] = accounts.actor_for_token(uows, issued.token)

@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
             if self.allow_demo:
-                raise ValueError("HOMEBOUND_ALLOW_DEMO must be false in production (demo accounts have known passwords)")
+                raise ValueError(
+                    "HOMEBOUND_ALLOW_DEMO must be false in production (demo accounts have known passwords)"
+                )
             if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
                 raise ValueError("an in-memory database loses everything on restart")
         return self

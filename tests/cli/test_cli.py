@@ -1,4 +1,6 @@
-"""The `homebound` command on a real SQLite file: help, migrations, demo, import/export, tokens, log verify."""
+"""The `homebound` command on a real SQLite file: help, migrations, demo, import/export, tokens, log
+verify.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +22,20 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["serve"], ["db"], ["db", "upgrade"], ["demo"], ["import"], ["export"], ["users"], ["users", "create"],
-     ["users", "token"], ["log"], ["log", "verify"]],
+    [
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["demo"],
+        ["import"],
+        ["export"],
+        ["users"],
+        ["users", "create"],
+        ["users", "token"],
+        ["log"],
+        ["log", "verify"],
+    ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
@@ -38,9 +52,13 @@ def test_demo_import_export_and_verify(env: dict[str, str], tmp_path: Path) -> N
     assert "already loaded" in again.output
 
     exported = tmp_path / "held.csv"
-    result = runner.invoke(app, ["export", "--registry", "held", "--user", "ua-operator", "-o", str(exported)], env=env)
+    result = runner.invoke(
+        app, ["export", "--registry", "held", "--user", "ua-operator", "-o", str(exported)], env=env
+    )
     assert result.exit_code == 0, result.output
-    reimport = runner.invoke(app, ["import", str(exported), "--registry", "held", "--user", "ua-operator"], env=env)
+    reimport = runner.invoke(
+        app, ["import", str(exported), "--registry", "held", "--user", "ua-operator"], env=env
+    )
     assert reimport.exit_code == 0, reimport.output
     assert "0 new, 0 updated, 60 unchanged" in reimport.output
 

@@ -1,4 +1,6 @@
-"""List import through the service: all or nothing, upsert by record_id, dry runs, status rules, export round trip."""
+"""List import through the service: all or nothing, upsert by record_id, dry runs, status rules, export
+round trip.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +46,9 @@ def test_bad_rows_write_nothing_and_name_row_and_column(uows: UnitOfWorkFactory,
 
 
 def test_dry_run_counts_and_writes_nothing(uows: UnitOfWorkFactory, world: World) -> None:
-    report = lists.import_list(uows, world.actors["a_operator"], Registry.HELD, GOOD.encode(), "l.csv", dry_run=True)
+    report = lists.import_list(
+        uows, world.actors["a_operator"], Registry.HELD, GOOD.encode(), "l.csv", dry_run=True
+    )
     assert report.created == 2 and report.dry_run
     assert _count(uows, world) == 0
 

@@ -14,8 +14,14 @@ from homebound.services import registry
 from homebound.services.log import verify_log
 from tests.world import World
 
-KOVALENKO = {"record_id": "S-1", "family_name": "Коваленко", "given_name": "Олександр",
-             "patronymic": "Миколайович", "sex": "ч", "date_of_birth": "12.03.1994"}
+KOVALENKO = {
+    "record_id": "S-1",
+    "family_name": "Коваленко",
+    "given_name": "Олександр",
+    "patronymic": "Миколайович",
+    "sex": "ч",
+    "date_of_birth": "12.03.1994",
+}
 
 
 def test_create_keeps_script_and_partial_date(uows: UnitOfWorkFactory, world: World) -> None:
@@ -28,8 +34,9 @@ def test_create_keeps_script_and_partial_date(uows: UnitOfWorkFactory, world: Wo
 
 
 def test_partial_date_year_month(uows: UnitOfWorkFactory, world: World) -> None:
-    view = registry.create_person(uows, world.actors["a_operator"], Registry.SOUGHT,
-                                  {**KOVALENKO, "date_of_birth": "03.1994"})
+    view = registry.create_person(
+        uows, world.actors["a_operator"], Registry.SOUGHT, {**KOVALENKO, "date_of_birth": "03.1994"}
+    )
     assert view.fields.date_of_birth is not None and view.fields.date_of_birth.precision == "month"
 
 
@@ -55,7 +62,9 @@ def test_mediator_reads_every_party_but_cannot_write(uows: UnitOfWorkFactory, wo
 def test_shared_record_is_readable_not_writable(uows: UnitOfWorkFactory, world: World) -> None:
     view = registry.create_person(uows, world.actors["a_operator"], Registry.SOUGHT, KOVALENKO)
     registry.share_person(uows, world.actors["mediator"], view.id, "pb")
-    assert registry.get_person(uows, world.actors["b_operator"], view.id).shared_with == {world.party_ids["pb"]}
+    assert registry.get_person(uows, world.actors["b_operator"], view.id).shared_with == {
+        world.party_ids["pb"]
+    }
     with pytest.raises(NotFound):
         registry.update_person(uows, world.actors["b_admin"], view.id, {"rank": "солдат"})
 
@@ -75,8 +84,14 @@ def test_operator_cannot_share(uows: UnitOfWorkFactory, world: World) -> None:
         (Registry.SOUGHT, {}, [Status.DECEASED, Status.MISSING], Status.EXCHANGED),
     ],
 )
-def test_status_table(uows: UnitOfWorkFactory, world: World, registry_kind: Registry, start: dict[str, str],
-                      path: list[Status], illegal: Status) -> None:
+def test_status_table(
+    uows: UnitOfWorkFactory,
+    world: World,
+    registry_kind: Registry,
+    start: dict[str, str],
+    path: list[Status],
+    illegal: Status,
+) -> None:
     actor = world.actors["a_operator"]
     view = registry.create_person(uows, actor, registry_kind, {**KOVALENKO, **start})
     for target in path:
@@ -116,10 +131,18 @@ def test_overdue_capture_cards(uows: UnitOfWorkFactory, world: World) -> None:
     actor = world.actors["b_operator"]
     old = (dt.date.today() - dt.timedelta(days=8)).isoformat()
     fresh = (dt.date.today() - dt.timedelta(days=3)).isoformat()
-    late = registry.create_person(uows, actor, Registry.HELD, {**KOVALENKO, "record_id": "H-1", "capture_date": old})
-    registry.create_person(uows, actor, Registry.HELD, {**KOVALENKO, "record_id": "H-2", "capture_date": fresh})
-    registry.create_person(uows, actor, Registry.HELD, {**KOVALENKO, "record_id": "H-3", "capture_date": old,
-                                                        "capture_card_sent_on": old})
+    late = registry.create_person(
+        uows, actor, Registry.HELD, {**KOVALENKO, "record_id": "H-1", "capture_date": old}
+    )
+    registry.create_person(
+        uows, actor, Registry.HELD, {**KOVALENKO, "record_id": "H-2", "capture_date": fresh}
+    )
+    registry.create_person(
+        uows,
+        actor,
+        Registry.HELD,
+        {**KOVALENKO, "record_id": "H-3", "capture_date": old, "capture_card_sent_on": old},
+    )
     assert late.capture_card_overdue
     page = registry.list_persons(uows, actor, PersonFilter(overdue_on=dt.date.today()))
     assert [p.source_id for p in page.items] == ["H-1"]

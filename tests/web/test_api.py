@@ -1,4 +1,6 @@
-"""The API end to end: sign-in, tokens, registries, ETags, imports, inquiries, the log and the public ledger."""
+"""The API end to end: sign-in, tokens, registries, ETags, imports, inquiries, the log and the public
+ledger.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +8,15 @@ from fastapi.testclient import TestClient
 
 from tests.world import PASSWORD, World
 
-PERSON = {"registry": "sought", "record_id": "S-1", "family_name": "Коваленко", "given_name": "Олександр",
-          "patronymic": "Миколайович", "sex": "male", "date_of_birth": "1994-03-12"}
+PERSON = {
+    "registry": "sought",
+    "record_id": "S-1",
+    "family_name": "Коваленко",
+    "given_name": "Олександр",
+    "patronymic": "Миколайович",
+    "sex": "male",
+    "date_of_birth": "1994-03-12",
+}
 
 
 def test_sign_in_and_me(client: TestClient, world: World) -> None:
@@ -21,7 +30,9 @@ def test_sign_in_and_me(client: TestClient, world: World) -> None:
 
 def test_unknown_user_and_wrong_password_answer_alike(client: TestClient, world: World) -> None:
     wrong = client.post("/api/v1/auth/sign-in", json={"username": "a_operator", "password": "not it at all"})
-    unknown = client.post("/api/v1/auth/sign-in", json={"username": "nobody-here", "password": "not it at all"})
+    unknown = client.post(
+        "/api/v1/auth/sign-in", json={"username": "nobody-here", "password": "not it at all"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
 
@@ -43,37 +54,58 @@ def test_person_lifecycle_with_etags(client: TestClient, world: World) -> None:
     created = client.post("/api/v1/persons", json=PERSON, headers=world.headers("a_operator"))
     assert created.status_code == 201, created.json()
     person_id, etag = created.json()["id"], created.headers["ETag"]
-    patched = client.patch(f"/api/v1/persons/{person_id}", json={"rank": "солдат"},
-                           headers={**world.headers("a_operator"), "If-Match": etag})
+    patched = client.patch(
+        f"/api/v1/persons/{person_id}",
+        json={"rank": "солдат"},
+        headers={**world.headers("a_operator"), "If-Match": etag},
+    )
     assert patched.status_code == 200 and patched.json()["fields"]["rank"] == "солдат"
-    stale = client.patch(f"/api/v1/persons/{person_id}", json={"rank": "сержант"},
-                         headers={**world.headers("a_operator"), "If-Match": etag})
+    stale = client.patch(
+        f"/api/v1/persons/{person_id}",
+        json={"rank": "сержант"},
+        headers={**world.headers("a_operator"), "If-Match": etag},
+    )
     assert stale.status_code == 409
-    moved = client.post(f"/api/v1/persons/{person_id}/status", json={"status": "believed_captive"},
-                        headers=world.headers("a_operator"))
+    moved = client.post(
+        f"/api/v1/persons/{person_id}/status",
+        json={"status": "believed_captive"},
+        headers=world.headers("a_operator"),
+    )
     assert moved.json()["status"] == "believed_captive"
-    illegal = client.post(f"/api/v1/persons/{person_id}/status", json={"status": "exchanged"},
-                          headers=world.headers("a_operator"))
+    illegal = client.post(
+        f"/api/v1/persons/{person_id}/status",
+        json={"status": "exchanged"},
+        headers=world.headers("a_operator"),
+    )
     assert illegal.status_code == 409 and illegal.json()["code"] == "status.invalid_transition"
     history = client.get(f"/api/v1/persons/{person_id}/history", headers=world.headers("a_operator")).json()
     assert [e["tag"] for e in history["items"]] == [
-        "registry:person:create", "registry:person:update", "registry:person:status"]
+        "registry:person:create",
+        "registry:person:update",
+        "registry:person:status",
+    ]
 
 
 def test_names_never_in_url_search_is_a_post(client: TestClient, world: World) -> None:
     client.post("/api/v1/persons", json=PERSON, headers=world.headers("a_operator"))
-    found = client.post("/api/v1/persons/search", json={"family_name_prefix": "Ковал"},
-                        headers=world.headers("a_operator")).json()
+    found = client.post(
+        "/api/v1/persons/search", json={"family_name_prefix": "Ковал"}, headers=world.headers("a_operator")
+    ).json()
     assert found["total"] == 1
-    none = client.post("/api/v1/persons/search", json={"family_name_prefix": "Ковал"},
-                       headers=world.headers("b_operator")).json()
+    none = client.post(
+        "/api/v1/persons/search", json={"family_name_prefix": "Ковал"}, headers=world.headers("b_operator")
+    ).json()
     assert none["total"] == 0
 
 
 def test_list_paging_and_filters(client: TestClient, world: World) -> None:
     for i in range(7):
-        client.post("/api/v1/persons", json={**PERSON, "record_id": f"S-{i}"}, headers=world.headers("a_operator"))
-    page = client.get("/api/v1/persons?registry=sought&limit=5&offset=5", headers=world.headers("a_operator")).json()
+        client.post(
+            "/api/v1/persons", json={**PERSON, "record_id": f"S-{i}"}, headers=world.headers("a_operator")
+        )
+    page = client.get(
+        "/api/v1/persons?registry=sought&limit=5&offset=5", headers=world.headers("a_operator")
+    ).json()
     assert page["total"] == 7 and len(page["items"]) == 2
     held = client.get("/api/v1/persons?registry=held", headers=world.headers("a_operator")).json()
     assert held["total"] == 0
@@ -81,35 +113,57 @@ def test_list_paging_and_filters(client: TestClient, world: World) -> None:
 
 def test_inquiry_by_case_code_only(client: TestClient, world: World) -> None:
     person = client.post("/api/v1/persons", json=PERSON, headers=world.headers("a_operator")).json()
-    filed = client.post("/api/v1/inquiries", json={
-        "party": "pa", "inquirer_name": "Марія Коваленко", "inquirer_contact": "+380 00 000 0000",
-        "relationship": "mother", "consent": True, "sought": {"family_name": "Коваленко", "given_name": "Олександр"},
-    })
+    filed = client.post(
+        "/api/v1/inquiries",
+        json={
+            "party": "pa",
+            "inquirer_name": "Марія Коваленко",
+            "inquirer_contact": "+380 00 000 0000",
+            "relationship": "mother",
+            "consent": True,
+            "sought": {"family_name": "Коваленко", "given_name": "Олександр"},
+        },
+    )
     assert filed.status_code == 201
     code, secret = filed.json()["case_code"], filed.json()["secret"]
     status = client.post("/api/v1/inquiries/status", json={"case_code": code, "secret": secret}).json()
     assert status["stage"] == "received"
     queue = client.get("/api/v1/inquiries?unattached=true", headers=world.headers("a_operator")).json()
     inquiry_id = next(i["id"] for i in queue if i["case_code"] == code)
-    attached = client.post(f"/api/v1/inquiries/{inquiry_id}/attach", json={"person_id": person["id"]},
-                           headers=world.headers("a_operator"))
+    attached = client.post(
+        f"/api/v1/inquiries/{inquiry_id}/attach",
+        json={"person_id": person["id"]},
+        headers=world.headers("a_operator"),
+    )
     assert attached.status_code == 204
-    client.post(f"/api/v1/persons/{person['id']}/status", json={"status": "confirmed_held"},
-                headers=world.headers("a_operator"))
+    client.post(
+        f"/api/v1/persons/{person['id']}/status",
+        json={"status": "confirmed_held"},
+        headers=world.headers("a_operator"),
+    )
     status = client.post("/api/v1/inquiries/status", json={"case_code": code, "secret": secret}).json()
     assert status == {**status, "stage": "confirmed_held"}
     assert set(status) == {"case_code", "stage", "updated_at"}
     wrong = client.post("/api/v1/inquiries/status", json={"case_code": code, "secret": "guessing-it"})
-    unknown = client.post("/api/v1/inquiries/status", json={"case_code": "AAAA-BBBB-CCCC", "secret": "guessing-it"})
+    unknown = client.post(
+        "/api/v1/inquiries/status", json={"case_code": "AAAA-BBBB-CCCC", "secret": "guessing-it"}
+    )
     assert wrong.status_code == unknown.status_code == 401 and wrong.json() == unknown.json()
     other = client.get("/api/v1/inquiries", headers=world.headers("b_operator")).json()
     assert code not in {i["case_code"] for i in other}
 
 
 def test_inquiry_needs_consent(client: TestClient, world: World) -> None:
-    answer = client.post("/api/v1/inquiries", json={
-        "party": "pa", "inquirer_name": "X", "inquirer_contact": "+380", "consent": False,
-        "sought": {"family_name": "Коваленко"}})
+    answer = client.post(
+        "/api/v1/inquiries",
+        json={
+            "party": "pa",
+            "inquirer_name": "X",
+            "inquirer_contact": "+380",
+            "consent": False,
+            "sought": {"family_name": "Коваленко"},
+        },
+    )
     assert answer.status_code == 422 and answer.json()["field"] == "consent"
 
 

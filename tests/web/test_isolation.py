@@ -31,8 +31,11 @@ def _body(method: str, path: str) -> dict[str, str] | None:
 
 @pytest.mark.parametrize("who", ["b_admin", "b_operator", "med_observer", "a_observer_of_b"])
 def test_cross_party_access_is_not_found(client: TestClient, world: World, who: str) -> None:
-    record = client.post("/api/v1/persons", json={"registry": "held", "record_id": "H-1", "family_name": "Іваненко"},
-                         headers=world.headers("b_operator" if who == "a_observer_of_b" else "a_operator")).json()
+    record = client.post(
+        "/api/v1/persons",
+        json={"registry": "held", "record_id": "H-1", "family_name": "Іваненко"},
+        headers=world.headers("b_operator" if who == "a_observer_of_b" else "a_operator"),
+    ).json()
     actor = "a_observer" if who == "a_observer_of_b" else who
     routes = _person_routes(client)
     assert len(routes) >= 5
@@ -45,8 +48,13 @@ def test_cross_party_access_is_not_found(client: TestClient, world: World, who: 
 
 def test_anonymous_public_gets_401_everywhere_but_public(client: TestClient, world: World) -> None:
     spec = client.get("/api/v1/openapi.json").json()
-    open_paths = {"/api/v1/public/ledger", "/api/v1/health", "/api/v1/auth/sign-in", "/api/v1/inquiries",
-                  "/api/v1/inquiries/status"}
+    open_paths = {
+        "/api/v1/public/ledger",
+        "/api/v1/health",
+        "/api/v1/auth/sign-in",
+        "/api/v1/inquiries",
+        "/api/v1/inquiries/status",
+    }
     for path, ops in spec["paths"].items():
         for method in ops:
             if path in open_paths and (method, path) != ("get", "/api/v1/inquiries"):
@@ -58,9 +66,14 @@ def test_anonymous_public_gets_401_everywhere_but_public(client: TestClient, wor
 
 
 def test_unknown_and_foreign_ids_answer_identically(client: TestClient, world: World) -> None:
-    record = client.post("/api/v1/persons", json={"registry": "held", "record_id": "H-1", "family_name": "Іваненко"},
-                         headers=world.headers("a_operator")).json()
+    record = client.post(
+        "/api/v1/persons",
+        json={"registry": "held", "record_id": "H-1", "family_name": "Іваненко"},
+        headers=world.headers("a_operator"),
+    ).json()
     foreign = client.get(f"/api/v1/persons/{record['id']}", headers=world.headers("b_operator"))
-    missing = client.get("/api/v1/persons/00000000-0000-0000-0000-000000000000", headers=world.headers("b_operator"))
+    missing = client.get(
+        "/api/v1/persons/00000000-0000-0000-0000-000000000000", headers=world.headers("b_operator")
+    )
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json() == missing.json()

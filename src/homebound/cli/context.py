@@ -1,4 +1,6 @@
-"""What every command needs: settings read once, a unit-of-work factory, and the actor a username stands for."""
+"""What every command needs: settings read once, a unit-of-work factory, and the actor a username stands
+for.
+"""
 
 from __future__ import annotations
 

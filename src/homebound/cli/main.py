@@ -1,4 +1,6 @@
-"""The `homebound` command: one entry point, settings read once here, each sub-command a thin call into services."""
+"""The `homebound` command: one entry point, settings read once here, each sub-command a thin call into
+services.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +19,27 @@ from homebound.core.access import OrganisationKind, Role
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.core.persons import Registry
 
-app = typer.Typer(help="Homebound: registries, matching, negotiation and handover for prisoner exchanges.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-db_app = typer.Typer(help="Database schema: create or upgrade it with the Alembic migrations.", no_args_is_help=True)
+app = typer.Typer(
+    help="Homebound: registries, matching, negotiation and handover for prisoner exchanges.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(
+    help="Database schema: create or upgrade it with the Alembic migrations.", no_args_is_help=True
+)
 users_app = typer.Typer(help="Organisations, users and API tokens.", no_args_is_help=True)
-log_app = typer.Typer(help="The action log: verify the hash chain and the payload commitments.", no_args_is_help=True)
+log_app = typer.Typer(
+    help="The action log: verify the hash chain and the payload commitments.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(log_app, name="log")
 console = Console(stderr=True)
 out = Console()
 
-RegistryOpt = Annotated[Registry, typer.Option(help="held (persons in our custody) or sought (our own people)")]
+RegistryOpt = Annotated[
+    Registry, typer.Option(help="held (persons in our custody) or sought (our own people)")
+]
 UserOpt = Annotated[str, typer.Option("--user", "-u", help="act as this user (their role and party apply)")]
 
 
@@ -36,8 +47,14 @@ def _fail(exc: DomainError) -> None:
     console.print(f"[red]error[/red] {exc.code}: {exc.message}")
     if isinstance(exc, ValidationFailed):
         for problem in exc.problems[:50]:
-            where = ", ".join(x for x in (f"row {problem.row}" if problem.row else "",
-                                          f"column {problem.column}" if problem.column else "") if x)
+            where = ", ".join(
+                x
+                for x in (
+                    f"row {problem.row}" if problem.row else "",
+                    f"column {problem.column}" if problem.column else "",
+                )
+                if x
+            )
             console.print(f"  {where or problem.field}: {problem.message} ({problem.code})")
         if len(exc.problems) > 50:
             console.print(f"  ... and {len(exc.problems) - 50} more")
@@ -56,7 +73,9 @@ def serve(
 
     settings = load_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
-    out.print(f"Homebound on http://{bind_host}:{bind_port}  (API docs: http://{bind_host}:{bind_port}/api/docs)")
+    out.print(
+        f"Homebound on http://{bind_host}:{bind_port}  (API docs: http://{bind_host}:{bind_port}/api/docs)"
+    )
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
 
 
@@ -81,7 +100,9 @@ def db_current() -> None:
     from homebound.db.engine import make_engine
     from homebound.db.migrate import current_revision
 
-    out.print(current_revision(make_engine(load_settings().database_url)) or "empty (run `homebound db upgrade`)")
+    out.print(
+        current_revision(make_engine(load_settings().database_url)) or "empty (run `homebound db upgrade`)"
+    )
 
 
 @app.command()
@@ -89,7 +110,9 @@ def demo(
     persons: Annotated[int, typer.Option(help="persons per side in the synthetic scenario")] = 1500,
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same demo")] = 2023,
 ) -> None:
-    """Load a synthetic demo: two parties, a mediator, held and sought lists written the way each side writes."""
+    """Load a synthetic demo: two parties, a mediator, held and sought lists written the way each side
+    writes.
+    """
     from homebound.services.demo import DEMO_PASSWORD, load_demo
 
     settings = load_settings()
@@ -120,28 +143,38 @@ def import_list(
     user: UserOpt,
     dry_run: Annotated[bool, typer.Option(help="validate and count only; write nothing")] = False,
 ) -> None:
-    """Import a list into USER's party registry: all rows valid or nothing written; re-import updates by record_id."""
+    """Import a list into USER's party registry: all rows valid or nothing written; re-import updates by
+    record_id.
+    """
     from homebound.services.lists import import_list as run_import
 
     settings = load_settings()
     uows = open_uows(settings)
     try:
         actor = actor_for_username(uows, user)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
             task = bar.add_task("reading", total=None)
 
             def progress(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=stage, completed=done, total=total)
 
-            report = run_import(uows, actor, registry, file.read_bytes(), file.name, dry_run=dry_run,
-                                progress=progress)
+            report = run_import(
+                uows, actor, registry, file.read_bytes(), file.name, dry_run=dry_run, progress=progress
+            )
     except DomainError as exc:
         _fail(exc)
         return
     verb = "would import" if dry_run else "imported"
-    out.print(f"{verb} {report.rows} rows: {report.created} new, {report.updated} updated, "
-              f"{report.unchanged} unchanged")
+    out.print(
+        f"{verb} {report.rows} rows: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )
 
 
 @app.command("export")
@@ -150,7 +183,9 @@ def export_list(
     user: UserOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write (.csv or .xlsx)")],
 ) -> None:
-    """Export USER's party registry to CSV or XLSX (by the output file's extension); re-importable as it is."""
+    """Export USER's party registry to CSV or XLSX (by the output file's extension); re-importable as it
+    is.
+    """
     from homebound.services.lists import export_list as run_export
 
     fmt = output.suffix.lower().lstrip(".")
@@ -168,7 +203,9 @@ def export_list(
 def create_org(
     code: Annotated[str, typer.Argument(help="short code, e.g. ua")],
     name: Annotated[str, typer.Argument(help="full name")],
-    kind: Annotated[OrganisationKind, typer.Option(help="party (a belligerent) or mediator")] = OrganisationKind.PARTY,
+    kind: Annotated[
+        OrganisationKind, typer.Option(help="party (a belligerent) or mediator")
+    ] = OrganisationKind.PARTY,
 ) -> None:
     """Create a party or a mediator organisation."""
     from homebound.services.accounts import create_organisation
@@ -195,8 +232,15 @@ def create_user(
         console.print("[red]the two passwords differ[/red]")
         raise typer.Exit(code=2)
     try:
-        run_create(open_uows(load_settings()), "cli", username=username, display_name=display_name or username,
-                   organisation_code=organisation, role=role, password=password)
+        run_create(
+            open_uows(load_settings()),
+            "cli",
+            username=username,
+            display_name=display_name or username,
+            organisation_code=organisation,
+            role=role,
+            password=password,
+        )
     except DomainError as exc:
         _fail(exc)
     out.print(f"created {username}")
@@ -247,7 +291,9 @@ def revoke(token_id: Annotated[str, typer.Argument(help="the token's id (not its
 
 @log_app.command("verify")
 def verify_log() -> None:
-    """Check every link of the hash chain and every payload against its commitment; exit 1 at the first failure."""
+    """Check every link of the hash chain and every payload against its commitment; exit 1 at the first
+    failure.
+    """
     from homebound.services.log import verify_log as run_verify
 
     report = run_verify(open_uows(load_settings()))

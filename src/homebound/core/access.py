@@ -37,7 +37,7 @@ class Permission(StrEnum):
     ANY_PERSON_SHARE = "any:person:share"
     ANY_LOG_READ = "any:log:read"
     ANY_ORGANISATION_READ = "any:organisation:read"
-    OWN_TOKEN_MANAGE = "own:token:manage"
+    OWN_TOKEN_MANAGE = "own:token:manage"  # noqa: S105 - a permission name, not a secret
     PUBLIC_LEDGER_READ = "public:ledger:read"
     PUBLIC_INQUIRY_FILE = "public:inquiry:file"
     PUBLIC_INQUIRY_STATUS = "public:inquiry:status"

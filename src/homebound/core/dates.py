@@ -20,7 +20,9 @@ class DateFormatError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class PartialDate:
-    """A date known to the year, the month or the day (GC III Art. 17 asks for the full date; lists often lack it)."""
+    """A date known to the year, the month or the day (GC III Art. 17 asks for the full date; lists
+    often lack it).
+    """
 
     year: int
     month: int | None = None
@@ -71,7 +73,9 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        """Read 1994, 1994-03, 1994-03-12, 03.1994, 12.03.1994 or 12/03/1994 (day first, as both sides write)."""
+        """Read 1994, 1994-03, 1994-03-12, 03.1994, 12.03.1994 or 12/03/1994 (day first, as both sides
+        write).
+        """
         value = _DATETIME_SUFFIX.sub("", text.strip())
         iso = _ISO.match(value)
         if iso:

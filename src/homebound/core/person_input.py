@@ -1,4 +1,6 @@
-"""Turning one row of raw text (an imported line, an API body) into validated person fields, collecting every problem."""
+"""Turning one row of raw text (an imported line, an API body) into validated person fields, collecting
+every problem.
+"""
 
 from __future__ import annotations
 
@@ -61,14 +63,26 @@ E = TypeVar("E", bound=StrEnum)
 
 # Words both sides use in their own lists, folded to lower case without accents.
 _SEX_WORDS: dict[str, Sex] = {
-    **dict.fromkeys(["m", "male", "man", "ч", "чол", "чоловік", "чоловіча", "м", "муж", "мужской", "мужчина"], Sex.MALE),
-    **dict.fromkeys(["f", "female", "woman", "ж", "жін", "жінка", "жіноча", "жен", "женский", "женщина"], Sex.FEMALE),
+    **dict.fromkeys(
+        ["m", "male", "man", "ч", "чол", "чоловік", "чоловіча", "м", "муж", "мужской", "мужчина"], Sex.MALE
+    ),
+    **dict.fromkeys(
+        ["f", "female", "woman", "ж", "жін", "жінка", "жіноча", "жен", "женский", "женщина"], Sex.FEMALE
+    ),
     **dict.fromkeys(["u", "unknown", "?", "невідомо", "неизвестно"], Sex.UNKNOWN),
 }
 _CATEGORY_WORDS: dict[str, Category] = {
     **dict.fromkeys(["pow", "prisoner of war", "військовополонений", "вп", "военнопленный"], Category.POW),
     **dict.fromkeys(
-        ["civilian", "civilian internee", "цивільний", "цивільна", "гражданский", "гражданская", "интернированный"],
+        [
+            "civilian",
+            "civilian internee",
+            "цивільний",
+            "цивільна",
+            "гражданский",
+            "гражданская",
+            "интернированный",
+        ],
         Category.CIVILIAN_INTERNEE,
     ),
     **dict.fromkeys(["remains", "body", "тіло", "останки", "тело"], Category.REMAINS),
@@ -105,7 +119,7 @@ def _enum(kind: type[E], words: Mapping[str, E] | None = None) -> Callable[[str]
 
 
 @dataclass(frozen=True)
-class PersonRow:
+class PersonInput:
     """A validated input row: the source id, the fields, and the status the source gave (if any)."""
 
     record_id: str
@@ -147,7 +161,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
 
 def parse_person_row(
     raw: Mapping[str, str | None], registry: Registry, *, row: int | None = None
-) -> tuple[PersonRow | None, list[FieldProblem]]:
+) -> tuple[PersonInput | None, list[FieldProblem]]:
     """Validate one row; return the row or every problem found in it (never both)."""
     problems: list[FieldProblem] = []
     values: dict[str, object] = {}
@@ -168,7 +182,13 @@ def parse_person_row(
     status = values.pop("status", None)
     if isinstance(status, Status) and status not in INITIAL_STATUS[registry]:
         problems.append(
-            FieldProblem("status", "invalid_value", f"not a status a {registry.value} record can start in", row, "status")
+            FieldProblem(
+                "status",
+                "invalid_value",
+                f"not a status a {registry.value} record can start in",
+                row,
+                "status",
+            )
         )
     problems.extend(_cross_checks(values, row))
     if problems:
@@ -180,7 +200,7 @@ def parse_person_row(
         verified_on=values.pop("will_verified_on", None),  # type: ignore[arg-type]
     )
     person = PersonFields(will_to_return=will, **values)  # type: ignore[arg-type]
-    return PersonRow(record_id, person, status if isinstance(status, Status) else None), []
+    return PersonInput(record_id, person, status if isinstance(status, Status) else None), []
 
 
 def _identity(text: str) -> str:
@@ -193,17 +213,28 @@ def _cross_checks(values: Mapping[str, object], row: int | None) -> list[FieldPr
     sent = values.get("capture_card_sent_on")
     if isinstance(capture, dt.date) and isinstance(sent, dt.date) and sent < capture:
         problems.append(
-            FieldProblem("capture_card_sent_on", "invalid_value", "before the capture date", row, "capture_card_sent_on")
+            FieldProblem(
+                "capture_card_sent_on",
+                "invalid_value",
+                "before the capture date",
+                row,
+                "capture_card_sent_on",
+            )
         )
     birth = values.get("date_of_birth")
     if isinstance(capture, dt.date) and isinstance(birth, PartialDate) and birth.earliest() > capture:
-        problems.append(FieldProblem("date_of_birth", "invalid_value", "after the capture date", row, "date_of_birth"))
+        problems.append(
+            FieldProblem("date_of_birth", "invalid_value", "after the capture date", row, "date_of_birth")
+        )
     if values.get("will_to_return") in (WillToReturn.CONFIRMED, WillToReturn.REFUSED) and not values.get(
         "will_verified_by"
     ):
         problems.append(
             FieldProblem(
-                "will_verified_by", "required", "a confirmed or refused will to return names who verified it", row,
+                "will_verified_by",
+                "required",
+                "a confirmed or refused will to return names who verified it",
+                row,
                 "will_verified_by",
             )
         )

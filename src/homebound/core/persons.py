@@ -72,9 +72,7 @@ class Status(StrEnum):
 
 
 INITIAL_STATUS: dict[Registry, frozenset[Status]] = {
-    Registry.HELD: frozenset(
-        {Status.HELD, Status.HOSPITALISED, Status.LISTED_FOR_EXCHANGE, Status.DECEASED}
-    ),
+    Registry.HELD: frozenset({Status.HELD, Status.HOSPITALISED, Status.LISTED_FOR_EXCHANGE, Status.DECEASED}),
     Registry.SOUGHT: frozenset(
         {Status.MISSING, Status.BELIEVED_CAPTIVE, Status.CONFIRMED_HELD, Status.DECEASED, Status.RETURNED}
     ),
@@ -106,7 +104,9 @@ TRANSITIONS: dict[Registry, dict[Status, frozenset[Status]]] = {
         Status.DECEASED: frozenset(),
     },
     Registry.SOUGHT: {
-        Status.MISSING: frozenset({Status.BELIEVED_CAPTIVE, Status.CONFIRMED_HELD, Status.RETURNED, Status.DECEASED}),
+        Status.MISSING: frozenset(
+            {Status.BELIEVED_CAPTIVE, Status.CONFIRMED_HELD, Status.RETURNED, Status.DECEASED}
+        ),
         Status.BELIEVED_CAPTIVE: frozenset(
             {Status.MISSING, Status.CONFIRMED_HELD, Status.RETURNED, Status.DECEASED}
         ),
@@ -140,7 +140,9 @@ class WillToReturnRecord:
 
 @dataclass(frozen=True)
 class PersonFields:
-    """The editable fields of a record (GC III Art. 17, 70, 122; GC IV Art. 136-138), names in their own script."""
+    """The editable fields of a record (GC III Art. 17, 70, 122; GC IV Art. 136-138), names in their own
+    script.
+    """
 
     family_name: str
     given_name: str | None = None
@@ -173,13 +175,15 @@ class PersonFields:
 PERSON_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PersonFields))
 
 
-def capture_card_overdue(
-    registry: Registry, status: Status, fields_: PersonFields, today: dt.date
-) -> bool:
+def capture_card_overdue(registry: Registry, status: Status, fields_: PersonFields, today: dt.date) -> bool:
     """GC III Art. 70: a held person's capture card is overdue a week after capture until it is sent."""
     if registry is not Registry.HELD or fields_.capture_date is None:
         return False
-    if fields_.capture_card_sent_on is not None or status in (Status.DECEASED, Status.RELEASED, Status.EXCHANGED):
+    if fields_.capture_card_sent_on is not None or status in (
+        Status.DECEASED,
+        Status.RELEASED,
+        Status.EXCHANGED,
+    ):
         return False
     return today > fields_.capture_date + dt.timedelta(days=CAPTURE_CARD_DAYS)
 

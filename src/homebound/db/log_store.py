@@ -43,7 +43,7 @@ class LogWriter:
         if writer is None:
             writer = cls(session)
             session.info[_WRITER_KEY] = writer
-        return writer  # type: ignore[no-any-return]
+        return writer
 
     def append(
         self,
@@ -109,9 +109,13 @@ def flush_log(session: Session) -> None:
 def iter_entries(session: Session, batch: int = 5000) -> Iterator[StoredEntry]:
     last = 0
     while True:
-        rows = session.execute(
-            select(LogEntryRow).where(LogEntryRow.seq > last).order_by(LogEntryRow.seq).limit(batch)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(LogEntryRow).where(LogEntryRow.seq > last).order_by(LogEntryRow.seq).limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             return
         for row in rows:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from homebound.core.dates import PartialDate
@@ -26,11 +26,25 @@ from homebound.core.persons import (
 )
 from homebound.db.tables import PersonRow, PersonShareRow
 
-_PLAIN = (
-    "family_name given_name patronymic father_given_name mother_maiden_name place_of_birth party_depended_on rank "
-    "service_number unit capture_date capture_place detention_place capture_card_sent_on legal_hold_note "
-    "last_seen_date last_seen_place"
-).split()
+_PLAIN = [
+    "family_name",
+    "given_name",
+    "patronymic",
+    "father_given_name",
+    "mother_maiden_name",
+    "place_of_birth",
+    "party_depended_on",
+    "rank",
+    "service_number",
+    "unit",
+    "capture_date",
+    "capture_place",
+    "detention_place",
+    "capture_card_sent_on",
+    "legal_hold_note",
+    "last_seen_date",
+    "last_seen_place",
+]
 CLOSED_FOR_CARDS = (Status.DECEASED.value, Status.RELEASED.value, Status.EXCHANGED.value)
 
 
@@ -67,7 +81,9 @@ def row_to_fields(row: PersonRow) -> PersonFields:
         health=Health(row.health),
         legal_hold=LegalHold(row.legal_hold),
         date_of_birth=dob,
-        will_to_return=WillToReturnRecord(WillToReturn(row.will_to_return), row.will_verified_by, row.will_verified_on),
+        will_to_return=WillToReturnRecord(
+            WillToReturn(row.will_to_return), row.will_verified_by, row.will_verified_on
+        ),
     )
 
 
@@ -102,7 +118,9 @@ def filtered(query: Select[Any], flt: PersonFilter) -> Select[Any]:
     if flt.category is not None:
         query = query.where(PersonRow.category == flt.category.value)
     if flt.family_name_prefix:
-        query = query.where(PersonRow.family_name_key.startswith(search_key(flt.family_name_prefix), autoescape=True))
+        query = query.where(
+            PersonRow.family_name_key.startswith(search_key(flt.family_name_prefix), autoescape=True)
+        )
     if flt.updated_since is not None:
         query = query.where(PersonRow.updated_at >= flt.updated_since)
     if flt.overdue_on is not None:
@@ -120,7 +138,9 @@ def shared_with(session: Session, person_ids: Sequence[str]) -> dict[str, frozen
     if not person_ids:
         return {}
     rows = session.execute(
-        select(PersonShareRow.person_id, PersonShareRow.party_id).where(PersonShareRow.person_id.in_(person_ids))
+        select(PersonShareRow.person_id, PersonShareRow.party_id).where(
+            PersonShareRow.person_id.in_(person_ids)
+        )
     ).all()
     result: dict[str, set[str]] = {}
     for person_id, party_id in rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -44,7 +44,10 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JsonType}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JsonType,
+    }
 
 
 class OrganisationRow(Base):
@@ -103,7 +106,9 @@ class PersonRow(Base):
     status: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
     family_name: Mapped[str] = mapped_column(String(200))
-    family_name_key: Mapped[str] = mapped_column(String(200))  # NFKC + casefold, for prefix search in any script
+    family_name_key: Mapped[str] = mapped_column(
+        String(200)
+    )  # NFKC + casefold, for prefix search in any script
     given_name: Mapped[str | None] = mapped_column(String(200))
     patronymic: Mapped[str | None] = mapped_column(String(200))
     father_given_name: Mapped[str | None] = mapped_column(String(200))
@@ -198,7 +203,9 @@ Index("ix_log_entry_object", LogEntryRow.object_type, LogEntryRow.object_id)
 
 
 class LogPayloadRow(Base):
-    """The salt and payload behind a commitment; erasable at the end of retention without breaking the chain."""
+    """The salt and payload behind a commitment; erasable at the end of retention without breaking the
+    chain.
+    """
 
     __tablename__ = "log_payload"
 

@@ -12,7 +12,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from homebound.core.access import ROLES_BY_KIND, Actor, OrganisationKind, Permission, Role, can
-from homebound.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed, FieldProblem
+from homebound.core.errors import (
+    Conflict,
+    FieldProblem,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from homebound.core.log.entries import ActionTag
 from homebound.db.log_store import log_action
 from homebound.db.tables import ApiTokenRow, OrganisationRow, UserRow
@@ -20,7 +27,7 @@ from homebound.db.uow import UnitOfWorkFactory
 
 SYSTEM_ACTOR = "system"
 SESSION_TTL = dt.timedelta(hours=12)
-TOKEN_PREFIX = "hb_"
+TOKEN_PREFIX = "hb_"  # noqa: S105 - marks our tokens in logs and secret scanners
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()
@@ -52,7 +59,12 @@ class IssuedToken:
 
 
 def create_organisation(
-    uows: UnitOfWorkFactory, code: str, name: str, kind: OrganisationKind, *, actor: Actor | str = SYSTEM_ACTOR
+    uows: UnitOfWorkFactory,
+    code: str,
+    name: str,
+    kind: OrganisationKind,
+    *,
+    actor: Actor | str = SYSTEM_ACTOR,
 ) -> str:
     with uows.writer() as uow:
         if uow.session.execute(select(OrganisationRow.id).where(OrganisationRow.code == code)).first():
@@ -60,7 +72,14 @@ def create_organisation(
         org = OrganisationRow(code=code, name=name, kind=kind.value)
         uow.session.add(org)
         uow.session.flush()
-        log_action(uow.session, actor, ActionTag.ORGANISATION_CREATE, "organisation", org.id, {"code": code, "kind": kind.value})
+        log_action(
+            uow.session,
+            actor,
+            ActionTag.ORGANISATION_CREATE,
+            "organisation",
+            org.id,
+            {"code": code, "kind": kind.value},
+        )
         uow.commit()
         return org.id
 
@@ -79,13 +98,19 @@ def create_user(
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
     with uows.writer() as uow:
-        org = uow.session.execute(select(OrganisationRow).where(OrganisationRow.code == organisation_code)).scalar_one_or_none()
+        org = uow.session.execute(
+            select(OrganisationRow).where(OrganisationRow.code == organisation_code)
+        ).scalar_one_or_none()
         if org is None:
             raise NotFound("no such organisation", field="organisation")
-        if isinstance(actor, Actor) and not (can(actor, Permission.PARTY_USER_ADMIN) and actor.party_id == org.id):
+        if isinstance(actor, Actor) and not (
+            can(actor, Permission.PARTY_USER_ADMIN) and actor.party_id == org.id
+        ):
             raise PermissionDenied("only an admin of the same party may add its users")
         if role not in ROLES_BY_KIND[OrganisationKind(org.kind)]:
-            raise ValidationFailed([FieldProblem("role", "invalid_value", f"a {org.kind} cannot have this role")])
+            raise ValidationFailed(
+                [FieldProblem("role", "invalid_value", f"a {org.kind} cannot have this role")]
+            )
         if uow.session.execute(select(UserRow.id).where(UserRow.username == username)).first():
             raise Conflict("this username is taken", code="user.exists", field="username")
         user = UserRow(
@@ -99,7 +124,9 @@ def create_user(
         uow.session.add(user)
         uow.session.flush()
         party = org.id if org.kind == OrganisationKind.PARTY else None
-        log_action(uow.session, actor, ActionTag.USER_CREATE, "user", user.id, {"role": role.value}, party=party)
+        log_action(
+            uow.session, actor, ActionTag.USER_CREATE, "user", user.id, {"role": role.value}, party=party
+        )
         uow.commit()
         return user.id
 
@@ -108,7 +135,12 @@ def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta | None) -> tup
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = dt.datetime.now(dt.UTC) + ttl if ttl else None
     row = ApiTokenRow(
-        user_id=user.id, name=name, kind=kind, prefix=secret[:10], token_hash=hash_token(secret), expires_at=expires
+        user_id=user.id,
+        name=name,
+        kind=kind,
+        prefix=secret[:10],
+        token_hash=hash_token(secret),
+        expires_at=expires,
     )
     return row, secret
 
@@ -137,8 +169,15 @@ def create_api_token(
         row, secret = _issue(user, name, "script", ttl)
         uow.session.add(row)
         uow.session.flush()
-        log_action(uow.session, actor if isinstance(actor, Actor) else SYSTEM_ACTOR, ActionTag.TOKEN_CREATE,
-                   "token", row.id, {"user": user.id, "name": name}, party=None)
+        log_action(
+            uow.session,
+            actor if isinstance(actor, Actor) else SYSTEM_ACTOR,
+            ActionTag.TOKEN_CREATE,
+            "token",
+            row.id,
+            {"user": user.id, "name": name},
+            party=None,
+        )
         uow.commit()
         return IssuedToken(row.id, secret, row.expires_at)
 
@@ -157,7 +196,8 @@ def revoke_token(uows: UnitOfWorkFactory, actor: Actor | str, token_id: str) -> 
 def list_tokens(uows: UnitOfWorkFactory, actor: Actor) -> list[ApiTokenRow]:
     with uows.reader() as uow:
         rows = uow.session.execute(
-            select(ApiTokenRow).where(ApiTokenRow.user_id == actor.user_id, ApiTokenRow.kind == "script")
+            select(ApiTokenRow)
+            .where(ApiTokenRow.user_id == actor.user_id, ApiTokenRow.kind == "script")
             .order_by(ApiTokenRow.created_at)
         ).scalars()
         return list(rows)
@@ -204,10 +244,13 @@ class UserView:
 def list_users(uows: UnitOfWorkFactory) -> list[UserView]:
     with uows.reader() as uow:
         rows = uow.session.execute(
-            select(UserRow, OrganisationRow.code).join(OrganisationRow).order_by(OrganisationRow.code, UserRow.username)
+            select(UserRow, OrganisationRow.code)
+            .join(OrganisationRow)
+            .order_by(OrganisationRow.code, UserRow.username)
         ).all()
         return [
-            UserView(u.id, u.username, u.display_name, u.role, code, u.language, u.disabled) for u, code in rows
+            UserView(u.id, u.username, u.display_name, u.role, code, u.language, u.disabled)
+            for u, code in rows
         ]
 
 
@@ -225,7 +268,9 @@ def set_password(uows: UnitOfWorkFactory, username: str, password: str) -> None:
 
 def organisation_by_code(uows: UnitOfWorkFactory, code: str) -> OrganisationRow:
     with uows.reader() as uow:
-        org = uow.session.execute(select(OrganisationRow).where(OrganisationRow.code == code)).scalar_one_or_none()
+        org = uow.session.execute(
+            select(OrganisationRow).where(OrganisationRow.code == code)
+        ).scalar_one_or_none()
     if org is None:
         raise NotFound("no such organisation", field="party")
     return org
@@ -314,8 +359,11 @@ def end_session(uows: UnitOfWorkFactory, token: str) -> None:
     with uows.writer() as uow:
         uow.session.execute(
             update(ApiTokenRow)
-            .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.kind == "session",
-                   ApiTokenRow.revoked_at.is_(None))
+            .where(
+                ApiTokenRow.token_hash == hash_token(token),
+                ApiTokenRow.kind == "session",
+                ApiTokenRow.revoked_at.is_(None),
+            )
             .values(revoked_at=dt.datetime.now(dt.UTC))
         )
         uow.commit()
@@ -332,6 +380,13 @@ def set_language(uows: UnitOfWorkFactory, actor: Actor, language: str) -> None:
             raise NotAuthenticated("sign in first", code="auth.required")
         if user.language != language:
             user.language = language
-            log_action(uow.session, actor, ActionTag.USER_UPDATE, "user", user.id, {"change": "language"},
-                       party=actor.party_id)
+            log_action(
+                uow.session,
+                actor,
+                ActionTag.USER_UPDATE,
+                "user",
+                user.id,
+                {"change": "language"},
+                party=actor.party_id,
+            )
         uow.commit()

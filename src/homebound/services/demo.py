@@ -1,4 +1,6 @@
-"""A synthetic demo: two parties, a mediator office, an ICRC-style observer, lists written as each side writes."""
+"""A synthetic demo: two parties, a mediator office, an ICRC-style observer, lists written as each side
+writes.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from homebound.lists.writers import write_csv, write_xlsx
 from homebound.services import accounts, inquiries, lists
 from homebound.synthetic.scenario import generate_exchange_lists
 
-DEMO_PASSWORD = "homebound-demo"  # development only: Settings refuses the demo in production
+DEMO_PASSWORD = "homebound-demo"  # noqa: S105 - development only; Settings refuses the demo in production
 
 ORGANISATIONS = (
     ("ua", "Party UA: Coordination Headquarters for the Treatment of POWs (demo)", OrganisationKind.PARTY),
@@ -59,8 +61,16 @@ def load_demo(uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023)
     for code, name, kind in ORGANISATIONS:
         accounts.create_organisation(uows, code, name, kind)
     for username, org, role, language in ACCOUNTS:
-        accounts.create_user(uows, "demo", username=username, display_name=username, organisation_code=org,
-                             role=role, password=DEMO_PASSWORD, language=language)
+        accounts.create_user(
+            uows,
+            "demo",
+            username=username,
+            display_name=username,
+            organisation_code=org,
+            role=role,
+            password=DEMO_PASSWORD,
+            language=language,
+        )
     scenario = generate_exchange_lists(persons, seed)
     ua, ru = _actor(uows, "ua-operator"), _actor(uows, "ru-operator")
     reverse = scenario.reverse
@@ -84,17 +94,27 @@ def load_demo(uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023)
 
 
 def _family_inquiries(uows: UnitOfWorkFactory, bureau: Actor, sought: list[dict[str, str]]) -> list[str]:
-    """Three synthetic families file inquiries with party UA's bureau, which attaches them to sought records."""
+    """Three synthetic families file inquiries with party UA's bureau, which attaches them to sought
+    records.
+    """
     lines = []
     with uows.reader() as uow:
-        ids = dict(uow.session.execute(
-            select(PersonRow.source_id, PersonRow.id).where(
-                PersonRow.party_id == bureau.party_id, PersonRow.registry_kind == Registry.SOUGHT.value)
-        ).all())
+        ids = dict(
+            uow.session.execute(
+                select(PersonRow.source_id, PersonRow.id).where(
+                    PersonRow.party_id == bureau.party_id, PersonRow.registry_kind == Registry.SOUGHT.value
+                )
+            ).all()
+        )
     for row in sought:
         filed = inquiries.file_inquiry(
-            uows, Actor(user_id=None, role=Role.PUBLIC), party_code="ua", inquirer_name="Демо Родина",
-            inquirer_contact="+380 00 000 00 00", relationship="parent", consent=True,
+            uows,
+            Actor(user_id=None, role=Role.PUBLIC),
+            party_code="ua",
+            inquirer_name="Демо Родина",
+            inquirer_contact="+380 00 000 00 00",
+            relationship="parent",
+            consent=True,
             sought_details={"family_name": row["family_name"]},
         )
         inquiries.attach_inquiry(uows, bureau, filed.id, ids[row["record_id"]])

@@ -1,4 +1,6 @@
-"""Family inquiries: filed with a party's bureau, attached to a sought record, looked up by case code and secret."""
+"""Family inquiries: filed with a party's bureau, attached to a sought record, looked up by case code
+and secret.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +22,16 @@ from homebound.services.accounts import hash_password, verify_password
 
 # No 0/O or 1/I: codes are read out over the phone.
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_DETAIL_FIELDS = ("family_name", "given_name", "patronymic", "date_of_birth", "unit", "last_seen_place",
-                  "last_seen_date", "notes")
+_DETAIL_FIELDS = (
+    "family_name",
+    "given_name",
+    "patronymic",
+    "date_of_birth",
+    "unit",
+    "last_seen_place",
+    "last_seen_date",
+    "notes",
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,9 @@ def file_inquiry(
         problems.append(FieldProblem("consent", "required", "consent to process the inquiry is required"))
     for name in sought_details:
         if name not in _DETAIL_FIELDS:
-            problems.append(FieldProblem(f"sought_details.{name}", "unknown_field", "not a field of an inquiry"))
+            problems.append(
+                FieldProblem(f"sought_details.{name}", "unknown_field", "not a field of an inquiry")
+            )
     if not sought_details.get("family_name"):
         problems.append(FieldProblem("sought_details.family_name", "required", "a value is required"))
     if problems:
@@ -65,13 +77,20 @@ def file_inquiry(
         if party is None:
             raise NotFound("no such party", field="party")
         row = InquiryRow(
-            party_id=party.id, case_code=_case_code(), secret_hash=hash_password(secret), inquirer_name=inquirer_name,
-            inquirer_contact=inquirer_contact, relationship=relationship, sought_details=dict(sought_details),
+            party_id=party.id,
+            case_code=_case_code(),
+            secret_hash=hash_password(secret),
+            inquirer_name=inquirer_name,
+            inquirer_contact=inquirer_contact,
+            relationship=relationship,
+            sought_details=dict(sought_details),
             consent_given_at=utcnow(),
         )
         uow.session.add(row)
         uow.session.flush()
-        log_action(uow.session, actor, ActionTag.INQUIRY_FILE, "inquiry", row.id, {"inquiry": row.id}, party=party.id)
+        log_action(
+            uow.session, actor, ActionTag.INQUIRY_FILE, "inquiry", row.id, {"inquiry": row.id}, party=party.id
+        )
         uow.commit()
         return FiledInquiry(row.id, row.case_code, secret)
 
@@ -85,12 +104,23 @@ def attach_inquiry(uows: UnitOfWorkFactory, actor: Actor, inquiry_id: str, perso
         if inquiry is None or inquiry.party_id != actor.party_id:
             raise NotFound("no such inquiry", field="inquiry_id")
         person = uow.session.get(PersonRow, person_id)
-        if person is None or person.party_id != actor.party_id or person.registry_kind != Registry.SOUGHT.value:
+        if (
+            person is None
+            or person.party_id != actor.party_id
+            or person.registry_kind != Registry.SOUGHT.value
+        ):
             raise NotFound("no such sought record", field="person_id")
         inquiry.person_id = person.id
         inquiry.updated_at = utcnow()
-        log_action(uow.session, actor, ActionTag.INQUIRY_ATTACH, "inquiry", inquiry.id,
-                   {"inquiry": inquiry.id, "person": person.id}, party=actor.party_id)
+        log_action(
+            uow.session,
+            actor,
+            ActionTag.INQUIRY_ATTACH,
+            "inquiry",
+            inquiry.id,
+            {"inquiry": inquiry.id, "person": person.id},
+            party=actor.party_id,
+        )
         uow.commit()
 
 
@@ -106,7 +136,9 @@ class InquiryView:
     created_at: dt.datetime
 
 
-def list_inquiries(uows: UnitOfWorkFactory, actor: Actor, *, unattached_only: bool = False) -> list[InquiryView]:
+def list_inquiries(
+    uows: UnitOfWorkFactory, actor: Actor, *, unattached_only: bool = False
+) -> list[InquiryView]:
     if not can(actor, Permission.PARTY_INQUIRY_READ) or actor.party_id is None:
         raise PermissionDenied("this role may not read inquiries")
     query = select(InquiryRow).where(InquiryRow.party_id == actor.party_id).order_by(InquiryRow.created_at)
@@ -114,8 +146,16 @@ def list_inquiries(uows: UnitOfWorkFactory, actor: Actor, *, unattached_only: bo
         query = query.where(InquiryRow.person_id.is_(None))
     with uows.reader() as uow:
         return [
-            InquiryView(r.id, r.case_code, r.person_id, r.inquirer_name, r.inquirer_contact, r.relationship,
-                        r.sought_details, r.created_at)
+            InquiryView(
+                r.id,
+                r.case_code,
+                r.person_id,
+                r.inquirer_name,
+                r.inquirer_contact,
+                r.relationship,
+                r.sought_details,
+                r.created_at,
+            )
             for r in uow.session.execute(query).scalars()
         ]
 

@@ -13,7 +13,7 @@ from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import FieldProblem, PermissionDenied, ValidationFailed
 from homebound.core.log.entries import ActionTag
 from homebound.core.person_input import IMPORT_COLUMNS, PersonInput
-from homebound.core.persons import Registry, Status, TRANSITIONS
+from homebound.core.persons import TRANSITIONS, Registry, Status
 from homebound.db.log_store import LogWriter, log_action
 from homebound.db.persons import fields_to_columns, row_to_fields
 from homebound.db.tables import ImportBatchRow, PersonRow, new_id, utcnow
@@ -60,7 +60,9 @@ def import_list(
     table = read_list(data, filename)
     rows, problems = validate_rows(table, registry)
     if problems:
-        raise ValidationFailed(problems, message=f"{len(problems)} problem(s) in the list; nothing was written")
+        raise ValidationFailed(
+            problems, message=f"{len(problems)} problem(s) in the list; nothing was written"
+        )
     report = ImportReport(registry=registry, rows=len(rows), dry_run=dry_run)
     with uows.writer() as uow:
         plan = _plan(uow.session, actor.party_id, registry, rows, report, progress)
@@ -68,15 +70,31 @@ def import_list(
             return report
         _write(uow.session, actor, actor.party_id, registry, plan, progress)
         batch = ImportBatchRow(
-            party_id=actor.party_id, registry_kind=registry.value, actor_id=actor.user_id or "",
-            file_sha256=hashlib.sha256(data).hexdigest(), rows=report.rows, created=report.created,
-            updated=report.updated, unchanged=report.unchanged,
+            party_id=actor.party_id,
+            registry_kind=registry.value,
+            actor_id=actor.user_id or "",
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            rows=report.rows,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
         )
         uow.session.add(batch)
         uow.session.flush()
-        log_action(uow.session, actor, ActionTag.LIST_IMPORT, "import_batch", batch.id,
-                   {"file_sha256": batch.file_sha256, "rows": report.rows, "created": report.created,
-                    "updated": report.updated}, party=actor.party_id)
+        log_action(
+            uow.session,
+            actor,
+            ActionTag.LIST_IMPORT,
+            "import_batch",
+            batch.id,
+            {
+                "file_sha256": batch.file_sha256,
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+            },
+            party=actor.party_id,
+        )
         uow.commit()
         report.batch_id = batch.id
     return report
@@ -89,7 +107,11 @@ class _Plan:
 
 
 def _plan(
-    session: Session, party_id: str, registry: Registry, rows: Sequence[PersonInput], report: ImportReport,
+    session: Session,
+    party_id: str,
+    registry: Registry,
+    rows: Sequence[PersonInput],
+    report: ImportReport,
     progress: Progress,
 ) -> _Plan:
     plan = _Plan()
@@ -111,15 +133,26 @@ def _plan(
             if row is None:
                 plan.inserts.append(parsed)
             elif _status_blocked(registry, row, parsed):
-                problems.append(FieldProblem("status", "invalid_transition",
-                                             f"cannot go from {row.status} to {parsed.status}", start + offset + 2, "status"))
-            elif fields_to_columns(parsed.fields) != _columns(row) or (parsed.status and parsed.status.value != row.status):
+                problems.append(
+                    FieldProblem(
+                        "status",
+                        "invalid_transition",
+                        f"cannot go from {row.status} to {parsed.status}",
+                        start + offset + 2,
+                        "status",
+                    )
+                )
+            elif fields_to_columns(parsed.fields) != _columns(row) or (
+                parsed.status and parsed.status.value != row.status
+            ):
                 plan.updates.append((row, parsed))
             else:
                 report.unchanged += 1
         progress("checking", min(start + _CHUNK, len(rows)), len(rows))
     if problems:
-        raise ValidationFailed(problems, message=f"{len(problems)} problem(s) in the list; nothing was written")
+        raise ValidationFailed(
+            problems, message=f"{len(problems)} problem(s) in the list; nothing was written"
+        )
     report.created, report.updated = len(plan.inserts), len(plan.updates)
     return plan
 
@@ -143,11 +176,28 @@ def _write(
     for done, parsed in enumerate(plan.inserts, start=1):
         status = parsed.status or DEFAULT_STATUS[registry]
         person_id = new_id()
-        values.append({"id": person_id, "party_id": party_id, "registry_kind": registry.value,
-                       "source_id": parsed.record_id, "status": status.value, "version": 1,
-                       "created_at": now, "updated_at": now, **fields_to_columns(parsed.fields)})
-        log_action(session, actor, ActionTag.PERSON_CREATE, "person", person_id,
-                   person_payload(person_id, registry, status, parsed.fields), party=party_id)
+        values.append(
+            {
+                "id": person_id,
+                "party_id": party_id,
+                "registry_kind": registry.value,
+                "source_id": parsed.record_id,
+                "status": status.value,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                **fields_to_columns(parsed.fields),
+            }
+        )
+        log_action(
+            session,
+            actor,
+            ActionTag.PERSON_CREATE,
+            "person",
+            person_id,
+            person_payload(person_id, registry, status, parsed.fields),
+            party=party_id,
+        )
         if len(values) >= 2000:
             session.execute(insert(PersonRow), values)
             LogWriter.for_session(session).flush()  # bounded memory on 100k-row lists
@@ -158,10 +208,24 @@ def _write(
     changes = []
     for row, parsed in plan.updates:
         status = parsed.status or Status(row.status)
-        changes.append({"id": row.id, "status": status.value, "version": row.version + 1, "updated_at": now,
-                        **fields_to_columns(parsed.fields)})
-        log_action(session, actor, ActionTag.PERSON_UPDATE, "person", row.id,
-                   person_payload(row.id, registry, status, parsed.fields), party=party_id)
+        changes.append(
+            {
+                "id": row.id,
+                "status": status.value,
+                "version": row.version + 1,
+                "updated_at": now,
+                **fields_to_columns(parsed.fields),
+            }
+        )
+        log_action(
+            session,
+            actor,
+            ActionTag.PERSON_UPDATE,
+            "person",
+            row.id,
+            person_payload(row.id, registry, status, parsed.fields),
+            party=party_id,
+        )
     if changes:
         session.execute(update(PersonRow), changes)
     progress("writing", total, total)

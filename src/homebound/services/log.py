@@ -45,7 +45,10 @@ def list_entries(
     if scope is not None:
         query, count = query.where(scope), count.where(scope)
     if object_id is not None:
-        query, count = query.where(LogEntryRow.object_id == object_id), count.where(LogEntryRow.object_id == object_id)
+        query, count = (
+            query.where(LogEntryRow.object_id == object_id),
+            count.where(LogEntryRow.object_id == object_id),
+        )
     with uows.reader() as uow:
         rows = list(uow.session.execute(query.order_by(LogEntryRow.seq).limit(limit)).scalars())
         total = uow.session.execute(count).scalar_one()

@@ -21,10 +21,14 @@ def _text(value: object) -> str | None:
 
 
 def fields_to_text(fields: PersonFields) -> dict[str, str | None]:
-    """The fields as the text an import row or an API body would carry (round-trips through parse_person_row)."""
+    """The fields as the text an import row or an API body would carry (round-trips through
+    parse_person_row).
+    """
     will = fields.will_to_return
     result: dict[str, str | None] = {
-        name: _text(getattr(fields, name)) for name in PersonFields.__dataclass_fields__ if name != "will_to_return"
+        name: _text(getattr(fields, name))
+        for name in PersonFields.__dataclass_fields__
+        if name != "will_to_return"
     }
     result.update(
         will_to_return=will.value.value,
@@ -34,7 +38,9 @@ def fields_to_text(fields: PersonFields) -> dict[str, str | None]:
     return result
 
 
-def person_payload(person_id: str, registry: Registry, status: Status, fields: PersonFields) -> dict[str, Any]:
+def person_payload(
+    person_id: str, registry: Registry, status: Status, fields: PersonFields
+) -> dict[str, Any]:
     """The full state after the change; it stays in the database, the log keeps only its commitment."""
     return {
         "person": person_id,

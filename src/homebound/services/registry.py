@@ -14,7 +14,6 @@ from homebound.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from homebound.core.log.entries import ActionTag
 from homebound.core.person_input import PersonInput, parse_person_row
 from homebound.core.persons import (
-    INITIAL_STATUS,
     PersonFields,
     Registry,
     Status,
@@ -22,7 +21,14 @@ from homebound.core.persons import (
     check_transition,
 )
 from homebound.db.log_store import log_action
-from homebound.db.persons import PersonFilter, fields_to_columns, filtered, row_to_fields, shared_with, visibility_clause
+from homebound.db.persons import (
+    PersonFilter,
+    fields_to_columns,
+    filtered,
+    row_to_fields,
+    shared_with,
+    visibility_clause,
+)
 from homebound.db.tables import OrganisationRow, PersonRow, PersonShareRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.payloads import fields_to_text, person_payload
@@ -70,7 +76,9 @@ class _Owned:
     shared_with: frozenset[str]
 
 
-def _load_for(session: Session, actor: Actor, person_id: str, permission: Permission) -> tuple[PersonRow, frozenset[str]]:
+def _load_for(
+    session: Session, actor: Actor, person_id: str, permission: Permission
+) -> tuple[PersonRow, frozenset[str]]:
     """Load a record the actor may act on; anything else is indistinguishable from a missing record."""
     row = session.get(PersonRow, person_id)
     shares = shared_with(session, [person_id]).get(person_id, frozenset()) if row else frozenset()
@@ -105,7 +113,9 @@ def create_person(
         return _view(row, frozenset(), dt.date.today())
 
 
-def insert_person(session: Session, actor: Actor, party_id: str, registry: Registry, parsed: PersonInput) -> PersonRow:
+def insert_person(
+    session: Session, actor: Actor, party_id: str, registry: Registry, parsed: PersonInput
+) -> PersonRow:
     existing = session.execute(
         select(PersonRow.id).where(
             PersonRow.party_id == party_id,
@@ -114,7 +124,9 @@ def insert_person(session: Session, actor: Actor, party_id: str, registry: Regis
         )
     ).first()
     if existing:
-        raise Conflict("a record with this record_id exists in the registry", code="person.exists", field="record_id")
+        raise Conflict(
+            "a record with this record_id exists in the registry", code="person.exists", field="record_id"
+        )
     status = parsed.status or DEFAULT_STATUS[registry]
     now = utcnow()
     row = PersonRow(
@@ -128,8 +140,15 @@ def insert_person(session: Session, actor: Actor, party_id: str, registry: Regis
     )
     session.add(row)
     session.flush()
-    log_action(session, actor, ActionTag.PERSON_CREATE, "person", row.id,
-               person_payload(row.id, registry, status, parsed.fields), party=party_id)
+    log_action(
+        session,
+        actor,
+        ActionTag.PERSON_CREATE,
+        "person",
+        row.id,
+        person_payload(row.id, registry, status, parsed.fields),
+        party=party_id,
+    )
     return row
 
 
@@ -160,7 +179,9 @@ def list_persons(
     today = dt.date.today()
     with uows.reader() as uow:
         rows = list(
-            uow.session.execute(base.order_by(PersonRow.family_name, PersonRow.id).offset(offset).limit(limit)).scalars()
+            uow.session.execute(
+                base.order_by(PersonRow.family_name, PersonRow.id).offset(offset).limit(limit)
+            ).scalars()
         )
         total = uow.session.execute(counted).scalar_one()
         shares = shared_with(uow.session, [r.id for r in rows])
@@ -183,7 +204,9 @@ def update_person(
     with uows.writer() as uow:
         row, shares = _load_for(uow.session, actor, person_id, Permission.PARTY_PERSON_WRITE)
         if expected_version is not None and expected_version != row.version:
-            raise Conflict("the record changed since it was read", code="person.stale_version", field="version")
+            raise Conflict(
+                "the record changed since it was read", code="person.stale_version", field="version"
+            )
         current = fields_to_text(row_to_fields(row))
         merged = {**current, **changes, "record_id": row.source_id}
         parsed, problems = parse_person_row(merged, Registry(row.registry_kind))
@@ -191,10 +214,18 @@ def update_person(
             raise ValidationFailed(problems)
         changed = apply_fields(row, parsed.fields)
         if changed:
-            log_action(uow.session, actor, ActionTag.PERSON_UPDATE, "person", row.id,
-                       {"changed": sorted(changed), **person_payload(row.id, Registry(row.registry_kind),
-                                                                     Status(row.status), parsed.fields)},
-                       party=row.party_id)
+            log_action(
+                uow.session,
+                actor,
+                ActionTag.PERSON_UPDATE,
+                "person",
+                row.id,
+                {
+                    "changed": sorted(changed),
+                    **person_payload(row.id, Registry(row.registry_kind), Status(row.status), parsed.fields),
+                },
+                party=row.party_id,
+            )
         uow.commit()
         return _view(row, shares, dt.date.today())
 
@@ -211,21 +242,35 @@ def apply_fields(row: PersonRow, fields: PersonFields) -> list[str]:
 
 
 def change_status(
-    uows: UnitOfWorkFactory, actor: Actor, person_id: str, target: Status, reason: str | None = None,
-    *, expected_version: int | None = None,
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    person_id: str,
+    target: Status,
+    reason: str | None = None,
+    *,
+    expected_version: int | None = None,
 ) -> PersonView:
     with uows.writer() as uow:
         row, shares = _load_for(uow.session, actor, person_id, Permission.PARTY_PERSON_WRITE)
         if expected_version is not None and expected_version != row.version:
-            raise Conflict("the record changed since it was read", code="person.stale_version", field="version")
+            raise Conflict(
+                "the record changed since it was read", code="person.stale_version", field="version"
+            )
         registry = Registry(row.registry_kind)
         check_transition(registry, Status(row.status), target)
         previous = row.status
         row.status = target.value
         row.version += 1
         row.updated_at = utcnow()
-        log_action(uow.session, actor, ActionTag.PERSON_STATUS, "person", row.id,
-                   {"person": row.id, "from": previous, "to": target.value, "reason": reason or ""}, party=row.party_id)
+        log_action(
+            uow.session,
+            actor,
+            ActionTag.PERSON_STATUS,
+            "person",
+            row.id,
+            {"person": row.id, "from": previous, "to": target.value, "reason": reason or ""},
+            party=row.party_id,
+        )
         uow.commit()
         return _view(row, shares, dt.date.today())
 
@@ -235,19 +280,31 @@ def share_person(uows: UnitOfWorkFactory, actor: Actor, person_id: str, party_co
     with uows.writer() as uow:
         row = uow.session.get(PersonRow, person_id)
         shares = shared_with(uow.session, [person_id]).get(person_id, frozenset()) if row else frozenset()
-        if row is None or not (
-            _may(actor, Permission.PARTY_PERSON_READ, row, shares)
-        ):
+        if row is None or not (_may(actor, Permission.PARTY_PERSON_READ, row, shares)):
             raise NotFound("no such person record", field="person_id")
-        if not (can(actor, Permission.ANY_PERSON_SHARE) or can(actor, Permission.PARTY_PERSON_SHARE, _Owned(row.party_id, shares))):
+        if not (
+            can(actor, Permission.ANY_PERSON_SHARE)
+            or can(actor, Permission.PARTY_PERSON_SHARE, _Owned(row.party_id, shares))
+        ):
             raise PermissionDenied("this role may not share records")
-        target = uow.session.execute(select(OrganisationRow).where(OrganisationRow.code == party_code)).scalar_one_or_none()
+        target = uow.session.execute(
+            select(OrganisationRow).where(OrganisationRow.code == party_code)
+        ).scalar_one_or_none()
         if target is None or target.kind != "party":
             raise NotFound("no such party", field="party")
         if target.id != row.party_id and target.id not in shares:
-            uow.session.add(PersonShareRow(person_id=row.id, party_id=target.id, shared_by=actor.user_id or ""))
-            log_action(uow.session, actor, ActionTag.PERSON_SHARE, "person", row.id,
-                       {"person": row.id, "shared_with": target.id}, party=row.party_id)
+            uow.session.add(
+                PersonShareRow(person_id=row.id, party_id=target.id, shared_by=actor.user_id or "")
+            )
+            log_action(
+                uow.session,
+                actor,
+                ActionTag.PERSON_SHARE,
+                "person",
+                row.id,
+                {"person": row.id, "shared_with": target.id},
+                party=row.party_id,
+            )
             shares = shares | {target.id}
         uow.commit()
         return _view(row, shares, dt.date.today())

@@ -15,16 +15,23 @@ from homebound.web import errors, ui
 from homebound.web.routes import accounts, inquiries, lists, log, persons
 
 DESCRIPTION = """
-Registries of held and sought persons, family inquiries, list import and export, and the action log of
-**Homebound**. Every error is `application/problem+json` (RFC 9457) with a machine `code` and the `field` at fault.
+Registries of held and sought persons, family inquiries, list import and export, and the action log
+of **Homebound**. Every error is `application/problem+json` (RFC 9457) with a machine `code` and the
+`field` at fault.
 Authenticate with `Authorization: Bearer <token>` (from `/api/v1/auth/sign-in` or `homebound users token`).
 """
 
 
 def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -> FastAPI:
     """Build the app. `bind` lets tests hand in a connection inside an outer transaction."""
-    app = FastAPI(title="Homebound", version=__version__, description=DESCRIPTION,
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(
+        title="Homebound",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
     engine = bind if bind is not None else make_engine(settings.database_url, echo=settings.log_sql)
     app.state.settings = settings
     app.state.uows = UnitOfWorkFactory(engine)
@@ -42,7 +49,9 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > settings.max_upload_bytes:
-            return errors.problem(413, "payload_too_large", f"bodies are limited to {settings.max_upload_bytes} bytes")
+            return errors.problem(
+                413, "payload_too_large", f"bodies are limited to {settings.max_upload_bytes} bytes"
+            )
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

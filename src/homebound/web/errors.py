@@ -18,7 +18,12 @@ log = logging.getLogger("homebound.web")
 
 
 def problem(
-    status: int, code: str, detail: str, *, field: str | None = None, errors: list[dict[str, Any]] | None = None,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
@@ -56,21 +61,34 @@ def _location(loc: tuple[Any, ...]) -> str:
 async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     items = [
-        {"field": _location(tuple(e["loc"])), "code": e["type"], "message": e["msg"], "row": None, "column": None}
+        {
+            "field": _location(tuple(e["loc"])),
+            "code": e["type"],
+            "message": e["msg"],
+            "row": None,
+            "column": None,
+        }
         for e in exc.errors()
     ]
     first = items[0]["field"] if items else None
-    return problem(422, "validation_failed", f"{len(items)} problem(s) in the request", field=first, errors=items)
+    return problem(
+        422, "validation_failed", f"{len(items)} problem(s) in the request", field=first, errors=items
+    )
 
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+    codes = {
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+    }
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
     return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
     # Logged with the path template only: URLs carry no personal data, and neither does this line.
     log.exception("unhandled error on %s %s", request.method, request.scope.get("route", request.url.path))
     return problem(500, "internal_error", "an unexpected error occurred; it has been logged")

@@ -21,7 +21,10 @@ from homebound.core.log.entries import (
 from homebound.core.log.verify import StoredEntry, verify_chain
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text()
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text()
     | st.floats(allow_nan=False, allow_infinity=False),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
     max_leaves=20,
@@ -49,8 +52,17 @@ def _chain(n: int) -> tuple[list[StoredEntry], dict[int, tuple[str, dict[str, ob
     stored, payloads, prev = [], {}, GENESIS_HASH
     for seq in range(1, n + 1):
         salt, payload = new_salt(), {"person": f"p{seq}", "status": "held"}
-        entry = LogEntry(seq, "2023-01-08T00:00:00.000Z", "u1", "party-a", "registry:person:create", "person",
-                         f"p{seq}", commitment(salt, payload), prev)
+        entry = LogEntry(
+            seq,
+            "2023-01-08T00:00:00.000Z",
+            "u1",
+            "party-a",
+            "registry:person:create",
+            "person",
+            f"p{seq}",
+            commitment(salt, payload),
+            prev,
+        )
         stored.append(StoredEntry(entry, entry.entry_hash()))
         payloads[seq] = (salt, payload)
         prev = entry.entry_hash()
@@ -66,13 +78,27 @@ def test_untampered_chain_verifies() -> None:
 @pytest.mark.parametrize(
     ("mutate", "kind", "seq"),
     [
-        (lambda s, p: s.__setitem__(5, StoredEntry(dataclasses.replace(s[5].entry, tag="x"), s[5].entry_hash)),
-         "hash_mismatch", 6),
+        (
+            lambda s, p: s.__setitem__(
+                5, StoredEntry(dataclasses.replace(s[5].entry, tag="x"), s[5].entry_hash)
+            ),
+            "hash_mismatch",
+            6,
+        ),
         (lambda s, p: s.pop(3), "sequence_gap", 5),
         (lambda s, p: s.insert(4, s[4]), "sequence_gap", 5),
-        (lambda s, p: p.__setitem__(7, (p[7][0], {"person": "p7", "status": "released"})), "commitment_mismatch", 7),
-        (lambda s, p: s.__setitem__(9, StoredEntry(dataclasses.replace(s[9].entry, prev_hash="0" * 64),
-                                                   s[9].entry_hash)), "chain_broken", 10),
+        (
+            lambda s, p: p.__setitem__(7, (p[7][0], {"person": "p7", "status": "released"})),
+            "commitment_mismatch",
+            7,
+        ),
+        (
+            lambda s, p: s.__setitem__(
+                9, StoredEntry(dataclasses.replace(s[9].entry, prev_hash="0" * 64), s[9].entry_hash)
+            ),
+            "chain_broken",
+            10,
+        ),
     ],
     ids=["edited", "deleted", "replayed", "payload", "relinked"],
 )

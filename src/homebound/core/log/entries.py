@@ -24,8 +24,8 @@ class ActionTag(StrEnum):
     ORGANISATION_CREATE = "account:organisation:create"
     USER_CREATE = "account:user:create"
     USER_UPDATE = "account:user:update"
-    TOKEN_CREATE = "account:token:create"
-    TOKEN_REVOKE = "account:token:revoke"
+    TOKEN_CREATE = "account:token:create"  # noqa: S105 - an action tag
+    TOKEN_REVOKE = "account:token:revoke"  # noqa: S105 - an action tag
     PERSON_CREATE = "registry:person:create"
     PERSON_UPDATE = "registry:person:update"
     PERSON_STATUS = "registry:person:status"

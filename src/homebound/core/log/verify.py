@@ -46,7 +46,9 @@ def verify_chain(
     *,
     stop_at_first: bool = True,
 ) -> ChainReport:
-    """Walk the chain from the genesis; report the first entry whose link, hash or commitment does not hold."""
+    """Walk the chain from the genesis; report the first entry whose link, hash or commitment does not
+    hold.
+    """
     report = ChainReport()
     expected_seq, prev = 1, GENESIS_HASH
     for item in stored:

@@ -10,12 +10,22 @@ from homebound.core.access import ROLE_PERMISSIONS, Permission, can
 from homebound.core.errors import PermissionDenied
 from homebound.services import accounts as service
 from homebound.web.deps import SignedIn, Uows
-from homebound.web.schemas.accounts import Me, OrganisationOut, SignIn, TokenCreate, TokenInfo, TokenOut, UserCreate
+from homebound.web.schemas.accounts import (
+    Me,
+    OrganisationOut,
+    SignIn,
+    TokenCreate,
+    TokenInfo,
+    TokenOut,
+    UserCreate,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.post("/auth/sign-in", response_model=TokenOut, summary="Exchange a password for a 12-hour session token")
+@router.post(
+    "/auth/sign-in", response_model=TokenOut, summary="Exchange a password for a 12-hour session token"
+)
 def sign_in(uows: Uows, body: SignIn) -> TokenOut:
     issued = service.sign_in(uows, body.username, body.password)
     return TokenOut(id=issued.id, token=issued.token, expires_at=issued.expires_at)
@@ -25,8 +35,13 @@ def sign_in(uows: Uows, body: SignIn) -> TokenOut:
 def me(actor: SignedIn) -> Me:
     assert actor.user_id is not None
     perms = sorted(p.value for p in ROLE_PERMISSIONS[actor.role])
-    return Me(user_id=actor.user_id, role=actor.role, organisation_id=actor.organisation_id,
-              party_id=actor.party_id, permissions=perms)
+    return Me(
+        user_id=actor.user_id,
+        role=actor.role,
+        organisation_id=actor.organisation_id,
+        party_id=actor.party_id,
+        permissions=perms,
+    )
 
 
 @router.get("/tokens", response_model=list[TokenInfo])
@@ -34,8 +49,12 @@ def list_tokens(uows: Uows, actor: SignedIn) -> list[TokenInfo]:
     return [TokenInfo.model_validate(t, from_attributes=True) for t in service.list_tokens(uows, actor)]
 
 
-@router.post("/tokens", response_model=TokenOut, status_code=status.HTTP_201_CREATED,
-             summary="Create an API token for scripts; the secret is shown only in this answer")
+@router.post(
+    "/tokens",
+    response_model=TokenOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API token for scripts; the secret is shown only in this answer",
+)
 def create_token(uows: Uows, actor: SignedIn, body: TokenCreate) -> TokenOut:
     username = service.username_of(uows, actor)
     ttl = dt.timedelta(days=body.days) if body.days else None
@@ -55,10 +74,19 @@ def organisations(uows: Uows, actor: SignedIn) -> list[OrganisationOut]:
     return [OrganisationOut.model_validate(o, from_attributes=True) for o in service.list_organisations(uows)]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, summary="A party admin adds a user to its own party")
+@router.post(
+    "/users", status_code=status.HTTP_201_CREATED, summary="A party admin adds a user to its own party"
+)
 def create_user(uows: Uows, actor: SignedIn, body: UserCreate) -> dict[str, str]:
     code = service.organisation_code_of(uows, actor)
-    user_id = service.create_user(uows, actor, username=body.username, display_name=body.display_name,
-                                  organisation_code=code, role=body.role, password=body.password,
-                                  language=body.language)
+    user_id = service.create_user(
+        uows,
+        actor,
+        username=body.username,
+        display_name=body.display_name,
+        organisation_code=code,
+        role=body.role,
+        password=body.password,
+        language=body.language,
+    )
     return {"id": user_id}

@@ -1,4 +1,6 @@
-"""Family inquiries: filing and status look-up (public, by case code and secret in the body) and the bureau's queue."""
+"""Family inquiries: filing and status look-up (public, by case code and secret in the body) and the
+bureau's queue.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +20,21 @@ from homebound.web.schemas.misc import (
 router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
 
 
-@router.post("", response_model=InquiryFiled, status_code=status.HTTP_201_CREATED,
-             summary="A family files an inquiry with its own side's bureau")
+@router.post(
+    "",
+    response_model=InquiryFiled,
+    status_code=status.HTTP_201_CREATED,
+    summary="A family files an inquiry with its own side's bureau",
+)
 def file_inquiry(uows: Uows, actor: AnyActor, body: InquiryFile) -> InquiryFiled:
     filed = service.file_inquiry(
-        uows, actor, party_code=body.party, inquirer_name=body.inquirer_name,
-        inquirer_contact=body.inquirer_contact, relationship=body.relationship, consent=body.consent,
+        uows,
+        actor,
+        party_code=body.party,
+        inquirer_name=body.inquirer_name,
+        inquirer_contact=body.inquirer_contact,
+        relationship=body.relationship,
+        consent=body.consent,
         sought_details=body.sought.model_dump(exclude_none=True),
     )
     return InquiryFiled(case_code=filed.case_code, secret=filed.secret)
@@ -37,8 +48,10 @@ def inquiry_status(uows: Uows, body: InquiryLookup) -> InquiryStatusOut:
 
 @router.get("", response_model=list[InquiryOut], summary="The caller's party's inquiries")
 def list_inquiries(uows: Uows, actor: SignedIn, unattached: bool = False) -> list[InquiryOut]:
-    return [InquiryOut.model_validate(v, from_attributes=True)
-            for v in service.list_inquiries(uows, actor, unattached_only=unattached)]
+    return [
+        InquiryOut.model_validate(v, from_attributes=True)
+        for v in service.list_inquiries(uows, actor, unattached_only=unattached)
+    ]
 
 
 @router.post("/{inquiry_id}/attach", status_code=status.HTTP_204_NO_CONTENT)

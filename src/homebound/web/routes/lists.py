@@ -20,8 +20,11 @@ MEDIA = {
 }
 
 
-@router.post("/imports", response_model=ImportOut,
-             summary="Import a CSV or XLSX list: every row validated, nothing written unless all are valid")
+@router.post(
+    "/imports",
+    response_model=ImportOut,
+    summary="Import a CSV or XLSX list: every row validated, nothing written unless all are valid",
+)
 async def import_list(
     uows: Uows,
     actor: SignedIn,
@@ -33,15 +36,25 @@ async def import_list(
     if not data:
         raise ValidationFailed([FieldProblem("file", "empty", "the file is empty")])
     report = service.import_list(uows, actor, registry, data, file.filename or "upload.csv", dry_run=dry_run)
-    return ImportOut(registry=report.registry.value, rows=report.rows, created=report.created,
-                     updated=report.updated, unchanged=report.unchanged, dry_run=report.dry_run,
-                     batch_id=report.batch_id)
+    return ImportOut(
+        registry=report.registry.value,
+        rows=report.rows,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        dry_run=report.dry_run,
+        batch_id=report.batch_id,
+    )
 
 
 @router.get("/exports/{registry}", summary="Export the caller's own registry (re-importable)")
-def export_list(uows: Uows, actor: SignedIn, registry: Registry,
-                format: Literal["csv", "xlsx"] = "csv") -> Response:  # noqa: A002 - the query parameter's public name
+def export_list(
+    uows: Uows, actor: SignedIn, registry: Registry, format: Literal["csv", "xlsx"] = "csv"
+) -> Response:
     body = service.export_list(uows, actor, registry, format)
     filename = f"{registry.value}.{format}"
-    return Response(body, media_type=MEDIA[format], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

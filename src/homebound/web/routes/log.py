@@ -19,28 +19,44 @@ router = APIRouter(prefix="/api/v1", tags=["log"])
 
 @router.get("/log/entries", response_model=LogPageOut)
 def entries(
-    uows: Uows, actor: SignedIn,
-    after: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    uows: Uows,
+    actor: SignedIn,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> LogPageOut:
     page = service.list_entries(uows, actor, after=after, limit=limit)
-    return LogPageOut(items=[LogEntryOut.model_validate(r, from_attributes=True) for r in page.entries], total=page.total)
+    return LogPageOut(
+        items=[LogEntryOut.model_validate(r, from_attributes=True) for r in page.entries], total=page.total
+    )
 
 
-@router.get("/log/verify", response_model=LogVerifyOut, summary="Walk the whole chain and every payload commitment")
+@router.get(
+    "/log/verify", response_model=LogVerifyOut, summary="Walk the whole chain and every payload commitment"
+)
 def verify(uows: Uows, actor: SignedIn) -> LogVerifyOut:
     if not can(actor, Permission.ANY_LOG_READ):
-        raise PermissionDenied("only the mediator verifies the whole log here; parties verify exports offline")
+        raise PermissionDenied(
+            "only the mediator verifies the whole log here; parties verify exports offline"
+        )
     report = service.verify_log(uows)
     first = report.first_failure
     return LogVerifyOut(
-        ok=report.ok, entries_checked=report.entries_checked, payloads_checked=report.payloads_checked,
+        ok=report.ok,
+        entries_checked=report.entries_checked,
+        payloads_checked=report.payloads_checked,
         head_hash=report.head_hash,
         first_failure={"seq": first.seq, "kind": first.kind, "message": first.message} if first else None,
     )
 
 
-@router.get("/public/ledger", response_model=LedgerOut, tags=["public"], summary="Aggregates only, for everyone")
+@router.get(
+    "/public/ledger", response_model=LedgerOut, tags=["public"], summary="Aggregates only, for everyone"
+)
 def public_ledger(uows: Uows) -> LedgerOut:
     summary = ledger.public_summary(uows)
-    return LedgerOut(generated_at=dt.datetime.now(dt.UTC), parties=summary.parties, log_size=summary.log_size,
-                     log_head=summary.log_head)
+    return LedgerOut(
+        generated_at=dt.datetime.now(dt.UTC),
+        parties=summary.parties,
+        log_size=summary.log_size,
+        log_head=summary.log_head,
+    )

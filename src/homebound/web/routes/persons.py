@@ -16,7 +16,14 @@ from homebound.services import registry as service
 from homebound.services.accounts import organisation_by_code
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.misc import LogEntryOut, LogPageOut
-from homebound.web.schemas.persons import PersonCreate, PersonFieldsIn, PersonOut, PersonPageOut, ShareRequest, StatusChange
+from homebound.web.schemas.persons import (
+    PersonCreate,
+    PersonFieldsIn,
+    PersonOut,
+    PersonPageOut,
+    ShareRequest,
+    StatusChange,
+)
 
 router = APIRouter(prefix="/api/v1/persons", tags=["registries"])
 
@@ -35,11 +42,22 @@ def _version_from(if_match: str | None, person_id: str) -> int | None:
     return int(value[len(prefix) :])
 
 
-def _filter(uows: Uows, registry: Registry | None, party: str | None, status_: Status | None,
-            category: Category | None, overdue: bool) -> PersonFilter:
+def _filter(
+    uows: Uows,
+    registry: Registry | None,
+    party: str | None,
+    status_: Status | None,
+    category: Category | None,
+    overdue: bool,
+) -> PersonFilter:
     party_id = organisation_by_code(uows, party).id if party else None
-    return PersonFilter(registry=registry, party_id=party_id, status=status_, category=category,
-                        overdue_on=dt.date.today() if overdue else None)
+    return PersonFilter(
+        registry=registry,
+        party_id=party_id,
+        status=status_,
+        category=category,
+        overdue_on=dt.date.today() if overdue else None,
+    )
 
 
 @router.get("", response_model=PersonPageOut, summary="List records visible to the caller")
@@ -67,10 +85,14 @@ class PersonSearch(BaseModel):
     limit: int = 50
 
 
-@router.post("/search", response_model=PersonPageOut, summary="Search by family name (in the body, not the URL)")
+@router.post(
+    "/search", response_model=PersonPageOut, summary="Search by family name (in the body, not the URL)"
+)
 def search_persons(uows: Uows, actor: SignedIn, body: PersonSearch) -> PersonPageOut:
     flt = PersonFilter(registry=body.registry, family_name_prefix=body.family_name_prefix)
-    return PersonPageOut.of(service.list_persons(uows, actor, flt, offset=max(0, body.offset), limit=body.limit))
+    return PersonPageOut.of(
+        service.list_persons(uows, actor, flt, offset=max(0, body.offset), limit=body.limit)
+    )
 
 
 @router.post("", response_model=PersonOut, status_code=status.HTTP_201_CREATED)
@@ -90,22 +112,33 @@ def get_person(uows: Uows, actor: SignedIn, person_id: str, response: Response) 
 
 @router.patch("/{person_id}", response_model=PersonOut)
 def update_person(
-    uows: Uows, actor: SignedIn, person_id: str, body: PersonFieldsIn, response: Response,
+    uows: Uows,
+    actor: SignedIn,
+    person_id: str,
+    body: PersonFieldsIn,
+    response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> PersonOut:
     changes = body.model_dump(exclude_unset=True)
-    view = service.update_person(uows, actor, person_id, changes, expected_version=_version_from(if_match, person_id))
+    view = service.update_person(
+        uows, actor, person_id, changes, expected_version=_version_from(if_match, person_id)
+    )
     response.headers["ETag"] = _etag(view)
     return PersonOut.of(view)
 
 
 @router.post("/{person_id}/status", response_model=PersonOut)
 def change_status(
-    uows: Uows, actor: SignedIn, person_id: str, body: StatusChange, response: Response,
+    uows: Uows,
+    actor: SignedIn,
+    person_id: str,
+    body: StatusChange,
+    response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> PersonOut:
-    view = service.change_status(uows, actor, person_id, body.status, body.reason,
-                                 expected_version=_version_from(if_match, person_id))
+    view = service.change_status(
+        uows, actor, person_id, body.status, body.reason, expected_version=_version_from(if_match, person_id)
+    )
     response.headers["ETag"] = _etag(view)
     return PersonOut.of(view)
 
@@ -115,8 +148,12 @@ def share_person(uows: Uows, actor: SignedIn, person_id: str, body: ShareRequest
     return PersonOut.of(service.share_person(uows, actor, person_id, body.party))
 
 
-@router.get("/{person_id}/history", response_model=LogPageOut, summary="The record's entries in the action log")
+@router.get(
+    "/{person_id}/history", response_model=LogPageOut, summary="The record's entries in the action log"
+)
 def person_history(uows: Uows, actor: SignedIn, person_id: str) -> LogPageOut:
     service.get_person(uows, actor, person_id)  # 404 unless the caller may see the record
     page = log_service.list_entries(uows, actor, object_id=person_id, limit=500)
-    return LogPageOut(items=[LogEntryOut.model_validate(r, from_attributes=True) for r in page.entries], total=page.total)
+    return LogPageOut(
+        items=[LogEntryOut.model_validate(r, from_attributes=True) for r in page.entries], total=page.total
+    )

@@ -20,7 +20,7 @@ class SignIn(BaseModel):
 class TokenOut(BaseModel):
     id: str
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type name
     expires_at: dt.datetime | None
 
 

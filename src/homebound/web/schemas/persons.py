@@ -104,4 +104,9 @@ class PersonPageOut(BaseModel):
 
     @classmethod
     def of(cls, page: PersonPage) -> PersonPageOut:
-        return cls(items=[PersonOut.of(v) for v in page.items], total=page.total, offset=page.offset, limit=page.limit)
+        return cls(
+            items=[PersonOut.of(v) for v in page.items],
+            total=page.total,
+            offset=page.offset,
+            limit=page.limit,
+        )
