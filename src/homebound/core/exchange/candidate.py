@@ -86,7 +86,9 @@ class Health:
 
     def __post_init__(self) -> None:
         if self.seriously_wounded_or_sick and self.basis is None:
-            raise ValueError("the seriously wounded/sick flag needs its basis (Annex I or a commission decision)")
+            raise ValueError(
+                "the seriously wounded/sick flag needs its basis (Annex I or a commission decision)"
+            )
 
 
 @dataclass(frozen=True, slots=True)

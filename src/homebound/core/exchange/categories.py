@@ -195,7 +195,9 @@ class LongCaptivity:
             return Membership(MemberStatus.UNCERTAIN, "capture date unknown")
         if self.captured_before is not None:
             inside = candidate.captured_on < self.captured_before
-            text = f"captured {candidate.captured_on.isoformat()}, threshold {self.captured_before.isoformat()}"
+            text = (
+                f"captured {candidate.captured_on.isoformat()}, threshold {self.captured_before.isoformat()}"
+            )
             return _yes(text) if inside else _no(text)
         assert self.more_than_days is not None
         days = candidate.captivity_days(on)

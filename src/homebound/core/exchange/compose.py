@@ -1,4 +1,4 @@
-"""Composition: the two lists that maximise priority while keeping the formula exactly, and why for each person.
+"""Composition: the two lists that maximise priority under the exact formula, and why for each person.
 
 `compose(terms, pool_a, pool_b)` runs the eligibility gates, puts everyone of an all-for-all category and
 every humanitarian release in (outside parity), then chooses the parity lists:
@@ -83,7 +83,9 @@ def compose(
     return Composition(lists[0], lists[1], decisions, parity_balance, used, objective, selection)
 
 
-def _amendment_masks(pool: Pool, added: dict[str, str], removed: dict[str, str]) -> tuple[BoolArray, BoolArray]:
+def _amendment_masks(
+    pool: Pool, added: dict[str, str], removed: dict[str, str]
+) -> tuple[BoolArray, BoolArray]:
     index = {c.candidate_id: i for i, c in enumerate(pool.candidates)}
     both = sorted(set(added) & set(removed))
     if both:

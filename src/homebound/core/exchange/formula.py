@@ -125,7 +125,9 @@ class Humanitarian:
     def covers(self, side: Side, candidate_id: str, categories: Collection[str]) -> bool:
         if side is not self.releasing_side:
             return False
-        return candidate_id in self.candidate_ids or (self.category is not None and self.category in categories)
+        return candidate_id in self.candidate_ids or (
+            self.category is not None and self.category in categories
+        )
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -194,11 +196,21 @@ def balance(
     if isinstance(formula, AllForAllInCategory | Humanitarian):
         return _outside_parity_balance(formula, list_a, list_b, members_a, members_b)
     a, b = measure(formula, list_a), measure(formula, list_b)
+    if isinstance(formula, WeightedEquivalence):
+        return _equal_balance(Unit.POINTS, a, b)
+    return count_balance(formula, a, b)
+
+
+def count_balance(formula: NForN | DeclaredRatio, a: int, b: int) -> Balance:
+    """Balance of head counts (persons, or sets of remains) under a counting formula."""
     if isinstance(formula, DeclaredRatio):
         kept = a == formula.a_count and b == formula.b_count
         text = f"declared {formula.a_count} for {formula.b_count}; lists give {a} for {b}"
         return Balance(Unit.PERSONS, a, b, formula.a_count, formula.b_count, kept, text)
-    unit = Unit.POINTS if isinstance(formula, WeightedEquivalence) else Unit.PERSONS
+    return _equal_balance(Unit.PERSONS, a, b)
+
+
+def _equal_balance(unit: Unit, a: int, b: int) -> Balance:
     kept = a == b
     text = f"{a} {unit.value} for {b} {unit.value}" + ("" if kept else f": imbalance {a - b:+d}")
     return Balance(unit, a, b, None, None, kept, text)

@@ -95,7 +95,10 @@ def _gates(terms: Terms, candidates: Sequence[Candidate]) -> dict[str, Eligibili
 
 
 def _basis(
-    all_for_all: frozenset[str], humanitarian: Sequence[Humanitarian], candidate: Candidate, keys: frozenset[str]
+    all_for_all: frozenset[str],
+    humanitarian: Sequence[Humanitarian],
+    candidate: Candidate,
+    keys: frozenset[str],
 ) -> Basis:
     if not keys.isdisjoint(all_for_all):
         return Basis.ALL_FOR_ALL

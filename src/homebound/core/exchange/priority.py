@@ -63,14 +63,18 @@ class PriorityOrder:
 
     def category_mask(self, keys: Collection[str]) -> int:
         width = len(self.categories)
-        return sum(1 << (width - 1 - i) for i, key in enumerate(self.categories) if key in keys)
+        mask = 0
+        for i, key in enumerate(self.categories):
+            if key in keys:
+                mask |= 1 << (width - 1 - i)
+        return mask
 
     def radix(self, criterion: PriorityCriterion) -> int:
         if criterion is PriorityCriterion.MEDICAL_SEVERITY:
             return SEVERITY_LEVELS
         if criterion is PriorityCriterion.CAPTIVITY_LENGTH:
             return DAYS_CAP + 1
-        return 2 ** len(self.categories)
+        return 1 << len(self.categories)
 
     def to_document(self) -> dict[str, Any]:
         return {"criteria": [c.value for c in self.criteria], "categories": list(self.categories)}

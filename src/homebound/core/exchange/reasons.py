@@ -60,7 +60,9 @@ class Decisions(Mapping[str, Decision]):
         self._amendments = dict(amendments)
         self._index = {c.candidate_id: i for i, c in enumerate(pool.candidates)}
         self._labels = {c.key: c.label for c in terms.categories}
-        parity_in = np.isin(codes, [CODES.index(DecisionCode.IN_AMENDMENT), CODES.index(DecisionCode.IN_PRIORITY)])
+        parity_in = np.isin(
+            codes, [CODES.index(DecisionCode.IN_AMENDMENT), CODES.index(DecisionCode.IN_PRIORITY)]
+        )
         self._places_taken = tuple(int((parity_in & (pool.side == s)).sum()) for s in (0, 1))
 
     def __getitem__(self, candidate_id: str) -> Decision:
@@ -100,13 +102,18 @@ class Decisions(Mapping[str, Decision]):
             return f"humanitarian release by {candidate.side.value.upper()} outside parity, {of}"
         if code is DecisionCode.IN_PRIORITY:
             return f"{self._profile(i)}, {of}"
+        return self._left_out(i, code)
+
+    def _left_out(self, i: int, code: DecisionCode) -> str:
+        pool, candidate = self._pool, self._pool.candidates[i]
+        s, rank = int(pool.side[i]), int(pool.rank[i])
         if code is DecisionCode.OUT_NO_PARITY:
             return "no parity formula, and in no all-for-all or humanitarian release"
         if code is DecisionCode.OUT_FORMULA:
             formula = self._terms.parity
             assert isinstance(formula, WeightedEquivalence)
             value = formula.points(candidate.rank_class)
-            return f"formula: points exhausted ({candidate.rank_class} counts {value} points; priority rank {rank})"
+            return f"formula: points exhausted ({candidate.rank_class}: {value} points; priority rank {rank})"
         note = self._places.notes[s] if self._places.targets is not None else ""
         return (
             f"below the cut-off for the {self._places_taken[s]} places of side {SIDES[s].value.upper()} "

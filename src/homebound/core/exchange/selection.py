@@ -26,12 +26,16 @@ def _per_side(mask: BoolArray, pool: Pool) -> tuple[int, int]:
     return int((mask & (pool.side == 0)).sum()), int((mask & (pool.side == 1)).sum())
 
 
-def counting_places(formula: ParityFormula, terms: Terms, pool: Pool, parity: BoolArray, forced: BoolArray) -> Places:
+def counting_places(
+    formula: ParityFormula, terms: Terms, pool: Pool, parity: BoolArray, forced: BoolArray
+) -> Places:
     """How many each side releases under parity; raises when amendments or pools make that impossible."""
     available, added = _per_side(parity, pool), _per_side(forced, pool)
     if isinstance(formula, WeightedEquivalence):
         if terms.max_persons is not None and sum(added) > terms.max_persons:
-            raise CompositionInfeasible(f"amendments add {sum(added)} persons, the cap is {terms.max_persons}")
+            raise CompositionInfeasible(
+                f"amendments add {sum(added)} persons, the cap is {terms.max_persons}"
+            )
         return Places(None)
     if isinstance(formula, DeclaredRatio):
         targets = (formula.a_count, formula.b_count)
@@ -53,7 +57,7 @@ def counting_places(formula: ParityFormula, terms: Terms, pool: Pool, parity: Bo
             )
         if added[s] > targets[s]:
             raise CompositionInfeasible(
-                f"amendments add {added[s]} on side {side.value.upper()}, the formula gives {targets[s]} places"
+                f"amendments add {added[s]} on side {side.value.upper()}; the formula gives {targets[s]}"
             )
     return Places(targets, notes)
 
@@ -79,7 +83,9 @@ def select_by_milp(
     program = _program(formula, terms, pool, forced, points, columns)
     selection = maximise(program)
     if selection is None:
-        raise CompositionInfeasible("no pair of lists keeps the formula exactly with these pools and amendments")
+        raise CompositionInfeasible(
+            "no pair of lists keeps the formula exactly with these pools and amendments"
+        )
     chosen = forced.copy()
     taken = dict(zip(columns.tolist(), selection.chosen.tolist(), strict=True))
     for _, members in groups:
@@ -96,7 +102,9 @@ def _points(formula: ParityFormula, pool: Pool, parity: BoolArray) -> IntArray:
     return points
 
 
-def _group_limit(terms: Terms, pool: Pool, forced: BoolArray, places: Places) -> tuple[int | None, int | None]:
+def _group_limit(
+    terms: Terms, pool: Pool, forced: BoolArray, places: Places
+) -> tuple[int | None, int | None]:
     """No selection can take more than this from one group (a side, or a side's rank class)."""
     added = _per_side(forced, pool)
     if places.targets is not None:
@@ -110,7 +118,7 @@ def _group_limit(terms: Terms, pool: Pool, forced: BoolArray, places: Places) ->
 def _groups(
     pool: Pool, free: BoolArray, points: IntArray, limits: tuple[int | None, int | None]
 ) -> list[tuple[tuple[int, int], IntArray]]:
-    """Interchangeable candidates (same side, same points), each in priority order, cut to what can be taken."""
+    """Interchangeable candidates (same side, same points) in priority order, cut to what can be taken."""
     groups = []
     for s in (0, 1):
         side_free = free & (pool.side == s)

@@ -79,9 +79,9 @@ class Terms:
 
     def _check_declared_and_tranches(self) -> None:
         parity = self.parity
-        if isinstance(parity, DeclaredRatio) and self.max_persons is not None:
-            if parity.a_count + parity.b_count > self.max_persons:
-                raise InvalidTerms("the declared package exceeds the cap on persons")
+        cap = self.max_persons
+        if isinstance(parity, DeclaredRatio) and cap is not None and parity.a_count + parity.b_count > cap:
+            raise InvalidTerms("the declared package exceeds the cap on persons")
         if not self.tranches:
             return
         total_a = sum(t.a_count for t in self.tranches)
