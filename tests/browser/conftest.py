@@ -1,0 +1,141 @@
+"""A real server (uvicorn, a free 127.0.0.1 port, temporary SQLite) and Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, ViewportSize, sync_playwright
+
+from homebound.config import Settings
+from homebound.db.engine import make_engine
+from homebound.db.migrate import upgrade
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.web.app import create_app
+from tests.browser.seed import seed_registries
+from tests.world import World, build_world
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDE: ViewportSize = {"width": 1280, "height": 900}
+TABLET: ViewportSize = {"width": 768, "height": 1024}
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    uows: UnitOfWorkFactory
+    world: World
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'homebound.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    uows = UnitOfWorkFactory(engine)
+    world = build_world(uows)
+    seed_registries(uows, world, dt.date.today())
+    app = create_app(Settings(environment="test", database_url=url))
+    port = _free_port()
+    # No websockets: the UI does not use them, and their import would only bring deprecation noise.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", uows, world)
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@dataclass
+class Tab:
+    """A browser context (own cookies) and its page; collects console errors (CSP reports) and page errors."""
+
+    page: Page
+    base_url: str
+    problems: list[str] = field(default_factory=list)
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+OpenTab = Callable[..., Tab]
+
+
+@pytest.fixture
+def open_tab(chromium: Browser, live_server: LiveServer) -> Iterator[OpenTab]:
+    """A factory: open_tab() gives a fresh browser context, as a new person at another desk would have."""
+    contexts = []
+    tabs: list[Tab] = []
+
+    def open_one(viewport: ViewportSize | None = None, locale: str = "en-GB") -> Tab:
+        context = chromium.new_context(
+            viewport=viewport or WIDE, locale=locale, base_url=live_server.base_url
+        )
+        contexts.append(context)
+        tab = Tab(context.new_page(), live_server.base_url)
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                tab.problems.append(message.text)
+
+        tab.page.on("console", on_console)
+        tab.page.on("pageerror", lambda error: tab.problems.append(str(error)))
+        tabs.append(tab)
+        return tab
+
+    yield open_one
+    for context in contexts:
+        context.close()
+    # Expected HTTP errors (403/422 pages) show as "Failed to load resource"; anything else is a real problem.
+    problems = [p for tab in tabs for p in tab.problems if "Failed to load resource" not in p]
+    assert problems == [], problems
