@@ -5,6 +5,7 @@ every problem.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -127,12 +128,20 @@ class PersonInput:
     status: Status | None
 
 
+# C0/C1 controls, and the invisible characters that let two different-looking names compare equal or one name
+# display as another: zero-width spaces and joiners, direction overrides and isolates, BOM, line separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u2028\u2029]")
+
+
 def _text(value: str) -> str:
     text = unicodedata.normalize("NFC", value).strip()
     if len(text) > MAX_TEXT:
         raise ValueError(f"longer than {MAX_TEXT} characters")
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         raise ValueError("contains control characters")
+    if _INVISIBLE.search(text):
+        raise ValueError("contains invisible or text-direction characters")
     return text
 
 

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor
 from homebound.core.log.entries import ActionTag, LogEntry, commitment, new_salt
 from homebound.core.log.verify import StoredEntry
+from homebound.db.bulk import bulk_insert
 from homebound.db.tables import LogEntryRow, LogHeadRow, LogPayloadRow
 
 _WRITER_KEY = "homebound.log_writer"
@@ -78,8 +79,8 @@ class LogWriter:
     def flush(self) -> None:
         if not self._entries:
             return
-        self._session.execute(insert(LogEntryRow), self._entries)
-        self._session.execute(insert(LogPayloadRow), self._payloads)
+        bulk_insert(self._session, LogEntryRow.__table__, self._entries)  # type: ignore[arg-type]
+        bulk_insert(self._session, LogPayloadRow.__table__, self._payloads)  # type: ignore[arg-type]
         self._session.execute(
             update(LogHeadRow).where(LogHeadRow.id == 1).values(seq=self._seq, head_hash=self._hash)
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
@@ -14,12 +14,13 @@ from homebound.core.errors import FieldProblem, PermissionDenied, ValidationFail
 from homebound.core.log.entries import ActionTag
 from homebound.core.person_input import IMPORT_COLUMNS, PersonInput
 from homebound.core.persons import TRANSITIONS, Registry, Status
+from homebound.db.bulk import bulk_insert
 from homebound.db.log_store import LogWriter, log_action
 from homebound.db.persons import fields_to_columns, row_to_fields
 from homebound.db.tables import ImportBatchRow, PersonRow, new_id, utcnow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.readers import read_list
-from homebound.lists.validate import validate_rows
+from homebound.lists.validate import ValidatedList, validate_table
 from homebound.lists.writers import write_csv, write_xlsx
 from homebound.services.payloads import fields_to_text, person_payload
 from homebound.services.registry import DEFAULT_STATUS
@@ -57,15 +58,16 @@ def import_list(
     """Validate every row first; write nothing unless all are valid; then create or update by record_id."""
     if not can(actor, Permission.PARTY_LIST_IMPORT) or actor.party_id is None:
         raise PermissionDenied("this role may not import lists")
-    table = read_list(data, filename)
-    rows, problems = validate_rows(table, registry)
-    if problems:
+    table = read_list(data, filename, registry=registry)
+    checked = validate_table(table, registry, progress=lambda done: progress("validating", done, 0))
+    if checked.problems:
+        count = len(checked.problems)
         raise ValidationFailed(
-            problems, message=f"{len(problems)} problem(s) in the list; nothing was written"
+            checked.problems, message=f"{count} problem(s) in the list; nothing was written"
         )
-    report = ImportReport(registry=registry, rows=len(rows), dry_run=dry_run)
+    report = ImportReport(registry=registry, rows=len(checked.rows), dry_run=dry_run)
     with uows.writer() as uow:
-        plan = _plan(uow.session, actor.party_id, registry, rows, report, progress)
+        plan = _plan(uow.session, actor.party_id, registry, checked, report, progress)
         if dry_run:
             return report
         _write(uow.session, actor, actor.party_id, registry, plan, progress)
@@ -110,11 +112,12 @@ def _plan(
     session: Session,
     party_id: str,
     registry: Registry,
-    rows: Sequence[PersonInput],
+    checked: ValidatedList,
     report: ImportReport,
     progress: Progress,
 ) -> _Plan:
     plan = _Plan()
+    rows = checked.rows
     problems: list[FieldProblem] = []
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
@@ -138,7 +141,7 @@ def _plan(
                         "status",
                         "invalid_transition",
                         f"cannot go from {row.status} to {parsed.status}",
-                        start + offset + 2,
+                        checked.row_numbers[start + offset],
                         "status",
                     )
                 )
@@ -180,7 +183,7 @@ def _write(
             {
                 "id": person_id,
                 "party_id": party_id,
-                "registry_kind": registry.value,
+                "registry": registry.value,  # column name: bulk_insert works on the table
                 "source_id": parsed.record_id,
                 "status": status.value,
                 "version": 1,
@@ -199,12 +202,12 @@ def _write(
             party=party_id,
         )
         if len(values) >= 2000:
-            session.execute(insert(PersonRow), values)
+            bulk_insert(session, PersonRow.__table__, values)  # type: ignore[arg-type]
             LogWriter.for_session(session).flush()  # bounded memory on 100k-row lists
             values = []
             progress("writing", done, total)
     if values:
-        session.execute(insert(PersonRow), values)
+        bulk_insert(session, PersonRow.__table__, values)  # type: ignore[arg-type]
     changes = []
     for row, parsed in plan.updates:
         status = parsed.status or Status(row.status)
