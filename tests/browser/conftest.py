@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 import threading
 import time
@@ -32,7 +33,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Committed screenshots are rewritten only on request, so an ordinary test run leaves the tree clean.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = os.environ.get("HOMEBOUND_UPDATE_SCREENSHOTS") == "1"
 WIDE: ViewportSize = {"width": 1280, "height": 900}
 TABLET: ViewportSize = {"width": 768, "height": 1024}
 
@@ -98,21 +101,27 @@ class Tab:
 
     page: Page
     base_url: str
+    screenshots: Path
     problems: list[str] = field(default_factory=list)
 
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
     def shot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
 
 
 OpenTab = Callable[..., Tab]
 
 
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return DOCS_SCREENSHOTS if UPDATE_SCREENSHOTS else tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
-def open_tab(chromium: Browser, live_server: LiveServer) -> Iterator[OpenTab]:
+def open_tab(chromium: Browser, live_server: LiveServer, screenshots: Path) -> Iterator[OpenTab]:
     """A factory: open_tab() gives a fresh browser context, as a new person at another desk would have."""
     contexts = []
     tabs: list[Tab] = []
@@ -122,7 +131,7 @@ def open_tab(chromium: Browser, live_server: LiveServer) -> Iterator[OpenTab]:
             viewport=viewport or WIDE, locale=locale, base_url=live_server.base_url
         )
         contexts.append(context)
-        tab = Tab(context.new_page(), live_server.base_url)
+        tab = Tab(context.new_page(), live_server.base_url, screenshots)
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
