@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import JaroWinkler
 from translitua import RussianGOST2006, RussianICAO, TransliterationTable, UkrainianKMU, translit
 
+from homebound.core.matching import normalize as nz
 from homebound.core.matching.normalize import (
     Script,
     detect_script,
@@ -219,3 +220,25 @@ def test_skeleton_survives_russian_transliteration(
 def test_ukrainian_surname_skeleton_meets_its_russian_form_in_latin(row: list[str]) -> None:
     ukrainian, russian = row[0], row[1]
     assert JaroWinkler.similarity(skeleton(ukrainian), skeleton(translit(russian, RussianGOST2006))) >= 0.9
+
+
+# Letters of both scripts, the key placeholders, separators and a few letters outside the two alphabets.
+KEY_ALPHABET = st.sampled_from(
+    list("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяыэъёАБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯЫЭЪЁ")
+    + list("abcdefghijklmnopqrstuvwxyzSCZXT -'")
+    + list("čšžłéЈјЂђ№€")
+)
+
+
+@PROPERTY
+@given(st.text(alphabet=KEY_ALPHABET, max_size=20))
+def test_fast_byte_paths_agree_with_the_plain_string_paths(text: str) -> None:
+    normalised = normalize_name(text)
+    # The cp1251 byte route is an optimisation only: it must give what the str.translate route gives.
+    assert skeleton(text) == (nz._skeleton_of_rare_letters(normalised) if normalised else "")
+    assert romanize(text) == normalised.translate(nz._ROMAN_TABLE)
+
+
+def test_letters_outside_both_alphabets_pass_through_the_skeleton() -> None:
+    assert skeleton("Јовановић") == "јavanavaћ"
+    assert skeleton("Ђорђе") == "ђarђa"

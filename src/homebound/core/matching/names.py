@@ -81,28 +81,31 @@ def _fold_latin(key: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _lookup(index: dict[str, tuple[str, ...]], key: str) -> tuple[str, ...]:
-    found = index.get(key)
-    if found is None and not key.isascii() and detect_script(key) is Script.LATIN:
-        found = index.get(_fold_latin(key))
-    return found or ()
-
-
-def _first_word(key: str) -> str:
-    return key.replace("-", " ").split(" ", 1)[0]
+def _other_key(key: str) -> str | None:
+    """Where to look next when ``key`` is unknown: Latin without diacritics, or a double name's first part."""
+    if not key.isascii() and detect_script(key) is Script.LATIN:
+        folded = _fold_latin(key)
+        if folded != key:
+            return folded
+    if " " in key or "-" in key:
+        return key.replace("-", " ").split(" ", 1)[0]
+    return None
 
 
 @lru_cache(maxsize=1 << 16)
 def _given_readings(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Classes where ``name`` is a full form, and classes where it is a diminutive."""
     data = _data()
-    key = normalize_name(name)
-    full, diminutive = _lookup(data.full, key), _lookup(data.diminutive, key)
-    if not full and not diminutive and (" " in key or "-" in key):
-        # A double given name (Анна-Марія) is classed by its first part.
-        first = _first_word(key)
-        full, diminutive = _lookup(data.full, first), _lookup(data.diminutive, first)
-    return full, diminutive
+    key: str | None = normalize_name(name)
+    # At most three looks: the name, then its folded Latin or first part, then the first part of that.
+    for _ in range(3):
+        if not key:
+            break
+        full, diminutive = data.full.get(key, ()), data.diminutive.get(key, ())
+        if full or diminutive:
+            return full, diminutive
+        key = _other_key(key)
+    return (), ()
 
 
 def given_name_classes(name: str) -> tuple[str, ...]:
@@ -126,7 +129,12 @@ def is_diminutive(name: str) -> bool:
 @lru_cache(maxsize=1 << 16)
 def patronymic_classes(patronymic: str) -> tuple[str, ...]:
     """Every patronymic class of ``patronymic``: the father's given-name class plus ``:m`` or ``:f``."""
-    return _lookup(_data().patronymic, normalize_name(patronymic))
+    index = _data().patronymic
+    key = normalize_name(patronymic)
+    found = index.get(key)
+    if found is None and not key.isascii() and detect_script(key) is Script.LATIN:
+        found = index.get(_fold_latin(key))
+    return found or ()
 
 
 def patronymic_class(patronymic: str) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
 from enum import StrEnum
 from functools import lru_cache
 from itertools import groupby
@@ -41,6 +43,13 @@ _PRE_TABLE.update({ord(c): "-" for c in _DASHES})
 # Russian lists write ё and е interchangeably; fold before look-alikes are judged (е has a Latin twin).
 _PRE_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
 _STRESS_TABLE: dict[int, str | None] = {ord(c): None for c in _COMBINING_STRESS}
+_PRE_CHARS = frozenset(_APOSTROPHES + _DASHES + "ёЁ")
+_STRESS_CHARS = frozenset(_COMBINING_STRESS)
+
+
+def _strip_marks(text: str, marks: frozenset[str], table: dict[int, str | None]) -> str:
+    """``text.translate(table)``, skipped when none of ``marks`` occurs (translate is slow off ASCII)."""
+    return text if marks.isdisjoint(text) else text.translate(table)
 
 
 def _is_cyrillic_code(code: int) -> bool:
@@ -53,20 +62,16 @@ def _is_latin_code(code: int) -> bool:
     return (0x00C0 <= code <= 0x024F and code not in (0x00D7, 0x00F7)) or 0x1E00 <= code <= 0x1EFF
 
 
-def _script_signature_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in range(0x0041, 0x1F00):
-        if not chr(code).isalpha():
-            continue
-        if _is_cyrillic_code(code):
-            table[code] = "c"
-        elif _is_latin_code(code):
-            table[code] = "l"
-    return table
+def _letters(condition: Callable[[int], bool]) -> frozenset[str]:
+    return frozenset(chr(code) for code in range(0x0041, 0x1F00) if chr(code).isalpha() and condition(code))
 
 
-# Maps each Cyrillic letter to "c" and each Latin letter to "l": one C-level pass tells the scripts.
-_SIGNATURE = _script_signature_table()
+# Set operations run in C; str.translate with a dict costs a dictionary lookup per non-ASCII letter.
+_CYRILLIC_LETTERS = _letters(_is_cyrillic_code)
+_LATIN_LETTERS = _letters(_is_latin_code)
+_SCRIPT_LETTERS = _CYRILLIC_LETTERS | _LATIN_LETTERS
+# Names made only of these need no Unicode work beyond lower-casing (the common case by far).
+_PLAIN_CYRILLIC = frozenset("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяыэъёАБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯЫЭЪЁ -")
 
 # Letters that look the same in both scripts, in the case where they look alike.
 _LATIN_TO_CYRILLIC = dict(
@@ -86,11 +91,9 @@ def detect_script(text: str) -> Script:
     """Tell whether the letters of ``text`` are Cyrillic, Latin, a mix, or something else."""
     if text.isascii():
         return Script.LATIN if text.upper() != text.lower() else Script.OTHER
-    signature = text.translate(_SIGNATURE)
-    has_cyrillic = "c" in signature
-    has_latin = "l" in signature
-    rest = signature.replace("c", "").replace("l", "")
-    has_other = any(ch.isalpha() for ch in rest)
+    has_cyrillic = not _CYRILLIC_LETTERS.isdisjoint(text)
+    has_latin = not _LATIN_LETTERS.isdisjoint(text)
+    has_other = any(ch.isalpha() for ch in set(text) - _SCRIPT_LETTERS)
     if has_cyrillic + has_latin + has_other > 1:
         return Script.MIXED
     if has_cyrillic:
@@ -117,8 +120,7 @@ def _fix_lookalikes_in_word(word: str) -> str:
 
 
 def _fix_lookalikes(text: str) -> str:
-    signature = text.translate(_SIGNATURE)
-    if "c" not in signature or "l" not in signature:
+    if _CYRILLIC_LETTERS.isdisjoint(text) or _LATIN_LETTERS.isdisjoint(text):
         return text
     words = text.replace("-", " - ").split(" ")
     return " ".join(_fix_lookalikes_in_word(w) for w in words).replace(" - ", "-")
@@ -144,6 +146,8 @@ def _names_only(text: str) -> str:
 
 
 def _collapse_separators(text: str) -> str:
+    if "-" not in text and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     text = " ".join(text.split())
     if "-" in text:
         text = text.replace(" -", "-").replace("- ", "-")
@@ -159,12 +163,19 @@ def normalize_name(text: str) -> str:
 
     Hyphens and spaces are collapsed, digits and punctuation dropped, ``ё`` written ``е``.
     """
-    s = unicodedata.normalize("NFKC", text.translate(_PRE_TABLE))
+    if text.isascii():
+        if not text.replace(" ", "").replace("-", "").isalpha():
+            text = _strip_non_name(text.replace("'", "").replace("`", ""))
+        return _collapse_separators(text.lower())
+    if _PLAIN_CYRILLIC.issuperset(text):
+        return _collapse_separators(text.lower().replace("ё", "е"))
+    s = unicodedata.normalize("NFKC", _strip_marks(text, _PRE_CHARS, _PRE_TABLE))
     if not s.isascii():
-        s = s.translate(_PRE_TABLE)  # NFKC may compose ё or a full-width apostrophe
+        s = _strip_marks(s, _PRE_CHARS, _PRE_TABLE)  # NFKC may compose ё or a full-width apostrophe
         # Punctuation goes first, so look-alikes are judged on the same words on every pass.
-        s = _fix_lookalikes(_names_only(s.translate(_STRESS_TABLE)))
-        s = unicodedata.normalize("NFKC", s.casefold()).translate(_PRE_TABLE).translate(_STRESS_TABLE)
+        s = _fix_lookalikes(_names_only(_strip_marks(s, _STRESS_CHARS, _STRESS_TABLE)))
+        s = unicodedata.normalize("NFKC", s.casefold())
+        s = _strip_marks(_strip_marks(s, _PRE_CHARS, _PRE_TABLE), _STRESS_CHARS, _STRESS_TABLE)
     else:
         s = s.casefold()
     s = _names_only(s)
@@ -257,6 +268,24 @@ def _skeleton_table() -> dict[int, str | None]:
 
 _SKELETON_TABLE = _skeleton_table()
 
+# cp1251 holds every Ukrainian and Russian letter and ASCII in one byte each, so the common case runs
+# through bytes.translate (a C table lookup) instead of str.translate (a dict lookup per letter).
+_BYTE_CODEC = "cp1251"
+_LATIN_CLUSTER_BYTES = tuple((c.encode("ascii"), k.encode("ascii")) for c, k in _LATIN_CLUSTERS)
+
+
+def _skeleton_bytes() -> bytes:
+    table = bytearray(range(256))
+    for byte in range(256):
+        ch = bytes([byte]).decode(_BYTE_CODEC, errors="replace")
+        key = _SKELETON_TABLE.get(ord(ch))
+        if isinstance(key, str) and len(key) == 1:
+            table[byte] = ord(key)
+    return bytes(table)
+
+
+_SKELETON_BYTES = _skeleton_bytes()
+
 
 @lru_cache(maxsize=1 << 18)
 def skeleton(text: str) -> str:
@@ -270,12 +299,37 @@ def skeleton(text: str) -> str:
     s = normalize_name(text)
     if not s:
         return ""
+    try:
+        raw = s.encode(_BYTE_CODEC)
+    except UnicodeEncodeError:
+        return _skeleton_of_rare_letters(s)
+    if not _LATIN_CLUSTER_TRIGGERS.isdisjoint(s):
+        for cluster, key in _LATIN_CLUSTER_BYTES:
+            if cluster in raw:
+                raw = raw.replace(cluster, key)
+    raw = raw.translate(_SKELETON_BYTES, b"\xfa\xfc").replace(b"ts", b"T")
+    return _squeeze(raw.decode(_BYTE_CODEC)).strip()
+
+
+def _skeleton_of_rare_letters(s: str) -> str:
+    """The same key for names with letters outside cp1251 (Latin diacritics, other scripts)."""
     if not _LATIN_CLUSTER_TRIGGERS.isdisjoint(s):
         for cluster, key in _LATIN_CLUSTERS:
             if cluster in s:
                 s = s.replace(cluster, key)
-    s = s.translate(_SKELETON_TABLE).replace("ts", "T")
-    return "".join(key for key, _ in groupby(s)).strip()
+    return _squeeze(s.translate(_SKELETON_TABLE).replace("ts", "T")).strip()
+
+
+_DOUBLED = re.compile(r"(.)\1")
+
+
+def _squeeze(key: str) -> str:
+    """One letter for every run of the same key letter (all vowels are already ``a``)."""
+    while "aa" in key:
+        key = key.replace("aa", "a")
+    if _DOUBLED.search(key):
+        key = "".join(letter for letter, _ in groupby(key))
+    return key
 
 
 # --- romanisation for phonetic codes and display --------------------------------------------------
@@ -292,13 +346,42 @@ _ROMAN = _spellings(
 _ROMAN_TABLE = str.maketrans(_ROMAN)
 
 
+def _roman_bytes() -> tuple[bytes, tuple[tuple[bytes, bytes], ...]]:
+    """A byte table for one-letter spellings; letters spelt with several go through control bytes."""
+    table = bytearray(range(256))
+    expansions: list[tuple[bytes, bytes]] = []
+    for letter, spelling in _ROMAN.items():
+        byte = letter.encode(_BYTE_CODEC)[0]
+        if len(spelling) == 1:
+            table[byte] = ord(spelling)
+        else:
+            marker = len(expansions) + 1
+            table[byte] = marker
+            expansions.append((bytes([marker]), spelling.encode("ascii")))
+    return bytes(table), tuple(expansions)
+
+
+_ROMAN_BYTES, _ROMAN_EXPANSIONS = _roman_bytes()
+
+
+@lru_cache(maxsize=1 << 18)
 def romanize(text: str) -> str:
     """Fast lossy Latin spelling of a normalised name (KMU-like), the input of phonetic coding.
 
     Only Cyrillic letters are rewritten; Latin letters and others pass through unchanged.
     """
     s = normalize_name(text)
-    return s if s.isascii() else s.translate(_ROMAN_TABLE)
+    if s.isascii():
+        return s
+    try:
+        raw = s.encode(_BYTE_CODEC)
+    except UnicodeEncodeError:
+        return s.translate(_ROMAN_TABLE)
+    raw = raw.translate(_ROMAN_BYTES)
+    for marker, spelling in _ROMAN_EXPANSIONS:
+        if marker in raw:
+            raw = raw.replace(marker, spelling)
+    return raw.decode(_BYTE_CODEC)
 
 
 _UKRAINIAN_LETTERS = frozenset("іїєґІЇЄҐ")

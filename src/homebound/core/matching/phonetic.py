@@ -148,17 +148,22 @@ def _parse_codes(cell: str) -> _Codes:
     return tuple("" if alt == "-" else alt for alt in cell.split("|"))
 
 
-def _parse_chart(chart: str) -> dict[str, tuple[_Rule, ...]]:
-    by_first: dict[str, list[_Rule]] = {}
+def _parse_chart(chart: str) -> dict[str, tuple[tuple[int, ...], dict[str, _Rule]]]:
+    """Rules by first letter: the pattern lengths to try (longest first) and the rules by pattern."""
+    by_first: dict[str, dict[str, _Rule]] = {}
     for line in chart.strip().splitlines():
         letters, start, vowel, other = line.split()
         rule = (letters, _parse_codes(start), _parse_codes(vowel), _parse_codes(other))
-        by_first.setdefault(letters[0], []).append(rule)
-    # The longest letter group that matches wins, so try long patterns first.
-    return {first: tuple(sorted(rules, key=lambda r: -len(r[0]))) for first, rules in by_first.items()}
+        by_first.setdefault(letters[0], {})[letters] = rule
+    # The longest letter group that matches wins.
+    return {
+        first: (tuple(sorted({len(p) for p in rules}, reverse=True)), rules)
+        for first, rules in by_first.items()
+    }
 
 
 _RULES = _parse_chart(_CHART)
+
 
 # Letters outside a-z folded to the letter the chart codes them as.
 _FOLDING = {"ß": "s", "ł": "l", "æ": "a", "ø": "o", "đ": "d", "ð": "d", "þ": "t", "ı": "i"}
@@ -168,13 +173,22 @@ def _prepare(name: str) -> str:
     """Lower-case a-z letters only; Cyrillic is romanised first, diacritics are dropped."""
     text = romanize(name)
     if text.isascii():
-        return "".join(ch for ch in text if "a" <= ch <= "z")
+        return text if text.isalpha() else "".join(ch for ch in text if "a" <= ch <= "z")
     out: list[str] = []
     for ch in text:
         base = unicodedata.normalize("NFD", _FOLDING.get(ch, ch))[0]
         if "a" <= base <= "z":
             out.append(base)
     return "".join(out)
+
+
+def _match(text: str, i: int) -> _Rule:
+    lengths, rules = _RULES[text[i]]
+    for length in lengths:
+        rule = rules.get(text[i : i + length])
+        if rule is not None:
+            return rule
+    raise AssertionError("every letter a-z has a one-letter rule")
 
 
 @lru_cache(maxsize=1 << 18)
@@ -191,8 +205,7 @@ def daitch_mokotoff(name: str) -> tuple[str, ...]:
     previous_letter = ""
     i, n = 0, len(text)
     while i < n:
-        letter = text[i]
-        letters, start, vowel, other = next(r for r in _RULES[letter] if text.startswith(r[0], i))
+        letters, start, vowel, other = _match(text, i)
         end = i + len(letters)
         if i == 0:
             codes = start
@@ -201,11 +214,11 @@ def daitch_mokotoff(name: str) -> tuple[str, ...]:
         else:
             codes = other
         # MN and NM are coded as two sounds even though both letters code 6.
-        force = previous_letter + letter in ("mn", "nm")
+        force = previous_letter + text[i] in ("mn", "nm")
         branches = _extend(branches, codes, force)
-        previous_letter = letter
+        previous_letter = text[i]
         i = end
-        if all(len(digits) >= CODE_LENGTH for digits, _ in branches):
+        if len(branches) == 1 and len(branches[0][0]) >= CODE_LENGTH:
             break
     return tuple(sorted({digits.ljust(CODE_LENGTH, "0") for digits, _ in branches}))
 
@@ -213,6 +226,12 @@ def daitch_mokotoff(name: str) -> tuple[str, ...]:
 def _extend(
     branches: list[tuple[str, str | None]], codes: _Codes, force: bool
 ) -> list[tuple[str, str | None]]:
+    if len(branches) == 1 and len(codes) == 1:
+        # The usual case: no branching so far and none here.
+        (digits, last), code = branches[0], codes[0]
+        if len(digits) < CODE_LENGTH and (last is None or force or not last.endswith(code)):
+            digits = (digits + code)[:CODE_LENGTH]
+        return [(digits, code)]
     extended: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for digits, last in branches:
