@@ -182,38 +182,25 @@ def normalize_name(text: str) -> str:
     return _collapse_separators(s)
 
 
+def _spellings(spec: str) -> dict[str, str]:
+    """Parse ``"а:a є:ie ь:-"`` into a letter → spelling mapping; ``-`` is the empty spelling."""
+    pairs = (item.split(":") for item in spec.split())
+    return {letter: "" if spelling == "-" else spelling for letter, spelling in pairs}
+
+
 # --- skeleton -------------------------------------------------------------------------------------
 # Key alphabet: lower-case consonants b v g d z k l m n p r s t f, one vowel placeholder "a", and
 # upper-case placeholders for sounds Latin spells with several letters: Z=ж, S=ш/щ, C=ч, X=х, T=ц.
 # Input is casefolded, so upper-case placeholders never collide with input letters.
 
-# Longest first: each entry must run before any shorter one it contains.
-_LATIN_CLUSTERS: tuple[tuple[str, str], ...] = (
-    ("schtsch", "S"),
-    ("shch", "S"),
-    ("szcz", "S"),
-    ("tsch", "C"),
-    ("sch", "S"),
-    ("tch", "C"),
-    ("zh", "Z"),
-    ("sh", "S"),
-    ("ch", "C"),
-    ("cz", "C"),
-    ("sz", "S"),
-    ("kh", "X"),
-    ("ts", "T"),
-    ("tz", "T"),
-    ("tc", "T"),  # Russian passports 2006-2010 (GOST 2006) wrote ц as "tc"
-    ("th", "t"),
-    ("ph", "f"),
-    ("gh", "g"),
-    ("ck", "k"),
-    ("qu", "kv"),
-    ("x", "ks"),
-    # "c" before a front vowel is ц (Polish, ISO 9, Latin names); elsewhere it is k (Victor, Nicolai).
-    ("ce", "Te"),
-    ("ci", "Ti"),
-    ("cy", "Ty"),
+# Longest first: each cluster must be replaced before any shorter one it contains. "c" before a front
+# vowel is ц (Polish, ISO 9, Latin names), elsewhere k (Victor, Nicolai); "tc" is ц in Russian passports
+# of 2006-2010 (GOST 2006).
+_LATIN_CLUSTERS: tuple[tuple[str, str], ...] = tuple(
+    _spellings(
+        "schtsch:S shch:S szcz:S tsch:C sch:S tch:C zh:Z sh:S ch:C cz:C sz:S kh:X ts:T tz:T tc:T th:t"
+        " ph:f gh:g ck:k qu:kv x:ks ce:Te ci:Ti cy:Ty"
+    ).items()
 )
 _LATIN_CLUSTER_TRIGGERS = frozenset("chzsxqk")
 
@@ -232,23 +219,7 @@ _CYRILLIC_KEYS = dict(
     )
 )
 # Latin letters with diacritics whose sound is not their base letter's.
-_DIACRITIC_KEYS = {
-    "č": "C",
-    "ć": "C",
-    "š": "S",
-    "ś": "s",
-    "ž": "Z",
-    "ż": "Z",
-    "ź": "z",
-    "ł": "l",
-    "đ": "d",
-    "ð": "d",
-    "þ": "t",
-    "ø": "a",
-    "æ": "a",
-    "œ": "a",
-    "ı": "a",
-}
+_DIACRITIC_KEYS = _spellings("č:C ć:C š:S ś:s ž:Z ż:Z ź:z ł:l đ:d ð:d þ:t ø:a æ:a œ:a ı:a")
 
 
 def _skeleton_table() -> dict[int, str | None]:
@@ -333,12 +304,6 @@ def _squeeze(key: str) -> str:
 
 
 # --- romanisation for phonetic codes and display --------------------------------------------------
-def _spellings(spec: str) -> dict[str, str]:
-    """Parse ``"а:a є:ie ь:-"`` into a letter → spelling mapping; ``-`` is the empty spelling."""
-    pairs = (item.split(":") for item in spec.split())
-    return {letter: "" if spelling == "-" else spelling for letter, spelling in pairs}
-
-
 _ROMAN = _spellings(
     "а:a б:b в:v г:h ґ:g д:d е:e є:ie ж:zh з:z и:y і:i ї:i й:i к:k л:l м:m н:n о:o п:p р:r с:s т:t "
     "у:u ф:f х:kh ц:ts ч:ch ш:sh щ:shch ь:- ъ:- ы:y э:e ю:iu я:ia ё:io"

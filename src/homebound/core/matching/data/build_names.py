@@ -18,33 +18,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import translitua as tu
 from names_translator.dicts import default_dicts
-from translitua import (
-    RussianDriverLicense,
-    RussianGOST2006,
-    RussianICAO,
-    RussianInternationalPassport1997,
-    RussianInternationalPassport1997Reduced,
-    RussianISO9SystemB,
-    RussianSimple,
-    RussianTelegram,
-    TransliterationTable,
-    UkrainianALALCModified,
-    UkrainianBGN,
-    UkrainianBritish,
-    UkrainianDSTU9112B,
-    UkrainianFrench,
-    UkrainianGerman,
-    UkrainianGOST1971,
-    UkrainianGOST1986,
-    UkrainianKMU,
-    UkrainianNational1996,
-    UkrainianPassport2004Alt,
-    UkrainianPassport2007,
-    UkrainianSimple,
-    UkrainianWWS,
-    translit,
-)
 
 from homebound.core.matching.data.patronymic_rules import russian_patronymics, ukrainian_patronymics
 from homebound.core.matching.normalize import normalize_name
@@ -53,38 +28,38 @@ HERE = Path(__file__).resolve().parent
 HAND_TABLE = HERE / "hand_names.tsv"
 OUTPUT = HERE / "given_names.json"
 
-Table = type[TransliterationTable]
+Table = type[tu.TransliterationTable]
 # Tables whose output is seen in passports, consular and mediator lists; the scholarly ISO 9 tables
 # and the combining-breve ALA-LC variant are left out.
 UK_TABLES_ALL: tuple[Table, ...] = (
-    UkrainianKMU,
-    UkrainianPassport2007,
-    UkrainianPassport2004Alt,
-    UkrainianNational1996,
-    UkrainianBGN,
-    UkrainianGOST1986,
-    UkrainianGOST1971,
-    UkrainianSimple,
-    UkrainianWWS,
-    UkrainianBritish,
-    UkrainianFrench,
-    UkrainianGerman,
-    UkrainianDSTU9112B,
-    UkrainianALALCModified,
+    tu.UkrainianKMU,
+    tu.UkrainianPassport2007,
+    tu.UkrainianPassport2004Alt,
+    tu.UkrainianNational1996,
+    tu.UkrainianBGN,
+    tu.UkrainianGOST1986,
+    tu.UkrainianGOST1971,
+    tu.UkrainianSimple,
+    tu.UkrainianWWS,
+    tu.UkrainianBritish,
+    tu.UkrainianFrench,
+    tu.UkrainianGerman,
+    tu.UkrainianDSTU9112B,
+    tu.UkrainianALALCModified,
 )
 RU_TABLES_ALL: tuple[Table, ...] = (
-    RussianGOST2006,
-    RussianICAO,
-    RussianInternationalPassport1997,
-    RussianInternationalPassport1997Reduced,
-    RussianDriverLicense,
-    RussianTelegram,
-    RussianSimple,
-    RussianISO9SystemB,
-    UkrainianKMU,
+    tu.RussianGOST2006,
+    tu.RussianICAO,
+    tu.RussianInternationalPassport1997,
+    tu.RussianInternationalPassport1997Reduced,
+    tu.RussianDriverLicense,
+    tu.RussianTelegram,
+    tu.RussianSimple,
+    tu.RussianISO9SystemB,
+    tu.UkrainianKMU,
 )
-UK_TABLES_FEW: tuple[Table, ...] = (UkrainianKMU, UkrainianPassport2007, UkrainianNational1996)
-RU_TABLES_FEW: tuple[Table, ...] = (RussianGOST2006, RussianICAO, RussianInternationalPassport1997)
+UK_TABLES_FEW: tuple[Table, ...] = (tu.UkrainianKMU, tu.UkrainianPassport2007, tu.UkrainianNational1996)
+RU_TABLES_FEW: tuple[Table, ...] = (tu.RussianGOST2006, tu.RussianICAO, tu.RussianInternationalPassport1997)
 
 FULL, DIMINUTIVE = "full", "dim"
 
@@ -149,7 +124,7 @@ def ascii_fold(text: str) -> str:
 def latin_spellings(cyrillic: str, tables: tuple[Table, ...]) -> set[str]:
     spellings: set[str] = set()
     for table in tables:
-        latin = str(translit(cyrillic, table))
+        latin = str(tu.translit(cyrillic, table))
         spellings.add(latin)
         spellings.add(ascii_fold(latin))
     return spellings
@@ -245,7 +220,7 @@ class LabelledUnionFind:
 
 
 def class_id_for(canonical: str, taken: set[str]) -> str:
-    base = ascii_fold(str(translit(canonical, UkrainianKMU))).lower()
+    base = ascii_fold(str(tu.translit(canonical, tu.UkrainianKMU))).lower()
     base = "".join(ch for ch in base if ch.isalnum() or ch == "-") or "name"
     class_id, suffix = base, 2
     while class_id in taken:
