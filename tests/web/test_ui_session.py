@@ -145,7 +145,8 @@ def test_idle_timeout(browser: TestClient, connection: Connection, idle_minutes:
         assert page.status_code == 200
         return
     assert page.status_code == 303
-    assert page.headers["location"] == "/sign-in"
+    assert page.headers["location"] == "/sign-in?idle=true"
+    assert "30 minutes without activity" in browser.get(page.headers["location"]).text
     assert "max-age=0" in set_cookie_headers(page, SESSION_COOKIE)[0].lower()
     revoked = connection.execute(
         select(ApiTokenRow.revoked_at).where(ApiTokenRow.kind == "session")
@@ -213,3 +214,11 @@ def test_language_switch_never_redirects_off_site(browser: TestClient, target: s
 def test_unknown_language_is_refused(browser: TestClient) -> None:
     token = csrf_of(browser.get("/sign-in"))
     assert browser.post("/language", data={"csrf_token": token, "language": "xx"}).status_code == 422
+
+
+def test_htmx_requests_are_sent_to_sign_in_too(browser: TestClient, connection: Connection) -> None:
+    sign_in(browser, "a_operator")
+    _age_sessions(connection, 31)
+    swap = browser.get("/party/held?status=held", headers={"HX-Request": "true"})
+    assert swap.status_code == 204
+    assert swap.headers["hx-redirect"] == "/sign-in?idle=true"

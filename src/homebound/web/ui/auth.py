@@ -28,9 +28,14 @@ def home(request: Request, visit: CurrentVisit) -> Response:
 
 
 @router.get("/sign-in")
-def sign_in_page(request: Request, visit: CurrentVisit, signed_out: bool = False) -> Response:
+def sign_in_page(
+    request: Request, visit: CurrentVisit, signed_out: bool = False, idle: bool = False
+) -> Response:
     if visit.user is not None:
         return redirect(visit, workspace_url(visit.actor))
+    visit.session_ended_idle = (
+        visit.session_ended_idle or idle
+    )  # the notice, after the redirect that ended it
     return render(request, visit, "sign_in.html", failed=False, signed_out=signed_out)
 
 

@@ -81,9 +81,10 @@ def redirect(visit: Visit, url: str) -> Response:
 
 
 def _sign_in_redirect(request: Request, visit: Visit) -> Response:
+    target = "/sign-in?idle=true" if visit.session_ended_idle else "/sign-in"
     if is_htmx(request):
-        return apply_cookies(Response(status_code=204, headers={"HX-Redirect": "/sign-in"}), visit)
-    return apply_cookies(RedirectResponse("/sign-in", status_code=303, headers=PAGE_HEADERS), visit)
+        return apply_cookies(Response(status_code=204, headers={"HX-Redirect": target}), visit)
+    return apply_cookies(RedirectResponse(target, status_code=303, headers=PAGE_HEADERS), visit)
 
 
 def error_page(request: Request, status: int, heading: str, detail: str, problems: Any = ()) -> Response:
