@@ -320,3 +320,12 @@ def test_ledger_counts_match_the_registries(app: FastAPI, connection: Connection
     totals = [int(n) for n in re.findall(r'data-total="(\d+)"', page)]
     assert sum(totals) == _count(connection)
     assert "Смирнов" not in page
+
+
+def test_import_preview_shows_how_the_columns_were_read(operator: TestClient) -> None:
+    ukrainian = "Ідентифікатор запису;Прізвище;Ім'я\nU-1;Ткаченко;Ірина\n".encode("cp1251")
+    status, html = _preview(operator, ukrainian)
+    assert status == 200
+    read = dict(re.findall(r'<tr><td>([^<]+)</td><td class="code">([^<]+)</td></tr>', html))
+    assert read == {"Ідентифікатор запису": "record_id", "Прізвище": "family_name", "Ім&#39;я": "given_name"}
+    assert "CSV, cp1251" in html

@@ -258,3 +258,21 @@ def export_list(uows: UnitOfWorkFactory, actor: Actor, registry: Registry, fmt: 
     if fmt == "csv":
         return write_csv(rows)
     raise ValidationFailed([FieldProblem("format", "invalid_value", "expected csv or xlsx")])
+
+
+@dataclass(frozen=True)
+class ListColumns:
+    """The header as read: each column as the file names it, and the field it feeds (None: unused)."""
+
+    format: str
+    encoding: str | None
+    columns: list[tuple[str, str | None]]
+
+
+def list_columns(actor: Actor, registry: Registry, data: bytes, filename: str) -> ListColumns:
+    """A list's header mapping, for a preview before anything is imported; reads nothing but the header."""
+    if not can(actor, Permission.PARTY_LIST_IMPORT) or actor.party_id is None:
+        raise PermissionDenied("this role may not import lists")
+    table = read_list(data, filename, registry=registry)
+    pairs = list(zip(table.header.headers, table.header.columns, strict=False))
+    return ListColumns(table.format.value, table.encoding, pairs)

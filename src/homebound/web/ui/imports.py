@@ -105,6 +105,7 @@ def preview(
         raise ValidationFailed([FieldProblem("file", "required", "choose a CSV or XLSX file")])
     data = file.file.read()
     name = file.filename
+    columns = _columns(visit, registry, data, name)
     try:
         report = lists.import_list(uows, actor, registry, data, name, dry_run=True)
     except ValidationFailed as exc:
@@ -117,6 +118,7 @@ def preview(
             registry=registry,
             filename=name,
             problems=exc.problems,
+            columns=columns,
             back="/party/import",
         )
     upload = PendingUpload(
@@ -131,10 +133,19 @@ def preview(
         registry=registry,
         filename=name,
         report=report,
+        columns=columns,
         upload_id=key,
         sha256=upload.sha256,
         back="/party/import",
     )
+
+
+def _columns(visit: Visit, registry: Registry, data: bytes, name: str) -> lists.ListColumns | None:
+    """The header as read, shown beside the counts or the problems; None when the file cannot be read at all."""
+    try:
+        return lists.list_columns(visit.signed_in().actor, registry, data, name)
+    except ValidationFailed:
+        return None
 
 
 @router.post("/party/import/confirm")
