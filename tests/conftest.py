@@ -51,6 +51,14 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Private signing keys made by the tests go to a temporary directory, never to var/keys."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOMEBOUND_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+        yield
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     if request.param == "sqlite":

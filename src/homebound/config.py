@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///var/homebound.sqlite3"
+DEFAULT_KEY_DIR = Path("var/keys")
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     allow_demo: bool = True
     log_sql: bool = False
+    # Private signing keys live here, one file per key (mode 0600), never in the database.
+    key_dir: Path = DEFAULT_KEY_DIR
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

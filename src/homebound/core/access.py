@@ -33,11 +33,14 @@ class Permission(StrEnum):
     PARTY_INQUIRY_WRITE = "party:inquiry:write"
     PARTY_USER_ADMIN = "party:user:admin"
     PARTY_LOG_READ = "party:log:read"
+    PARTY_CHECKPOINT_COSIGN = "party:checkpoint:cosign"
     ANY_PERSON_READ = "any:person:read"
     ANY_PERSON_SHARE = "any:person:share"
     ANY_LOG_READ = "any:log:read"
+    ANY_CHECKPOINT_PUBLISH = "any:checkpoint:publish"
     ANY_ORGANISATION_READ = "any:organisation:read"
     OWN_TOKEN_MANAGE = "own:token:manage"  # noqa: S105 - a permission name, not a secret
+    OWN_KEY_MANAGE = "own:key:manage"  # rotate the organisation's signing key, register an external one
     PUBLIC_LEDGER_READ = "public:ledger:read"
     PUBLIC_INQUIRY_FILE = "public:inquiry:file"
     PUBLIC_INQUIRY_STATUS = "public:inquiry:status"
@@ -65,9 +68,21 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.PUBLIC: _PUBLIC,
     Role.OBSERVER: _SIGNED_IN | {Permission.PARTY_PERSON_READ, Permission.PARTY_LOG_READ},
     Role.PARTY_OPERATOR: frozenset(_OPERATOR),
-    Role.PARTY_ADMIN: _OPERATOR | {Permission.PARTY_USER_ADMIN, Permission.PARTY_PERSON_SHARE},
+    Role.PARTY_ADMIN: _OPERATOR
+    | {
+        Permission.PARTY_USER_ADMIN,
+        Permission.PARTY_PERSON_SHARE,
+        Permission.PARTY_CHECKPOINT_COSIGN,
+        Permission.OWN_KEY_MANAGE,
+    },
     Role.MEDIATOR: _SIGNED_IN
-    | {Permission.ANY_PERSON_READ, Permission.ANY_PERSON_SHARE, Permission.ANY_LOG_READ},
+    | {
+        Permission.ANY_PERSON_READ,
+        Permission.ANY_PERSON_SHARE,
+        Permission.ANY_LOG_READ,
+        Permission.ANY_CHECKPOINT_PUBLISH,
+        Permission.OWN_KEY_MANAGE,
+    },
 }
 
 # Roles a user of each kind of organisation may hold; a mediator office has no registries.

@@ -1,25 +1,63 @@
-"""Storing the action log: appends inside the caller's transaction, reads for verification and export."""
+"""Storing the action log: signed appends inside the caller's transaction, reads for verification and export.
+
+Every entry is signed when appended, by the key of the organisation that acts (the system key for set-up,
+command-line and public actions). Keys are looked up once per transaction; an owner without a key gets one
+on first need (the system key introduces itself as the log's first signed entry; an organisation that
+predates signing gets its key from the system key), so a log never holds a signed entry by an unknown key.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from homebound.core.access import Actor
-from homebound.core.log.entries import ActionTag, LogEntry, commitment, new_salt
-from homebound.core.log.verify import StoredEntry
+from homebound.core.access import Actor, OrganisationKind
+from homebound.core.log.entries import (
+    LEGACY_VERSION,
+    SYSTEM_SIGNER,
+    ActionTag,
+    LogEntry,
+    commitment,
+    entry_hash_of,
+    new_salt,
+)
+from homebound.core.log.keys import (
+    KEY_OBJECT,
+    Custody,
+    KeyRecord,
+    OwnerKind,
+    RetireReason,
+    key_created_payload,
+    key_retired_payload,
+)
+from homebound.core.log.merkle import leaf_hash
+from homebound.core.log.signing import SigningKey, generate_key_pair, public_key_from_text
 from homebound.db.bulk import bulk_insert
-from homebound.db.tables import LogEntryRow, LogHeadRow, LogPayloadRow
+from homebound.db.keystore import KeyStore, default_key_store
+from homebound.db.tables import LogEntryRow, LogHeadRow, LogPayloadRow, OrganisationRow, SigningKeyRow
 
 _WRITER_KEY = "homebound.log_writer"
+KEY_STORE_INFO = "homebound.key_store"  # a session may carry its own KeyStore (else the configured one)
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def signer_of(actor: Actor | str) -> str:
+    """The organisation whose key signs what `actor` does; the system for set-up, the CLI and the public."""
+    if isinstance(actor, Actor) and actor.organisation_id:
+        return actor.organisation_id
+    return SYSTEM_SIGNER
+
+
+def key_store_of(session: Session) -> KeyStore:
+    found = session.info.get(KEY_STORE_INFO)
+    return found if isinstance(found, KeyStore) else default_key_store()
 
 
 class LogWriter:
@@ -32,9 +70,10 @@ class LogWriter:
     def __init__(self, session: Session) -> None:
         self._session = session
         head = session.execute(select(LogHeadRow).where(LogHeadRow.id == 1).with_for_update()).scalar_one()
-        self._head = head
         self._seq = head.seq
         self._hash = head.head_hash
+        self._keys = key_store_of(session)
+        self._signers: dict[str, SigningKey] = {}
         self._entries: list[dict[str, Any]] = []
         self._payloads: list[dict[str, Any]] = []
 
@@ -46,6 +85,10 @@ class LogWriter:
             session.info[_WRITER_KEY] = writer
         return writer
 
+    @property
+    def next_seq(self) -> int:
+        return self._seq + 1
+
     def append(
         self,
         actor: Actor | str,
@@ -55,7 +98,10 @@ class LogWriter:
         payload: Mapping[str, Any],
         *,
         party: str | None = None,
+        signer: str | None = None,
     ) -> LogEntry:
+        owner = signer or signer_of(actor)
+        key = self._signing_key(owner)
         salt = new_salt()
         actor_ref = actor if isinstance(actor, str) else (actor.user_id or "public")
         entry = LogEntry(
@@ -68,10 +114,19 @@ class LogWriter:
             object_id=object_id,
             commitment=commitment(salt, payload),
             prev_hash=self._hash,
+            signer=owner,
+            key_id=key.key_id,
         )
-        body = entry.body()
-        entry_hash = entry.entry_hash()
-        self._entries.append({**body, "entry_hash": entry_hash})
+        leaf = entry.leaf_bytes()
+        entry_hash = entry_hash_of(leaf)
+        self._entries.append(
+            {
+                **entry.body(),
+                "entry_hash": entry_hash,
+                "signature": key.sign(entry.signed_message()).hex(),
+                "leaf_hash": leaf_hash(leaf).hex(),
+            }
+        )
         self._payloads.append({"seq": entry.seq, "salt": salt, "payload": dict(payload)})
         self._seq, self._hash = entry.seq, entry_hash
         return entry
@@ -85,6 +140,109 @@ class LogWriter:
             update(LogHeadRow).where(LogHeadRow.id == 1).values(seq=self._seq, head_hash=self._hash)
         )
         self._entries, self._payloads = [], []
+
+    # -- keys -------------------------------------------------------------------------------------------
+
+    def _signing_key(self, owner: str) -> SigningKey:
+        key = self._signers.get(owner)
+        if key is not None:
+            return key
+        row = self._session.execute(
+            select(SigningKeyRow)
+            .where(
+                SigningKeyRow.owner == owner,
+                SigningKeyRow.custody == Custody.SERVER.value,
+                SigningKeyRow.valid_until.is_(None),
+            )
+            .order_by(SigningKeyRow.valid_from.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if row is not None:
+            key = self._keys.signing_key(row.key_id)
+        elif owner == SYSTEM_SIGNER:
+            key = self._bootstrap_system_key()
+        else:
+            key, _ = self.new_server_key(SYSTEM_SIGNER, owner, self._owner_kind(owner), signer=SYSTEM_SIGNER)
+        self._signers[owner] = key
+        return key
+
+    def _owner_kind(self, owner: str) -> OwnerKind:
+        kind = self._session.execute(select(OrganisationRow.kind).where(OrganisationRow.id == owner)).scalar()
+        if kind is None:
+            raise LookupError(f"no organisation {owner} to sign for")
+        return OwnerKind.PARTY if kind == OrganisationKind.PARTY.value else OwnerKind.MEDIATOR
+
+    def _bootstrap_system_key(self) -> SigningKey:
+        """The system key signs its own introduction: the one self-signed entry of a log."""
+        key = self._keys.save(generate_key_pair())
+        self._signers[SYSTEM_SIGNER] = key
+        self.introduce_key(
+            SYSTEM_SIGNER,
+            SYSTEM_SIGNER,
+            OwnerKind.SYSTEM,
+            key.public_key,
+            Custody.SERVER,
+            signer=SYSTEM_SIGNER,
+        )
+        return key
+
+    def new_server_key(
+        self, actor: Actor | str, owner: str, owner_kind: OwnerKind, *, signer: str
+    ) -> tuple[SigningKey, KeyRecord]:
+        """Generate a key kept in the key directory and log its introduction, signed by `signer`'s current
+        key (the system's or a mediator's for a first key, the owner's own afterwards); the new key signs
+        the owner's entries from then on."""
+        key = self._keys.save(generate_key_pair())
+        record = self.introduce_key(actor, owner, owner_kind, key.public_key, Custody.SERVER, signer=signer)
+        self._signers[owner] = key
+        return key, record
+
+    def introduce_key(
+        self,
+        actor: Actor | str,
+        owner: str,
+        owner_kind: OwnerKind,
+        public_key: bytes,
+        custody: Custody,
+        *,
+        signer: str,
+    ) -> KeyRecord:
+        """Log a key's introduction and store its public half; valid from the introducing entry on."""
+        payload = key_created_payload(public_key, owner, owner_kind, custody)
+        party = owner if owner_kind is OwnerKind.PARTY else None
+        entry = self.append(actor, ActionTag.KEY_CREATE, KEY_OBJECT, payload["key_id"], payload, party=party,
+                            signer=signer)  # fmt: skip
+        record = KeyRecord(payload["key_id"], owner, owner_kind, public_key, custody, valid_from=entry.seq)
+        self._session.execute(
+            insert(SigningKeyRow).values(
+                key_id=record.key_id,
+                owner=owner,
+                owner_kind=owner_kind.value,
+                public_key=payload["public_key"],
+                custody=custody.value,
+                valid_from=entry.seq,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        return record
+
+    def retire_key(self, actor: Actor | str, record: KeyRecord, reason: RetireReason) -> LogEntry:
+        """Log a key's retirement (signed by a current key of its owner) and close its validity there."""
+        payload = key_retired_payload(record.key_id, record.owner, reason)
+        party = record.owner if record.owner_kind is OwnerKind.PARTY else None
+        entry = self.append(actor, ActionTag.KEY_RETIRE, KEY_OBJECT, record.key_id, payload, party=party,
+                            signer=record.owner)  # fmt: skip
+        self._session.execute(
+            update(SigningKeyRow)
+            .where(SigningKeyRow.key_id == record.key_id)
+            .values(valid_until=entry.seq, retired_reason=reason.value, retired_at=dt.datetime.now(dt.UTC))
+        )
+        if (
+            self._signers.get(record.owner) is not None
+            and self._signers[record.owner].key_id == record.key_id
+        ):
+            del self._signers[record.owner]
+        return entry
 
 
 def log_action(
@@ -107,24 +265,82 @@ def flush_log(session: Session) -> None:
         writer.flush()
 
 
-def iter_entries(session: Session, batch: int = 5000) -> Iterator[StoredEntry]:
+def entry_of(row: Any) -> LogEntry:
+    """The entry a stored row (an ORM row or a plain result row) holds, in the row's own format."""
+    signed = row.v != LEGACY_VERSION
+    return LogEntry(
+        seq=row.seq,
+        time=row.time,
+        actor=row.actor,
+        party=row.party,
+        tag=row.tag,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        commitment=row.commitment,
+        prev_hash=row.prev_hash,
+        v=row.v,
+        signer=row.signer if signed else None,
+        key_id=row.key_id if signed else None,
+    )
+
+
+def iter_entry_rows(session: Session, batch: int = 5000, *, until: int | None = None) -> Iterator[Any]:
+    """Stored entries in order, as plain result rows (not tracked by the session: bounded memory)."""
+    columns = LogEntryRow.__table__.columns
     last = 0
     while True:
-        rows = (
-            session.execute(
-                select(LogEntryRow).where(LogEntryRow.seq > last).order_by(LogEntryRow.seq).limit(batch)
-            )
-            .scalars()
-            .all()
-        )
+        query = select(*columns).where(LogEntryRow.seq > last)
+        if until is not None:
+            query = query.where(LogEntryRow.seq <= until)
+        rows = session.execute(query.order_by(LogEntryRow.seq).limit(batch)).all()
         if not rows:
             return
-        for row in rows:
-            body = {name: getattr(row, name) for name in LogEntry.__dataclass_fields__}
-            yield StoredEntry(LogEntry(**body), row.entry_hash)
+        yield from rows
         last = rows[-1].seq
 
 
-def load_payloads(session: Session) -> dict[int, tuple[str, Mapping[str, Any]]]:
+def leaf_hashes(session: Session, until: int | None = None) -> list[bytes]:
+    """The Merkle leaf hashes of the stored log in order (computed for format-1 rows, which have none)."""
+    hashes: list[bytes] = []
+    last = 0
+    while True:
+        query = select(LogEntryRow.seq, LogEntryRow.leaf_hash).where(LogEntryRow.seq > last)
+        if until is not None:
+            query = query.where(LogEntryRow.seq <= until)
+        rows = session.execute(query.order_by(LogEntryRow.seq).limit(20000)).all()
+        if not rows:
+            return hashes
+        for seq, stored in rows:
+            hashes.append(bytes.fromhex(stored) if stored else _legacy_leaf(session, seq))
+        last = rows[-1][0]
+
+
+def _legacy_leaf(session: Session, seq: int) -> bytes:
+    row = session.execute(select(*LogEntryRow.__table__.columns).where(LogEntryRow.seq == seq)).one()
+    return leaf_hash(entry_of(row).leaf_bytes())
+
+
+def key_records(session: Session) -> list[KeyRecord]:
+    rows = session.execute(
+        select(SigningKeyRow).order_by(SigningKeyRow.valid_from, SigningKeyRow.key_id)
+    ).scalars()
+    return [record_of(row) for row in rows]
+
+
+def record_of(row: SigningKeyRow) -> KeyRecord:
+    return KeyRecord(
+        key_id=row.key_id,
+        owner=row.owner,
+        owner_kind=OwnerKind(row.owner_kind),
+        public_key=public_key_from_text(row.public_key),
+        custody=Custody(row.custody),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
+
+
+def load_payloads(
+    session: Session, visible: Callable[[int], bool] | None = None
+) -> dict[int, tuple[str, Mapping[str, Any]]]:
     rows = session.execute(select(LogPayloadRow.seq, LogPayloadRow.salt, LogPayloadRow.payload)).all()
-    return {seq: (salt, payload) for seq, salt, payload in rows}
+    return {seq: (salt, payload) for seq, salt, payload in rows if visible is None or visible(seq)}

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -197,6 +198,11 @@ class LogEntryRow(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
     v: Mapped[int] = mapped_column(SmallInteger)
+    # Format 2: the organisation whose key signed ("system" for none) and which key; null on format-1 rows.
+    signer: Mapped[str | None] = mapped_column(String(36))
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    signature: Mapped[str | None] = mapped_column(String(128))  # Ed25519, hex; outside the hashed body
+    leaf_hash: Mapped[str | None] = mapped_column(String(64))  # RFC 9162 leaf hash of the body, hex
 
 
 Index("ix_log_entry_object", LogEntryRow.object_type, LogEntryRow.object_id)
@@ -212,6 +218,49 @@ class LogPayloadRow(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("log_entry.seq"), primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class SigningKeyRow(Base):
+    """A public key and the span of log entries it may sign; the private half is in the key directory."""
+
+    __tablename__ = "signing_key"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(36), index=True)  # organisation id, or "system"
+    owner_kind: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32 bytes
+    custody: Mapped[str] = mapped_column(String(16))  # server (key file here) or external (owner holds it)
+    valid_from: Mapped[int] = mapped_column(Integer)  # seq of the entry that introduced the key
+    valid_until: Mapped[int | None] = mapped_column(Integer)  # seq of the entry that retired it
+    retired_reason: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[dt.datetime | None]
+
+
+class LogCheckpointRow(Base):
+    """A signed tree head published by a mediator; final once every required party has cosigned."""
+
+    __tablename__ = "log_checkpoint"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    origin: Mapped[str] = mapped_column(String(200))
+    tree_size: Mapped[int] = mapped_column(Integer, index=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    published_by: Mapped[str] = mapped_column(String(36))
+    final_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LogCheckpointSignatureRow(Base):
+    __tablename__ = "log_checkpoint_signature"
+
+    checkpoint_id: Mapped[str] = mapped_column(ForeignKey("log_checkpoint.id"), primary_key=True)
+    signer: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str] = mapped_column(String(128))
+    computed_by: Mapped[str] = mapped_column(String(16))  # server (on the party's decision) or external
+    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class IdempotencyRow(Base):

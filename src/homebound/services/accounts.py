@@ -24,6 +24,7 @@ from homebound.core.log.entries import ActionTag
 from homebound.db.log_store import log_action
 from homebound.db.tables import ApiTokenRow, OrganisationRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.keys import create_organisation_key
 
 SYSTEM_ACTOR = "system"
 SESSION_TTL = dt.timedelta(hours=12)
@@ -80,6 +81,7 @@ def create_organisation(
             org.id,
             {"code": code, "kind": kind.value},
         )
+        create_organisation_key(uow.session, actor, org.id, kind)  # its signing key, logged too
         uow.commit()
         return org.id
 

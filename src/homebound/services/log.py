@@ -1,4 +1,5 @@
-"""Log use cases: verify the stored chain and its payload commitments, read entries a role may see."""
+"""Log use cases: verify the stored log (chain, signatures, keys, payloads, checkpoints), read entries a role
+may see."""
 
 from __future__ import annotations
 
@@ -8,19 +9,43 @@ from sqlalchemy import func, or_, select
 
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import PermissionDenied
-from homebound.core.log.verify import ChainReport, Failure, verify_chain
-from homebound.db.log_store import iter_entries, load_payloads
+from homebound.core.log.audit import AuditReport, LogAudit, Problem
+from homebound.core.log.merkle import leaf_hash
+from homebound.db.checkpoint_store import load_checkpoints, log_origin
+from homebound.db.log_store import entry_of, iter_entry_rows, key_records, load_payloads
 from homebound.db.tables import LogEntryRow, LogHeadRow
 from homebound.db.uow import UnitOfWorkFactory
 
+HEAD_MISMATCH = "log.head_mismatch"
 
-def verify_log(uows: UnitOfWorkFactory, *, with_payloads: bool = True) -> ChainReport:
+
+def verify_log(uows: UnitOfWorkFactory, *, with_payloads: bool = True) -> AuditReport:
+    """The whole check of the stored log, the same one a party runs on an export, plus the stored hashes."""
     with uows.reader() as uow:
-        payloads = load_payloads(uow.session) if with_payloads else None
-        report = verify_chain(iter_entries(uow.session), payloads)
-        head = uow.session.execute(select(LogHeadRow).where(LogHeadRow.id == 1)).scalar_one()
+        session = uow.session
+        audit = LogAudit(load_payloads(session) if with_payloads else None)
+        for row in iter_entry_rows(session):
+            leaf = entry_of(row).leaf_bytes()
+            if row.leaf_hash is not None and row.leaf_hash != leaf_hash(leaf).hex():
+                audit.report.failure = Problem(
+                    "entry.hash_mismatch",
+                    row.seq,
+                    f"entry {row.seq}",
+                    "the stored leaf hash is not the body's",
+                )
+                break
+            if not audit.add(leaf, row.signature, row.entry_hash):
+                break
+        report = audit.finish(
+            claimed_keys=key_records(session),
+            checkpoints=[checkpoint for _, checkpoint in load_checkpoints(session)],
+            origin=log_origin(session),
+        )
+        head = session.execute(select(LogHeadRow).where(LogHeadRow.id == 1)).scalar_one()
     if report.ok and (head.seq != report.entries_checked or head.head_hash != report.head_hash):
-        report.failures.append(Failure(head.seq, "head_mismatch", "the recorded head differs from the chain"))
+        report.failure = Problem(
+            HEAD_MISMATCH, head.seq, "log head", "the recorded head differs from the chain"
+        )
     return report
 
 

@@ -1,4 +1,10 @@
-"""Log entries: canonical JSON (RFC 8785), salted payload commitments and the hash chain."""
+"""Log entries: canonical JSON (RFC 8785), salted payload commitments, the hash chain and entry signatures.
+
+Format 2 (current) adds `signer` (the organisation id whose key signs, or "system") and `key_id` to the hashed
+body; the Ed25519 signature itself lies outside the body, over `SIGNATURE_DOMAIN || canonical body`, so the
+body, the chain hash, the Merkle leaf and the signed message are all the same bytes. Format 1 entries (before
+signatures) are still read, and a verifier accepts them only as a prefix of the log.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,14 @@ from typing import Any
 
 import rfc8785
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+LEGACY_VERSION = 1
 GENESIS_HASH = "0" * 64
+SYSTEM_SIGNER = "system"
 _ENTRY_DOMAIN = b"homebound.log.entry.v1\x00"
 _COMMIT_DOMAIN = b"homebound.log.commitment.v1\x00"
+# Distinct from the checkpoint tag, so no signature over an entry can pass for one over a tree head.
+SIGNATURE_DOMAIN = b"homebound.log.entry-signature.v2\x00"
 
 
 class ActionTag(StrEnum):
@@ -33,6 +43,16 @@ class ActionTag(StrEnum):
     LIST_IMPORT = "registry:list:import"
     INQUIRY_FILE = "inquiry:inquiry:file"
     INQUIRY_ATTACH = "inquiry:inquiry:attach"
+    KEY_CREATE = "log:key:create"
+    KEY_RETIRE = "log:key:retire"
+    CHECKPOINT_PUBLISH = "log:checkpoint:publish"
+    CHECKPOINT_COSIGN = "log:checkpoint:cosign"
+
+
+# Payloads of these actions hold keys and tree heads, nothing personal: every party's export carries them.
+PUBLIC_PAYLOAD_TAGS = frozenset(
+    {ActionTag.KEY_CREATE, ActionTag.KEY_RETIRE, ActionTag.CHECKPOINT_PUBLISH, ActionTag.CHECKPOINT_COSIGN}
+)
 
 
 class DuplicateKeyError(ValueError):
@@ -106,25 +126,52 @@ class LogEntry:
     commitment: str
     prev_hash: str
     v: int = FORMAT_VERSION
+    signer: str | None = None
+    key_id: str | None = None
 
     def body(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _ENTRY_FIELDS}
+        names = _V1_FIELDS if self.v == LEGACY_VERSION else _V2_FIELDS
+        return {name: getattr(self, name) for name in names}
 
     def leaf_bytes(self) -> bytes:
-        """The bytes a Merkle leaf or a signature covers."""
+        """The bytes a Merkle leaf covers and the chain hashes; a signature covers them behind its tag."""
         return canonical(self.body())
 
     def entry_hash(self) -> str:
-        return hashlib.sha256(_ENTRY_DOMAIN + self.leaf_bytes()).hexdigest()
+        return entry_hash_of(self.leaf_bytes())
+
+    def signed_message(self) -> bytes:
+        return SIGNATURE_DOMAIN + self.leaf_bytes()
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> LogEntry:
-        expected = set(cls.__dataclass_fields__)
+        """An entry from its JSON body; `ValueError` unless fields and types are those of its version."""
+        version = body.get("v")
+        expected = _FIELDS_BY_VERSION.get(version) if isinstance(version, int) else None
+        if expected is None:
+            raise ValueError(f"unknown entry format {version!r}")
         if set(body) != expected:
             missing = sorted(expected - set(body))
             extra = sorted(set(body) - expected)
             raise ValueError(f"entry fields differ: missing {missing}, unexpected {extra}")
+        for name, value in body.items():
+            if not isinstance(value, _FIELD_TYPES[name]) or (isinstance(value, bool) and name in _INT_FIELDS):
+                raise ValueError(f"entry field {name} has the wrong type")
         return cls(**body)
 
 
-_ENTRY_FIELDS = tuple(f.name for f in fields(LogEntry))
+def entry_hash_of(leaf_bytes: bytes) -> str:
+    """The chain hash of an entry from its canonical body bytes."""
+    return hashlib.sha256(_ENTRY_DOMAIN + leaf_bytes).hexdigest()
+
+
+_V2_FIELDS = tuple(f.name for f in fields(LogEntry))
+_V1_FIELDS = tuple(name for name in _V2_FIELDS if name not in ("signer", "key_id"))
+_FIELDS_BY_VERSION: dict[int, frozenset[str]] = {
+    LEGACY_VERSION: frozenset(_V1_FIELDS),
+    FORMAT_VERSION: frozenset(_V2_FIELDS),
+}
+_INT_FIELDS = frozenset({"seq", "v"})
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    name: int if name in _INT_FIELDS else (str, type(None)) if name == "party" else str for name in _V2_FIELDS
+}

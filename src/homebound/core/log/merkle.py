@@ -77,6 +77,10 @@ class MerkleTree:
             self._levels[height + 1].append(node_hash(level[-2], level[-1]))
             height += 1
 
+    def leaf(self, index: int) -> bytes:
+        """The hash of leaf `index`."""
+        return self._levels[0][index]
+
     def root(self, size: int | None = None) -> bytes:
         """MTH of the first `size` leaves (of all of them by default)."""
         size = self._checked_size(size)

@@ -31,6 +31,41 @@ class KeyPair:
         return key_id(self.public_key)
 
 
+class SigningKey:
+    """A private key loaded once for many signatures (loading costs more than signing a short message)."""
+
+    __slots__ = ("_private", "key_id", "public_key")
+
+    def __init__(self, private_key: bytes) -> None:
+        self._private = Ed25519PrivateKey.from_private_bytes(private_key)
+        self.public_key = _raw_public(self._private)
+        self.key_id = key_id(self.public_key)
+
+    def __repr__(self) -> str:
+        return f"SigningKey(key_id={self.key_id!r})"
+
+    def sign(self, message: bytes) -> bytes:
+        return self._private.sign(message)
+
+
+class VerifyingKey:
+    """A public key loaded once for many verifications."""
+
+    __slots__ = ("_public", "public_key")
+
+    def __init__(self, public_key: bytes) -> None:
+        _check_public_key(public_key)
+        self.public_key = public_key
+        self._public = Ed25519PublicKey.from_public_bytes(public_key)
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        try:
+            self._public.verify(signature, message)
+        except (InvalidSignature, ValueError, TypeError):
+            return False
+        return True
+
+
 def generate_key_pair() -> KeyPair:
     """A fresh key pair from the operating system's randomness."""
     private = Ed25519PrivateKey.generate()
