@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from homebound.core.access import Actor, OrganisationKind, Role
@@ -19,6 +20,18 @@ class World:
 
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def writes(self, who: str, *, if_match: str | None = None, key: str | None = None) -> dict[str, str]:
+        """Headers for a state-changing request: credentials, a fresh Idempotency-Key, and If-Match."""
+        return {**self.headers(who), **idempotent(if_match=if_match, key=key)}
+
+
+def idempotent(*, if_match: str | None = None, key: str | None = None) -> dict[str, str]:
+    """An Idempotency-Key (fresh unless given) and, for updates, the If-Match ETag."""
+    headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+    if if_match is not None:
+        headers["If-Match"] = if_match
+    return headers
 
 
 USERS = (

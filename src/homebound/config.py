@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     allow_demo: bool = True
+    # Writing transactions in flight per process (idempotent API writes); None: 1 on SQLite (one writer
+    # at a time anyway), 8 on PostgreSQL (under the connection pool, leaving room for readers).
+    write_concurrency: int | None = Field(default=None, ge=1, le=64)
     log_sql: bool = False
     # Private signing keys live here, one file per key (mode 0600), never in the database.
     key_dir: Path = DEFAULT_KEY_DIR

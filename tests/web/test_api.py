@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.world import PASSWORD, World
+from tests.world import PASSWORD, World, idempotent
 
 PERSON = {
     "registry": "sought",
@@ -38,7 +38,7 @@ def test_unknown_user_and_wrong_password_answer_alike(client: TestClient, world:
 
 
 def test_token_shown_once_then_revoked(client: TestClient, world: World) -> None:
-    created = client.post("/api/v1/tokens", json={"name": "nightly import"}, headers=world.headers("a_admin"))
+    created = client.post("/api/v1/tokens", json={"name": "nightly import"}, headers=world.writes("a_admin"))
     assert created.status_code == 201
     secret, token_id = created.json()["token"], created.json()["id"]
     listed = client.get("/api/v1/tokens", headers=world.headers("a_admin")).json()
@@ -46,36 +46,36 @@ def test_token_shown_once_then_revoked(client: TestClient, world: World) -> None
     assert all("token" not in t for t in listed)
     auth = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/me", headers=auth).status_code == 200
-    assert client.delete(f"/api/v1/tokens/{token_id}", headers=world.headers("a_admin")).status_code == 204
+    assert client.delete(f"/api/v1/tokens/{token_id}", headers=world.writes("a_admin")).status_code == 204
     assert client.get("/api/v1/me", headers=auth).status_code == 401
 
 
 def test_person_lifecycle_with_etags(client: TestClient, world: World) -> None:
-    created = client.post("/api/v1/persons", json=PERSON, headers=world.headers("a_operator"))
+    created = client.post("/api/v1/persons", json=PERSON, headers=world.writes("a_operator"))
     assert created.status_code == 201, created.json()
     person_id, etag = created.json()["id"], created.headers["ETag"]
     patched = client.patch(
         f"/api/v1/persons/{person_id}",
         json={"rank": "солдат"},
-        headers={**world.headers("a_operator"), "If-Match": etag},
+        headers=world.writes("a_operator", if_match=etag),
     )
     assert patched.status_code == 200 and patched.json()["fields"]["rank"] == "солдат"
     stale = client.patch(
         f"/api/v1/persons/{person_id}",
         json={"rank": "сержант"},
-        headers={**world.headers("a_operator"), "If-Match": etag},
+        headers=world.writes("a_operator", if_match=etag),
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412 and stale.json()["field"] == "If-Match"
     moved = client.post(
         f"/api/v1/persons/{person_id}/status",
         json={"status": "believed_captive"},
-        headers=world.headers("a_operator"),
+        headers=world.writes("a_operator", if_match=patched.headers["ETag"]),
     )
     assert moved.json()["status"] == "believed_captive"
     illegal = client.post(
         f"/api/v1/persons/{person_id}/status",
         json={"status": "exchanged"},
-        headers=world.headers("a_operator"),
+        headers=world.writes("a_operator", if_match=moved.headers["ETag"]),
     )
     assert illegal.status_code == 409 and illegal.json()["code"] == "status.invalid_transition"
     history = client.get(f"/api/v1/persons/{person_id}/history", headers=world.headers("a_operator")).json()
@@ -87,7 +87,7 @@ def test_person_lifecycle_with_etags(client: TestClient, world: World) -> None:
 
 
 def test_names_never_in_url_search_is_a_post(client: TestClient, world: World) -> None:
-    client.post("/api/v1/persons", json=PERSON, headers=world.headers("a_operator"))
+    client.post("/api/v1/persons", json=PERSON, headers=world.writes("a_operator"))
     found = client.post(
         "/api/v1/persons/search", json={"family_name_prefix": "Ковал"}, headers=world.headers("a_operator")
     ).json()
@@ -101,7 +101,7 @@ def test_names_never_in_url_search_is_a_post(client: TestClient, world: World) -
 def test_list_paging_and_filters(client: TestClient, world: World) -> None:
     for i in range(7):
         client.post(
-            "/api/v1/persons", json={**PERSON, "record_id": f"S-{i}"}, headers=world.headers("a_operator")
+            "/api/v1/persons", json={**PERSON, "record_id": f"S-{i}"}, headers=world.writes("a_operator")
         )
     page = client.get(
         "/api/v1/persons?registry=sought&limit=5&offset=5", headers=world.headers("a_operator")
@@ -112,9 +112,10 @@ def test_list_paging_and_filters(client: TestClient, world: World) -> None:
 
 
 def test_inquiry_by_case_code_only(client: TestClient, world: World) -> None:
-    person = client.post("/api/v1/persons", json=PERSON, headers=world.headers("a_operator")).json()
+    person = client.post("/api/v1/persons", json=PERSON, headers=world.writes("a_operator")).json()
     filed = client.post(
         "/api/v1/inquiries",
+        headers=idempotent(),
         json={
             "party": "pa",
             "inquirer_name": "Марія Коваленко",
@@ -133,14 +134,15 @@ def test_inquiry_by_case_code_only(client: TestClient, world: World) -> None:
     attached = client.post(
         f"/api/v1/inquiries/{inquiry_id}/attach",
         json={"person_id": person["id"]},
-        headers=world.headers("a_operator"),
+        headers=world.writes("a_operator"),
     )
     assert attached.status_code == 204
-    client.post(
+    confirmed = client.post(
         f"/api/v1/persons/{person['id']}/status",
         json={"status": "confirmed_held"},
-        headers=world.headers("a_operator"),
+        headers=world.writes("a_operator", if_match=f'"{person["id"]}.{person["version"]}"'),
     )
+    assert confirmed.status_code == 200
     status = client.post("/api/v1/inquiries/status", json={"case_code": code, "secret": secret}).json()
     assert status == {**status, "stage": "confirmed_held"}
     assert set(status) == {"case_code", "stage", "updated_at"}
@@ -156,6 +158,7 @@ def test_inquiry_by_case_code_only(client: TestClient, world: World) -> None:
 def test_inquiry_needs_consent(client: TestClient, world: World) -> None:
     answer = client.post(
         "/api/v1/inquiries",
+        headers=idempotent(),
         json={
             "party": "pa",
             "inquirer_name": "X",
@@ -168,7 +171,7 @@ def test_inquiry_needs_consent(client: TestClient, world: World) -> None:
 
 
 def test_log_verify_and_public_ledger(client: TestClient, world: World) -> None:
-    client.post("/api/v1/persons", json=PERSON, headers=world.headers("a_operator"))
+    client.post("/api/v1/persons", json=PERSON, headers=world.writes("a_operator"))
     verified = client.get("/api/v1/log/verify", headers=world.headers("mediator")).json()
     assert verified["ok"] and verified["entries_checked"] > 0
     assert client.get("/api/v1/log/verify", headers=world.headers("a_operator")).status_code == 403

@@ -21,7 +21,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
     ("wrong method", lambda c, w: c.put("/api/v1/health"), 405, None),
     (
         "missing field",
-        lambda c, w: c.post("/api/v1/persons", json={"registry": "held"}, headers=w.headers("a_operator")),
+        lambda c, w: c.post("/api/v1/persons", json={"registry": "held"}, headers=w.writes("a_operator")),
         422,
         "record_id",
     ),
@@ -30,7 +30,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
         lambda c, w: c.post(
             "/api/v1/persons",
             json={"registry": "held", "record_id": "1", "family_name": "X", "nickname": "y"},
-            headers=w.headers("a_operator"),
+            headers=w.writes("a_operator"),
         ),
         422,
         "nickname",
@@ -40,7 +40,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
         lambda c, w: c.post(
             "/api/v1/persons",
             json={"registry": "held", "record_id": "1", "family_name": "X", "date_of_birth": "1994-13-01"},
-            headers=w.headers("a_operator"),
+            headers=w.writes("a_operator"),
         ),
         422,
         "date_of_birth",
@@ -50,7 +50,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
         lambda c, w: c.post(
             "/api/v1/persons",
             json={"registry": "held", "record_id": "1", "family_name": "X", "date_of_birth": "1066"},
-            headers=w.headers("a_operator"),
+            headers=w.writes("a_operator"),
         ),
         422,
         "date_of_birth",
@@ -60,7 +60,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
         lambda c, w: c.post(
             "/api/v1/persons",
             content=b"{",
-            headers={**w.headers("a_operator"), "Content-Type": "application/json"},
+            headers={**w.writes("a_operator"), "Content-Type": "application/json"},
         ),
         422,
         None,
@@ -70,7 +70,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
         lambda c, w: c.post(
             "/api/v1/persons",
             json={"registry": "held", "record_id": "1", "family_name": "X"},
-            headers=w.headers("mediator"),
+            headers=w.writes("mediator"),
         ),
         403,
         None,
@@ -92,7 +92,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
         lambda c, w: c.post(
             "/api/v1/imports?registry=held",
             files={"file": ("x.csv", b"\x00\x01\x02")},
-            headers=w.headers("a_operator"),
+            headers=w.writes("a_operator"),
         ),
         422,
         None,
@@ -100,7 +100,7 @@ CASES: list[tuple[str, Call, int, str | None]] = [
     (
         "bad if-match",
         lambda c, w: c.patch(
-            "/api/v1/persons/x", json={}, headers={**w.headers("a_operator"), "If-Match": "garbage"}
+            "/api/v1/persons/x", json={}, headers=w.writes("a_operator", if_match="garbage")
         ),
         422,
         "If-Match",

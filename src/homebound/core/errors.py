@@ -58,6 +58,20 @@ class Conflict(DomainError):
     status_hint = 409
 
 
+class PreconditionFailed(Conflict):
+    """The client's If-Match names a version of the object that is no longer current."""
+
+    code = "precondition_failed"
+    status_hint = 412
+
+
+class PreconditionRequired(DomainError):
+    """An update sent without If-Match: it could silently overwrite a change the client never saw."""
+
+    code = "precondition_required"
+    status_hint = 428
+
+
 class InvalidTransition(Conflict):
     """A status change that the transition table does not allow."""
 

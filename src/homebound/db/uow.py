@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 from sqlalchemy.orm import Session, sessionmaker
 
 from homebound.db.engine import WRITE_OPTION
@@ -74,3 +74,46 @@ class UnitOfWorkFactory:
 
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self._reader)
+
+    def shared_transaction(self) -> SharedTransaction:
+        """One outer (writing) transaction that the units of work of one request join as savepoints."""
+        return SharedTransaction(self.bind)
+
+
+class SharedTransaction:
+    """Several units of work inside one transaction that their owner commits once, with its own rows.
+
+    The HTTP layer uses it to store an idempotent request's answer in the same commit as the change the
+    request made: each unit of work's `commit()` only releases its savepoint; nothing is durable until
+    `commit()` here. On an Engine it opens its own writing connection; on a Connection (tests) it nests.
+    """
+
+    def __init__(self, bind: Engine | Connection) -> None:
+        self._owned = isinstance(bind, Engine)
+        self.connection = (
+            bind.execution_options(**{WRITE_OPTION: True}).connect() if isinstance(bind, Engine) else bind
+        )
+        self._tx: RootTransaction | NestedTransaction
+        try:
+            self._tx = self.connection.begin() if self._owned else self.connection.begin_nested()
+        except BaseException:
+            self._close()
+            raise
+        self.uows = UnitOfWorkFactory(self.connection)
+
+    def commit(self) -> None:
+        try:
+            self._tx.commit()
+        finally:
+            self._close()
+
+    def rollback(self) -> None:
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._owned:
+            self.connection.close()

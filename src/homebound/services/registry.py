@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, best_read_permission, can, visible_party_ids
-from homebound.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from homebound.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from homebound.core.log.entries import ActionTag
 from homebound.core.person_input import PersonInput, parse_person_row
 from homebound.core.persons import (
@@ -79,8 +85,12 @@ class _Owned:
 def _load_for(
     session: Session, actor: Actor, person_id: str, permission: Permission
 ) -> tuple[PersonRow, frozenset[str]]:
-    """Load a record the actor may act on; anything else is indistinguishable from a missing record."""
-    row = session.get(PersonRow, person_id)
+    """Load a record the actor may act on; anything else is indistinguishable from a missing record.
+
+    A write locks the row (PostgreSQL), so two updates naming the same version cannot both pass the
+    version check; SQLite's writers are serialised already.
+    """
+    row = session.get(PersonRow, person_id, with_for_update=permission is not Permission.PARTY_PERSON_READ)
     shares = shared_with(session, [person_id]).get(person_id, frozenset()) if row else frozenset()
     if row is None or not _may(actor, permission, row, shares):
         raise NotFound("no such person record", field="person_id")
@@ -204,8 +214,8 @@ def update_person(
     with uows.writer() as uow:
         row, shares = _load_for(uow.session, actor, person_id, Permission.PARTY_PERSON_WRITE)
         if expected_version is not None and expected_version != row.version:
-            raise Conflict(
-                "the record changed since it was read", code="person.stale_version", field="version"
+            raise PreconditionFailed(
+                "the record changed since it was read", code="person.stale_version", field="If-Match"
             )
         current = fields_to_text(row_to_fields(row))
         merged = {**current, **changes, "record_id": row.source_id}
@@ -253,8 +263,8 @@ def change_status(
     with uows.writer() as uow:
         row, shares = _load_for(uow.session, actor, person_id, Permission.PARTY_PERSON_WRITE)
         if expected_version is not None and expected_version != row.version:
-            raise Conflict(
-                "the record changed since it was read", code="person.stale_version", field="version"
+            raise PreconditionFailed(
+                "the record changed since it was read", code="person.stale_version", field="If-Match"
             )
         registry = Registry(row.registry_kind)
         check_transition(registry, Status(row.status), target)

@@ -12,6 +12,7 @@ from homebound.config import Settings
 from homebound.db.engine import make_engine
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.web import errors, ui
+from homebound.web.idempotency import IdempotencyMiddleware
 from homebound.web.routes import accounts, inquiries, lists, log, persons
 
 DESCRIPTION = """
@@ -40,6 +41,12 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
         app.include_router(module.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
+    # Added before the guard below, so it runs inside it: oversized bodies are refused before it reads one.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        api=app,
+        write_concurrency=settings.write_concurrency or (1 if engine.dialect.name == "sqlite" else 8),
+    )
 
     @app.get("/api/v1/health", tags=["public"])
     def health() -> dict[str, str]:

@@ -15,8 +15,14 @@ from homebound.services.accounts import actor_for_token
 _bearer = HTTPBearer(auto_error=False)
 
 
+# Set by the idempotency middleware for a state-changing request (web/idempotency.py).
+UOWS_STATE = "homebound_uows"
+ACTOR_STATE = "homebound_actor"
+
+
 def get_uows(request: Request) -> UnitOfWorkFactory:
-    uows: UnitOfWorkFactory = request.app.state.uows
+    """The request's shared transaction when it has one (idempotent writes), else the app's factory."""
+    uows: UnitOfWorkFactory = getattr(request.state, UOWS_STATE, None) or request.app.state.uows
     return uows
 
 
@@ -24,8 +30,13 @@ Uows = Annotated[UnitOfWorkFactory, Depends(get_uows)]
 
 
 def optional_actor(
-    uows: Uows, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    uows: Uows,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
+    known: Actor | None = getattr(request.state, ACTOR_STATE, None)
+    if known is not None:  # already resolved from this request's own Authorization header
+        return known
     if credentials is None:
         return PUBLIC_ACTOR
     return actor_for_token(uows, credentials.credentials)

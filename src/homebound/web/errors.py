@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homebound.core.errors import DomainError, FieldProblem, NotAuthenticated, ValidationFailed
@@ -94,8 +96,50 @@ async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
     return problem(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
+# PostgreSQL states worth a retry: serialization failure, deadlock, lock timeout, shutdown, too many
+# connections, cannot connect now.
+_RETRYABLE_STATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"})
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    args = getattr(exc.orig, "args", ())
+    if args and isinstance(args[0], dict):  # pg8000 carries the server's error fields in a dict
+        code = args[0].get("C")
+        return code if isinstance(code, str) else None
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Lost or refused connections, a locked or full database, an exhausted pool, a deadlock: retry."""
+    if isinstance(exc, PoolTimeout | OperationalError | InterfaceError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or _sqlstate(exc) in _RETRYABLE_STATES
+
+
+def unavailable(exc: BaseException) -> JSONResponse:
+    # The driver's class name only: SQLAlchemy's message carries the statement and its parameters.
+    cause = type(getattr(exc, "orig", None) or exc).__name__
+    log.warning("database unavailable (%s); answering 503", cause)
+    return problem(
+        503,
+        "service_unavailable",
+        "the database is unavailable; nothing was changed by this request, retry it shortly",
+        headers={"Retry-After": "2"},
+    )
+
+
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    if database_unavailable(exc):
+        return unavailable(exc)
+    return await _unexpected(request, exc)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeout, _database)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

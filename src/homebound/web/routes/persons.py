@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from homebound.core.errors import FieldProblem, ValidationFailed
+from homebound.core.errors import FieldProblem, PreconditionRequired, ValidationFailed
 from homebound.core.persons import Category, Registry, Status
 from homebound.db.persons import PersonFilter
 from homebound.services import log as log_service
@@ -32,9 +32,13 @@ def _etag(view: service.PersonView) -> str:
     return f'"{view.id}.{view.version}"'
 
 
-def _version_from(if_match: str | None, person_id: str) -> int | None:
+def _version_from(if_match: str | None, person_id: str) -> int:
     if if_match is None:
-        return None
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the version you read",
+            code="precondition_required",
+            field="If-Match",
+        )
     value = if_match.strip().removeprefix("W/").strip('"')
     prefix = f"{person_id}."
     if not value.startswith(prefix) or not value[len(prefix) :].isdigit():
@@ -117,7 +121,7 @@ def update_person(
     person_id: str,
     body: PersonFieldsIn,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: Annotated[str | None, Header(description="the ETag of the version read; required")] = None,
 ) -> PersonOut:
     changes = body.model_dump(exclude_unset=True)
     view = service.update_person(
@@ -134,7 +138,7 @@ def change_status(
     person_id: str,
     body: StatusChange,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: Annotated[str | None, Header(description="the ETag of the version read; required")] = None,
 ) -> PersonOut:
     view = service.change_status(
         uows, actor, person_id, body.status, body.reason, expected_version=_version_from(if_match, person_id)
