@@ -1,0 +1,148 @@
+"""Batch linkage of two lists on Splink: register the keyed lists, train the model, score blocked pairs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pandas as pd
+from splink import DuckDBAPI, Linker, block_on
+
+from homebound.linkage.comparisons import EM_TRAINING_KEYS
+from homebound.linkage.model import LinkageModel, splink_settings
+
+__all__ = [
+    "LEFT_TABLE",
+    "RIGHT_TABLE",
+    "LinkSession",
+    "duckdb_api",
+    "pair_columns",
+]
+
+LEFT_TABLE = "list_left"
+RIGHT_TABLE = "list_right"
+# Pairs agreeing on skeleton, name class and full date: the share of true pairs they catch, measured on the
+# synthetic lists (bench/linkage.py), turns their count into the prior.
+PRIOR_RULE = ("fam_skel", "giv_key", "dob_full")
+PRIOR_RULE_RECALL = 0.6
+U_SAMPLE_PAIRS = 2e6
+# No level's m below this: one in a thousand true pairs may disagree on any one field by clerical error.
+M_FLOOR = 1e-3
+DEFAULT_SEED = 20230108
+
+Progress = Callable[[str], None]
+
+
+def duckdb_api(*, threads: int = 2, memory_limit: str = "3GB") -> DuckDBAPI:
+    """A Splink DuckDB backend on a private in-memory database with bounded threads and memory."""
+    connection = duckdb.connect()
+    connection.execute(f"SET threads = {int(threads)}")
+    connection.execute("SET memory_limit = ?", [memory_limit])
+    connection.execute("SET preserve_insertion_order = false")
+    return DuckDBAPI(connection)
+
+
+@contextmanager
+def _quiet_splink() -> Iterator[None]:
+    """Splink reports each training step at INFO and warns of unobserved levels; keep only errors."""
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+class LinkSession:
+    """Two keyed lists registered with one Splink backend, linked under one model.
+
+    ``left`` and ``right`` are frames from ``features.prepare_features`` (or the same columns in the backend's
+    own frame type, e.g. a Spark DataFrame). The model starts untrained unless one is given.
+    """
+
+    def __init__(
+        self,
+        left: Any,
+        right: Any,
+        model: LinkageModel | None = None,
+        *,
+        db_api: Any | None = None,
+        dialect: str = "duckdb",
+    ) -> None:
+        self.db_api = db_api if db_api is not None else duckdb_api()
+        self.dialect = dialect
+        self.model = model or LinkageModel.untrained()
+        self._tables = [
+            self.db_api.register(left, dataset_display_name=LEFT_TABLE),
+            self.db_api.register(right, dataset_display_name=RIGHT_TABLE),
+        ]
+        self.linker = self._new_linker()
+
+    def _new_linker(self) -> Linker:
+        return Linker(self._tables, splink_settings(self.model, self.dialect), log_level=None)
+
+    def train(
+        self,
+        *,
+        seed: int = DEFAULT_SEED,
+        u_sample_pairs: float = U_SAMPLE_PAIRS,
+        m_floor: float = M_FLOOR,
+        progress: Progress = _silent,
+    ) -> LinkageModel:
+        """Estimate the prior from a strict rule, u by random sampling, m by EM on each training block."""
+        training = self.linker.training
+        with _quiet_splink():
+            progress("estimating the share of matching pairs")
+            training.estimate_probability_two_random_records_match(
+                [block_on(*PRIOR_RULE)], recall=PRIOR_RULE_RECALL
+            )
+            progress(f"estimating u on {u_sample_pairs:,.0f} random pairs")
+            training.estimate_u_using_random_sampling(max_pairs=u_sample_pairs, seed=seed)
+            for keys in EM_TRAINING_KEYS:
+                progress(f"estimating m by EM on pairs sharing {' + '.join(keys)}")
+                training.estimate_parameters_using_expectation_maximisation(block_on(*keys))
+        trained = LinkageModel.from_splink_dict(self.linker.misc.save_model_to_json())
+        self.model = trained.completed(m_floor)
+        self.linker = self._new_linker()
+        return self.model
+
+    def predict(self, *, min_probability: float = 0.01) -> pd.DataFrame:
+        """Every blocked pair scoring at least ``min_probability``, fetched fully (DuckDB blocks otherwise).
+
+        Columns: ``left_id``, ``right_id``, ``match_weight``, ``match_probability``, then per comparison its
+        level (``gamma_<name>``) and match weight (``mw_<name>``), and the keys each side was compared on.
+        """
+        with _quiet_splink():
+            scored = self.linker.inference.predict(
+                threshold_match_probability=min_probability, warning_mode="never"
+            )
+            frame: pd.DataFrame = scored.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+            scored.drop_table_from_database_and_remove_from_cache()
+        return _tidy(frame)
+
+    def score_every_pair(self) -> pd.DataFrame:
+        """Every left record against every right record, no blocking: for short lists and for checks."""
+        with _quiet_splink():
+            scored = self.linker.inference.score_pairs(self._tables[0], self._tables[1])
+            frame: pd.DataFrame = scored.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+            scored.drop_table_from_database_and_remove_from_cache()
+        return _tidy(frame)
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.rename(columns={"unique_id_l": "left_id", "unique_id_r": "right_id"})
+    frame = frame.drop(columns=["source_dataset_l", "source_dataset_r"], errors="ignore")
+    return frame.sort_values(["match_probability", "left_id", "right_id"], ascending=[False, True, True])
+
+
+def pair_columns(frame: pd.DataFrame, prefix: str) -> list[str]:
+    """The per-comparison columns of a prediction frame with ``prefix`` (``gamma_`` or ``mw_``)."""
+    return [c for c in frame.columns if c.startswith(prefix)]

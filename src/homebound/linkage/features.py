@@ -1,0 +1,264 @@
+"""Per-record comparison keys (names, classes, phonetic codes, dates, codes), once per distinct value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from homebound.core.dates import DateFormatError, PartialDate
+from homebound.core.matching.compare import canonical_service_number, canonical_unit
+from homebound.core.matching.names import (
+    father_class,
+    given_name_classes,
+    given_name_key,
+    is_diminutive,
+    patronymic_classes,
+    patronymic_key,
+)
+from homebound.core.matching.normalize import normalize_name, skeleton
+from homebound.core.matching.phonetic import daitch_mokotoff
+from homebound.core.person_input import PersonInput, parse_person_row
+from homebound.core.persons import Registry, Sex
+
+__all__ = [
+    "FEATURE_COLUMNS",
+    "SOURCE_COLUMNS",
+    "frame_from_persons",
+    "frame_from_rows",
+    "prepare_features",
+    "record_keys",
+]
+
+# Import columns the keys are computed from; a frame may carry more (they are ignored).
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "family_name",
+    "given_name",
+    "patronymic",
+    "sex",
+    "date_of_birth",
+    "service_number",
+    "unit",
+)
+
+# Every key column the comparisons and blocking rules read, in a fixed order (the index relies on it).
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "unique_id",
+    "fam_norm",
+    "fam_skel",
+    "fam_dm1",
+    "fam_dm2",
+    "giv_norm",
+    "giv_skel",
+    "giv_key",
+    "giv_c1",
+    "giv_c2",
+    "giv_dim",
+    "pat_norm",
+    "pat_skel",
+    "pat_key",
+    "pat_c1",
+    "pat_c2",
+    "pat_f1",
+    "pat_f2",
+    "sex",
+    "dob_y",
+    "dob_m",
+    "dob_d",
+    "dob_full",
+    "unit_key",
+    "unit_digits",
+    "sn_key",
+    "sn_digits",
+)
+
+_SEX_CODES = {Sex.MALE: "m", Sex.FEMALE: "f"}
+
+
+def frame_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """A frame of the source columns from import-column rows (raw text as a list writes it)."""
+    frame = pd.DataFrame.from_records(list(rows), columns=list(SOURCE_COLUMNS))
+    return frame.replace({"": None})
+
+
+def frame_from_persons(persons: Sequence[PersonInput]) -> pd.DataFrame:
+    """A frame of the source columns from validated rows (sex and date of birth already parsed)."""
+    records = [
+        (
+            p.record_id,
+            p.fields.family_name,
+            p.fields.given_name,
+            p.fields.patronymic,
+            _SEX_CODES.get(p.fields.sex),
+            p.fields.date_of_birth.iso() if p.fields.date_of_birth else None,
+            p.fields.service_number,
+            p.fields.unit,
+        )
+        for p in persons
+    ]
+    return pd.DataFrame.from_records(records, columns=list(SOURCE_COLUMNS))
+
+
+def _per_value(column: pd.Series, keys: Callable[[str], tuple[Any, ...]], width: int) -> list[np.ndarray]:
+    """Apply ``keys`` once per distinct non-empty value of ``column``; one object array per key part."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    table = np.empty((len(uniques) + 1, width), dtype=object)
+    table[-1, :] = None  # code -1 (missing) picks the last row
+    for position, value in enumerate(uniques):
+        text = str(value).strip()
+        table[position, :] = keys(text) if text else (None,) * width
+    picked = table[codes]
+    return [picked[:, k] for k in range(width)]
+
+
+def _or_none(text: str) -> str | None:
+    return text or None
+
+
+@lru_cache(maxsize=1 << 18)
+def _family_keys(text: str) -> tuple[str | None, ...]:
+    norm = normalize_name(text)
+    if not norm:
+        return (None, None, None, None)
+    codes = daitch_mokotoff(norm)
+    return (
+        norm,
+        _or_none(skeleton(norm)),
+        codes[0] if codes else None,
+        codes[1] if len(codes) > 1 else None,
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _given_keys(text: str) -> tuple[str | bool | None, ...]:
+    norm = normalize_name(text)
+    if not norm:
+        return (None,) * 6
+    classes = given_name_classes(norm)
+    return (
+        norm,
+        _or_none(skeleton(norm)),
+        given_name_key(norm),
+        classes[0] if classes else None,
+        classes[1] if len(classes) > 1 else None,
+        is_diminutive(norm),
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _patronymic_keys(text: str) -> tuple[str | None, ...]:
+    norm = normalize_name(text)
+    if not norm:
+        return (None,) * 7
+    classes = patronymic_classes(norm)
+    first = classes[0] if classes else None
+    second = classes[1] if len(classes) > 1 else None
+    return (
+        norm,
+        _or_none(skeleton(norm)),
+        patronymic_key(norm),
+        first,
+        second,
+        father_class(first) if first else None,
+        father_class(second) if second else None,
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_keys(text: str) -> tuple[int | None, int | None, int | None, str | None]:
+    try:
+        date = PartialDate.parse(text)
+    except (DateFormatError, ValueError):
+        return (None, None, None, None)
+    full = f"{date.year:04d}{date.month:02d}{date.day:02d}" if date.day is not None else None
+    return (date.year, date.month, date.day, full)
+
+
+@lru_cache(maxsize=256)
+def _sex_code(text: str) -> str | None:
+    if text in ("m", "f"):
+        return text
+    row = {"record_id": "-", "family_name": "-", "sex": text}
+    person, _ = parse_person_row(row, Registry.HELD)
+    return _SEX_CODES.get(person.fields.sex) if person else None
+
+
+_NOT_DIGITS = re.compile(r"\D+")
+
+
+def _digits(code: str | None) -> str | None:
+    if code is None:
+        return None
+    return _NOT_DIGITS.sub("", code) or None
+
+
+def _sex_keys(text: str) -> tuple[str | None]:
+    return (_sex_code(text),)
+
+
+@lru_cache(maxsize=1 << 16)
+def _unit_keys(text: str) -> tuple[str | None, str | None]:
+    code = canonical_unit(text)
+    return (code, _digits(code))
+
+
+@lru_cache(maxsize=1 << 16)
+def _service_number_keys(text: str) -> tuple[str | None, str | None]:
+    code = canonical_service_number(text)
+    return (code, _digits(code))
+
+
+def _int_column(values: np.ndarray) -> pd.Series:
+    return pd.Series(pd.array(list(values), dtype="Int16"))
+
+
+def _key_parts() -> list[tuple[str, Callable[[str], tuple[Hashable, ...]], tuple[str, ...]]]:
+    """Each source column, the function giving its keys, and the key columns they fill."""
+    return [
+        ("family_name", _family_keys, ("fam_norm", "fam_skel", "fam_dm1", "fam_dm2")),
+        ("given_name", _given_keys, ("giv_norm", "giv_skel", "giv_key", "giv_c1", "giv_c2", "giv_dim")),
+        (
+            "patronymic",
+            _patronymic_keys,
+            ("pat_norm", "pat_skel", "pat_key", "pat_c1", "pat_c2", "pat_f1", "pat_f2"),
+        ),
+        ("sex", _sex_keys, ("sex",)),
+        ("date_of_birth", _date_keys, ("dob_y", "dob_m", "dob_d", "dob_full")),
+        ("unit", _unit_keys, ("unit_key", "unit_digits")),
+        ("service_number", _service_number_keys, ("sn_key", "sn_digits")),
+    ]
+
+
+def record_keys(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of one record (source columns by name; missing or blank values give missing keys)."""
+    keys: dict[str, Any] = {"unique_id": str(record.get("record_id"))}
+    for source, compute, names in _key_parts():
+        text = str(record.get(source) or "").strip()
+        values = compute(text) if text else (None,) * len(names)
+        keys.update(zip(names, values, strict=True))
+    return keys
+
+
+def prepare_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """The comparison keys of every record in ``frame`` (source columns as in ``SOURCE_COLUMNS``).
+
+    Keys are computed once per distinct spelling: lists repeat names heavily, so 200,000 records cost
+    about as much as their distinct surnames.
+    """
+    missing = [c for c in SOURCE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise KeyError(f"missing source columns: {', '.join(missing)}")
+    out: dict[str, Any] = {"unique_id": frame["record_id"].astype(str).to_numpy()}
+    for source, keys, names in _key_parts():
+        for name, values in zip(names, _per_value(frame[source], keys, len(names)), strict=True):
+            out[name] = values
+    result = pd.DataFrame(out)
+    for name in ("dob_y", "dob_m", "dob_d"):
+        result[name] = _int_column(out[name])
+    result["giv_dim"] = result["giv_dim"].astype("boolean")
+    return result[list(FEATURE_COLUMNS)]

@@ -1,0 +1,121 @@
+"""Incremental look-ups agree with Splink: same levels, same weights, same candidates; updates in place."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from homebound.linkage.batch import LinkSession
+from homebound.linkage.comparisons import COMPARISONS
+from homebound.linkage.features import frame_from_rows
+from homebound.linkage.index import RegistryIndex
+from homebound.linkage.model import LinkageModel
+from tests.linkage.conftest import KeyedLists
+
+AGREEMENT_PAIRS = 1000
+
+
+def _keys(frame: pd.DataFrame) -> dict[str, dict[str, object]]:
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return {str(r["unique_id"]): r for r in records}
+
+
+@pytest.fixture(scope="module")
+def held_index(keyed_lists: KeyedLists, trained_model: LinkageModel) -> RegistryIndex:
+    return RegistryIndex.from_features(keyed_lists.right, trained_model)
+
+
+def test_levels_and_weights_agree_with_splink_on_1000_pairs(
+    keyed_lists: KeyedLists,
+    predictions: pd.DataFrame,
+    held_index: RegistryIndex,
+    trained_model: LinkageModel,
+) -> None:
+    # Half the sample from the blocked pairs (mostly matches, every band), half from all pairs of a slice
+    # of the lists (mostly non-matches, where disagreeing levels show).
+    half = AGREEMENT_PAIRS // 2
+    blocked = predictions.sample(half, random_state=1)
+    every = LinkSession(
+        keyed_lists.left.head(30), keyed_lists.right.head(40), trained_model
+    ).score_every_pair()
+    sample = pd.concat([blocked, every.sample(half, random_state=2)])
+    assert len(sample) == AGREEMENT_PAIRS
+    assert sample["match_probability"].min() < 0.01
+    assert sample["match_probability"].max() > 0.99
+    sought = _keys(keyed_lists.left)
+    row_of = {rid: row for row, rid in enumerate(held_index.record_ids)}
+    for _, pair in sample.iterrows():
+        levels, weight = held_index.score_rows(sought[pair["left_id"]], np.array([row_of[pair["right_id"]]]))
+        for spec in COMPARISONS:
+            assert int(levels[spec.name][0]) == int(pair[f"gamma_{spec.name}"]), (spec.name, pair["left_id"])
+        assert math.isclose(float(weight[0]), float(pair["match_weight"]), abs_tol=1e-9)
+
+
+def test_look_up_finds_what_splink_finds(
+    keyed_lists: KeyedLists, predictions: pd.DataFrame, held_index: RegistryIndex
+) -> None:
+    floor = 0.01
+    scored = predictions[predictions["match_probability"] >= floor]
+    expected = scored.groupby("left_id")["right_id"].apply(set).to_dict()
+    sought_rows = {r["record_id"]: r for r in keyed_lists.lists.sought}
+    for left_id in keyed_lists.left["unique_id"].sample(300, random_state=5):
+        found = held_index.look_up(sought_rows[left_id], min_probability=floor, limit=1000)
+        assert {c.record_id for c in found} == expected.get(left_id, set()), left_id
+        assert [c.match_probability for c in found] == sorted(
+            (c.match_probability for c in found), reverse=True
+        )
+
+
+def test_candidate_carries_its_explanation(keyed_lists: KeyedLists, held_index: RegistryIndex) -> None:
+    sought_id, held_id = keyed_lists.lists.truth[0]
+    sought = next(r for r in keyed_lists.lists.sought if r["record_id"] == sought_id)
+    best = held_index.look_up(sought, min_probability=0.0)[0]
+    assert best.record_id == held_id
+    assert set(best.levels) == {c.name for c in COMPARISONS}
+    total = held_index.model.prior_weight() + sum(best.weights.values())
+    assert math.isclose(total, best.match_weight, abs_tol=1e-9)
+
+
+NEW_HELD = {
+    "record_id": "RU-H-NEW",
+    "family_name": "КОВАЛЕНКО",
+    "given_name": "АЛЕКСАНДР",
+    "patronymic": "НИКОЛАЕВИЧ",
+    "sex": "м",
+    "date_of_birth": "1994-12-03",
+    "unit": "A-1234",
+}
+SOUGHT = {
+    "record_id": "UA-S-NEW",
+    "family_name": "Коваленко",
+    "given_name": "Олександр",
+    "patronymic": "Миколайович",
+    "sex": "ч",
+    "date_of_birth": "03.12.1994",
+    "unit": "в/ч А1234",
+}
+
+
+@pytest.mark.parametrize("resort_every", [1, 50_000])
+def test_added_record_is_found_in_place(
+    trained_model: LinkageModel, keyed_lists: KeyedLists, resort_every: int
+) -> None:
+    index = RegistryIndex.from_records(frame_from_rows(keyed_lists.lists.held[:500]), trained_model)
+    index.resort_every = resort_every
+    assert not [c for c in index.look_up(SOUGHT, min_probability=0.5) if c.record_id == "RU-H-NEW"]
+    index.add(NEW_HELD)
+    assert len(index) == 501
+    found = index.look_up(SOUGHT, min_probability=0.5)
+    assert found[0].record_id == "RU-H-NEW"
+    assert found[0].match_probability > 0.99
+
+
+def test_empty_index_grows_from_nothing(trained_model: LinkageModel, keyed_lists: KeyedLists) -> None:
+    index = RegistryIndex(trained_model)
+    assert index.look_up(SOUGHT) == []
+    index.extend(keyed_lists.lists.held[:2000])  # past the first capacity doubling
+    index.add(NEW_HELD)
+    assert index.look_up(SOUGHT, min_probability=0.5)[0].record_id == "RU-H-NEW"
