@@ -100,7 +100,8 @@ def test_rotation_retires_the_old_key_and_logs_both_steps(
     old_row = _current_key(connection, admin.organisation_id)
     old_path = default_key_store().path(old_row.key_id)
     retired, new = keys.rotate_key(uows, admin)
-    assert retired.key_id == old_row.key_id and not old_path.exists()
+    assert retired.key_id == old_row.key_id and old_path.exists()  # until the retirement is durable
+    assert retired.key_id in keys.purge_retired_keys(uows) and not old_path.exists()
     create = _entries(connection, tag=ActionTag.KEY_CREATE.value, object_id=new.key_id)[0]
     retire = _entries(connection, tag=ActionTag.KEY_RETIRE.value, object_id=retired.key_id)[0]
     assert (create.key_id, retire.key_id) == (retired.key_id, new.key_id)  # the old key vouches for the new

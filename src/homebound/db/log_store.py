@@ -101,7 +101,7 @@ class LogWriter:
         signer: str | None = None,
     ) -> LogEntry:
         owner = signer or signer_of(actor)
-        key = self._signing_key(owner)
+        key = self.signing_key(owner)
         salt = new_salt()
         actor_ref = actor if isinstance(actor, str) else (actor.user_id or "public")
         entry = LogEntry(
@@ -143,7 +143,8 @@ class LogWriter:
 
     # -- keys -------------------------------------------------------------------------------------------
 
-    def _signing_key(self, owner: str) -> SigningKey:
+    def signing_key(self, owner: str) -> SigningKey:
+        """The key that signs for `owner` in this transaction (made and introduced if it has none yet)."""
         key = self._signers.get(owner)
         if key is not None:
             return key

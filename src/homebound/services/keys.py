@@ -7,6 +7,8 @@ key's file is destroyed once the retirement has committed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -82,8 +84,9 @@ def rotate_key(
 ) -> tuple[KeyRecord, KeyRecord]:
     """Replace the owner's server key: the new key is introduced by the old one, then the old one retired.
 
-    Returns (retired, new). The retired key's private file is destroyed after the commit, so it can never
-    sign again; entries it signed stay valid, since they lie inside its validity span.
+    Returns (retired, new). Entries the old key signed stay valid (they lie inside its validity span); its
+    private file is destroyed by `purge_retired_keys` once the retirement is durable, never before: the
+    request's transaction may still roll back, and then the old key is the owner's key again.
     """
     with uows.writer() as uow:
         owner, kind = _owner_for(uow.session, actor, owner_code)
@@ -92,11 +95,26 @@ def rotate_key(
         if old is None:
             raise Conflict("this organisation has no signing key to rotate yet", code="key.none")
         _, new = writer.new_server_key(actor, owner, kind, signer=owner)
-        writer.retire_key(actor, old, reason)
+        retirement = writer.retire_key(actor, old, reason)
         uow.commit()
+    return replace(old, valid_until=retirement.seq), new
+
+
+def purge_retired_keys(uows: UnitOfWorkFactory) -> list[str]:
+    """Destroy the private files of keys whose retirement is committed; returns their key ids."""
+    with uows.reader() as uow:
+        retired = list(
+            uow.session.execute(
+                select(SigningKeyRow.key_id).where(
+                    SigningKeyRow.valid_until.is_not(None), SigningKeyRow.custody == Custody.SERVER.value
+                )
+            ).scalars()
+        )
         store = key_store_of(uow.session)
-    store.destroy(old.key_id)
-    return old, new
+    destroyed = [key for key in retired if store.has(key)]
+    for key in destroyed:
+        store.destroy(key)
+    return destroyed
 
 
 def register_external_key(uows: UnitOfWorkFactory, actor: Actor, public_key: str) -> KeyRecord:
@@ -126,6 +144,6 @@ def withdraw_external_key(uows: UnitOfWorkFactory, actor: Actor, key_id: str) ->
         if row.valid_until is not None:
             raise Conflict("this key was retired already", code="key.retired", field="key_id")
         record = record_of(row)
-        LogWriter.for_session(uow.session).retire_key(actor, record, RetireReason.WITHDRAWN)
+        retirement = LogWriter.for_session(uow.session).retire_key(actor, record, RetireReason.WITHDRAWN)
         uow.commit()
-    return record
+    return replace(record, valid_until=retirement.seq)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from homebound.core.log.keys import KeyRecord
 from homebound.db.tables import LogHeadRow, OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.checkpoints import CheckpointView, latest_final
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,10 @@ class PublicSummary:
     parties: list[dict[str, int | str]]
     log_size: int
     log_head: str
+    # The newest checkpoint cosigned by every party, and the public keys that verify it: anyone can check
+    # that the mediator and both parties vouch for the same log of this size and root.
+    checkpoint: CheckpointView | None = None
+    checkpoint_keys: list[KeyRecord] = field(default_factory=list)
 
 
 def public_summary(uows: UnitOfWorkFactory) -> PublicSummary:
@@ -31,4 +37,7 @@ def public_summary(uows: UnitOfWorkFactory) -> PublicSummary:
         entry = parties.setdefault(code, {"party": code})
         key = f"{registry}_{status}"
         entry[key] = int(count)
-    return PublicSummary(list(parties.values()), head.seq, head.head_hash)
+    final = latest_final(uows)
+    if final is None:
+        return PublicSummary(list(parties.values()), head.seq, head.head_hash)
+    return PublicSummary(list(parties.values()), head.seq, head.head_hash, final[0], final[1])

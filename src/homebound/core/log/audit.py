@@ -40,10 +40,19 @@ from homebound.core.log.errors import (
     EntryFailure,
     KeyFailure,
     LogFailure,
-    ProofError,
 )
-from homebound.core.log.keys import KeyRecord, KeyRuleError, KeyTable, OwnerKind, differences
-from homebound.core.log.merkle import MerkleTree, verify_consistency, verify_inclusion
+from homebound.core.log.heads import (
+    ConsistencyProof,
+    InclusionProof,
+    Problem,
+    SavedState,
+    is_final,
+    proof_problem,
+    signature_problem,
+    state_problem,
+)
+from homebound.core.log.keys import KeyRecord, KeyRuleError, KeyTable, differences
+from homebound.core.log.merkle import MerkleTree
 from homebound.core.log.signing import VerifyingKey
 
 SIGNATURE_HEX = 128
@@ -51,44 +60,10 @@ Payloads = Mapping[int, tuple[str, Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
-class Problem:
-    """The first failure: its kind, where it is (`seq`: the entry, or a checkpoint's tree size) and why."""
-
-    kind: str
-    seq: int
-    where: str
-    message: str
-
-
-@dataclass(frozen=True)
-class ConsistencyProof:
-    first_size: int
-    second_size: int
-    path: tuple[bytes, ...]
-
-
-@dataclass(frozen=True)
-class InclusionProof:
-    seq: int
-    tree_size: int
-    path: tuple[bytes, ...]
-
-
-@dataclass(frozen=True)
 class Manifest:
     origin: str
     tree_size: int
     head_hash: str
-
-
-@dataclass(frozen=True)
-class SavedState:
-    """What a party keeps between runs: the newest final checkpoint it verified."""
-
-    origin: str
-    tree_size: int
-    root_hash: bytes
-    timestamp_ms: int
 
 
 @dataclass
@@ -303,13 +278,21 @@ class LogAudit:
             self._check_orphans,
             lambda: self._check_key_set(claimed_keys),
             lambda: self._check_checkpoints(checkpoints, origin),
-            lambda: self._check_proofs(consistency, inclusion),
-            lambda: self._check_state(state, origin),
+            lambda: self._record(
+                proof_problem(self.tree, consistency, inclusion), len(consistency) + len(inclusion)
+            ),
+            lambda: self._record(state_problem(self.tree, state, origin, self.report.final_checkpoint)),
         )
         for step in steps:
             if not step():
                 break
         return report
+
+    def _record(self, problem: Problem | None, proofs: int = 0) -> bool:
+        if problem is None:
+            self.report.proofs_checked += proofs
+            return True
+        return self._fail(problem.kind, problem.seq, problem.where, problem.message)
 
     def _check_manifest(self, manifest: Manifest | None) -> bool:
         if manifest is None:
@@ -355,8 +338,7 @@ class LogAudit:
             if problem is not None:
                 return self._fail(problem[0], head.tree_size, where, problem[1])
             self.report.checkpoints_checked += 1
-            signers = {signature.signer_role for signature in head.signatures}
-            if self.keys.required_parties(head.tree_size) <= signers:
+            if is_final(head, self.keys.records()):
                 self.report.final_checkpoint = head
             previous = head
         return True
@@ -377,101 +359,10 @@ class LogAudit:
         elif head.tree_size > count:
             problem = LogFailure.TRUNCATED, f"vouches for {head.tree_size} entries, found {count}"
         else:
-            problem = self._checkpoint_signatures(head)
+            problem = signature_problem(head, self.keys.get, self._verify)
         if problem is None and self.tree.root(head.tree_size) != head.root_hash:
             problem = LogFailure.FORK, "the entries do not reproduce the root this checkpoint signs"
         return problem
-
-    def _checkpoint_signatures(self, head: Checkpoint) -> tuple[str, str] | None:
-        message, seen, published = head.signed_bytes(), set[str](), False
-        for signature in head.signatures:
-            key = self.keys.get(signature.key_id)
-            owner = signature.signer_role
-            problem: tuple[str, str] | None = None
-            if key is None:
-                problem = CheckpointFailure.UNKNOWN_KEY, f"{owner}: unknown key {signature.key_id}"
-            elif key.owner != owner or key.owner_kind is OwnerKind.SYSTEM:
-                problem = CheckpointFailure.WRONG_SIGNER, f"key {key.key_id} may not sign for {owner}"
-            elif owner in seen:
-                problem = CheckpointFailure.DUPLICATE_SIGNER, f"{owner} signed twice"
-            elif not key.valid_at(head.tree_size):
-                problem = (
-                    CheckpointFailure.KEY_NOT_VALID,
-                    f"key {key.key_id} was not in force at {head.tree_size}",
-                )
-            elif not self._verify(key, message, signature.signature):
-                problem = CheckpointFailure.BAD_SIGNATURE, f"{owner}'s signature does not verify"
-            if problem is not None or key is None:
-                return problem
-            seen.add(owner)
-            published = published or key.owner_kind is OwnerKind.MEDIATOR
-        if not published:
-            return CheckpointFailure.UNSIGNED, "no mediator signed this tree head"
-        return None
-
-    def _check_proofs(
-        self, consistency: Sequence[ConsistencyProof], inclusion: Sequence[InclusionProof]
-    ) -> bool:
-        count = self.report.entries_checked
-        for proof in consistency:
-            where = f"consistency proof {proof.first_size}->{proof.second_size}"
-            if not 0 < proof.first_size <= proof.second_size <= count:
-                return self._fail(LogFailure.MALFORMED, proof.second_size, where, "sizes outside the log")
-            try:
-                verify_consistency(
-                    proof.first_size,
-                    proof.second_size,
-                    proof.path,
-                    self.tree.root(proof.first_size),
-                    self.tree.root(proof.second_size),
-                )
-            except ProofError as error:
-                return self._fail(error.kind, proof.second_size, where, error.message)
-            self.report.proofs_checked += 1
-        for included in inclusion:
-            where = f"inclusion proof of entry {included.seq} in size {included.tree_size}"
-            if not 0 < included.seq <= included.tree_size <= count:
-                return self._fail(LogFailure.MALFORMED, included.seq, where, "entry or size outside the log")
-            leaf = self.tree.leaf(included.seq - 1)
-            try:
-                verify_inclusion(
-                    leaf,
-                    included.seq - 1,
-                    included.tree_size,
-                    included.path,
-                    self.tree.root(included.tree_size),
-                )
-            except ProofError as error:
-                return self._fail(error.kind, included.seq, where, error.message)
-            self.report.proofs_checked += 1
-        return True
-
-    def _check_state(self, state: SavedState | None, origin: str | None) -> bool:
-        if state is None:
-            return True
-        count = self.report.entries_checked
-        if origin is not None and state.origin != origin:
-            return self._fail(LogFailure.STATE_MISMATCH, 0, "state", "the saved state is of another log")
-        if state.tree_size > count:
-            return self._fail(
-                LogFailure.TRUNCATED, count, "state", f"last run saw {state.tree_size} entries, now {count}"
-            )
-        if state.tree_size and self.tree.root(state.tree_size) != state.root_hash:
-            return self._fail(
-                LogFailure.FORK,
-                state.tree_size,
-                "state",
-                "the log now has another history than the one verified last time",
-            )
-        head = self.report.final_checkpoint
-        if head is None or head.tree_size < state.tree_size or head.timestamp_ms < state.timestamp_ms:
-            return self._fail(
-                CheckpointFailure.STALE,
-                state.tree_size,
-                "state",
-                "the newest final checkpoint is older than the one verified last time",
-            )
-        return True
 
 
 _SAFE_INT = 2**53 - 1

@@ -237,14 +237,6 @@ class KeyTable:
     def _has_valid_key(self, owner: str, seq: int) -> bool:
         return any(record.owner == owner and record.valid_at(seq) for record in self._keys.values())
 
-    def required_parties(self, tree_size: int) -> frozenset[str]:
-        """Parties that must cosign a checkpoint of `tree_size`: each with a key in force at that size."""
-        return frozenset(
-            record.owner
-            for record in self._keys.values()
-            if record.owner_kind is OwnerKind.PARTY and record.valid_at(tree_size)
-        )
-
 
 def differences(derived: Iterable[KeyRecord], claimed: Iterable[KeyRecord]) -> list[str]:
     """Key ids on which an exported key set and the log disagree (missing, extra, or with other fields)."""

@@ -12,6 +12,7 @@ from homebound.core.errors import PermissionDenied
 from homebound.services import ledger
 from homebound.services import log as service
 from homebound.web.deps import SignedIn, Uows
+from homebound.web.schemas.log import CheckpointOut, KeyOut, LedgerCheckpointOut
 from homebound.web.schemas.misc import LedgerOut, LogEntryOut, LogPageOut, LogVerifyOut
 
 router = APIRouter(prefix="/api/v1", tags=["log"])
@@ -59,4 +60,20 @@ def public_ledger(uows: Uows) -> LedgerOut:
         parties=summary.parties,
         log_size=summary.log_size,
         log_head=summary.log_head,
+        checkpoint=_ledger_checkpoint(summary),
+    )
+
+
+def _ledger_checkpoint(summary: ledger.PublicSummary) -> LedgerCheckpointOut | None:
+    if summary.checkpoint is None:
+        return None
+    out = CheckpointOut.of(summary.checkpoint)
+    return LedgerCheckpointOut(
+        tree_size=out.tree_size,
+        root_hash=out.root_hash,
+        timestamp_ms=out.timestamp_ms,
+        origin=out.origin,
+        signed_bytes=out.signed_bytes,
+        signatures=out.signatures,
+        keys=[KeyOut.of(record) for record in summary.checkpoint_keys],
     )

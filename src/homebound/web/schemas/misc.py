@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from homebound.web.schemas.log import LedgerCheckpointOut
+
 Short = Annotated[str, StringConstraints(max_length=200)]
 
 
@@ -112,3 +114,4 @@ class LedgerOut(BaseModel):
     parties: list[dict[str, int | str]]
     log_size: int
     log_head: str
+    checkpoint: LedgerCheckpointOut | None = None  # the latest checkpoint cosigned by every party
