@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from homebound.cli.context import actor_for_username, load_settings, open_uows
+from homebound.cli.link import link
 from homebound.core.access import OrganisationKind, Role
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.core.persons import Registry
@@ -34,6 +35,7 @@ log_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(log_app, name="log")
+app.command("link")(link)
 console = Console(stderr=True)
 out = Console()
 

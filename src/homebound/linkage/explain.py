@@ -63,7 +63,7 @@ def _number(value: object) -> float:
     return float(str(value))
 
 
-def explain_pair(pair: Mapping[str, Any], model: LinkageModel) -> PairExplanation:
+def explain_pair(pair: Mapping[Any, Any], model: LinkageModel) -> PairExplanation:
     """Explain one row of a prediction frame (it keeps ``gamma_<name>`` and ``mw_<name>`` per comparison)."""
     evidence = tuple(
         Evidence(
