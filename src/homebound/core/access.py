@@ -34,10 +34,17 @@ class Permission(StrEnum):
     PARTY_USER_ADMIN = "party:user:admin"
     PARTY_LOG_READ = "party:log:read"
     PARTY_CHECKPOINT_COSIGN = "party:checkpoint:cosign"
+    PARTY_AGREEMENT_READ = "party:agreement:read"  # agreements the party is a party to
+    PARTY_AGREEMENT_NEGOTIATE = "party:agreement:negotiate"  # counter-propose, amend
+    PARTY_AGREEMENT_ACCEPT = "party:agreement:accept"  # with the password re-entered
+    PARTY_HANDOVER_RECORD = "party:handover:record"  # lines at the crossing, substitute decisions
     ANY_PERSON_READ = "any:person:read"
     ANY_PERSON_SHARE = "any:person:share"
     ANY_LOG_READ = "any:log:read"
     ANY_CHECKPOINT_PUBLISH = "any:checkpoint:publish"
+    ANY_AGREEMENT_READ = "any:agreement:read"
+    ANY_AGREEMENT_MANAGE = "any:agreement:manage"  # create, propose, compose, share, conclude, identities
+    ANY_HANDOVER_RECORD = "any:handover:record"  # lines, remains, closing tranches
     ANY_ORGANISATION_READ = "any:organisation:read"
     OWN_TOKEN_MANAGE = "own:token:manage"  # noqa: S105 - a permission name, not a secret
     OWN_KEY_MANAGE = "own:key:manage"  # rotate the organisation's signing key, register an external one
@@ -62,11 +69,14 @@ _OPERATOR = _SIGNED_IN | {
     Permission.PARTY_INQUIRY_READ,
     Permission.PARTY_INQUIRY_WRITE,
     Permission.PARTY_LOG_READ,
+    Permission.PARTY_AGREEMENT_READ,
+    Permission.PARTY_HANDOVER_RECORD,
 }
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.PUBLIC: _PUBLIC,
-    Role.OBSERVER: _SIGNED_IN | {Permission.PARTY_PERSON_READ, Permission.PARTY_LOG_READ},
+    Role.OBSERVER: _SIGNED_IN
+    | {Permission.PARTY_PERSON_READ, Permission.PARTY_LOG_READ, Permission.PARTY_AGREEMENT_READ},
     Role.PARTY_OPERATOR: frozenset(_OPERATOR),
     Role.PARTY_ADMIN: _OPERATOR
     | {
@@ -74,6 +84,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         Permission.PARTY_PERSON_SHARE,
         Permission.PARTY_CHECKPOINT_COSIGN,
         Permission.OWN_KEY_MANAGE,
+        Permission.PARTY_AGREEMENT_NEGOTIATE,
+        Permission.PARTY_AGREEMENT_ACCEPT,
     },
     Role.MEDIATOR: _SIGNED_IN
     | {
@@ -82,6 +94,9 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         Permission.ANY_LOG_READ,
         Permission.ANY_CHECKPOINT_PUBLISH,
         Permission.OWN_KEY_MANAGE,
+        Permission.ANY_AGREEMENT_READ,
+        Permission.ANY_AGREEMENT_MANAGE,
+        Permission.ANY_HANDOVER_RECORD,
     },
 }
 

@@ -47,6 +47,18 @@ class ActionTag(StrEnum):
     KEY_RETIRE = "log:key:retire"
     CHECKPOINT_PUBLISH = "log:checkpoint:publish"
     CHECKPOINT_COSIGN = "log:checkpoint:cosign"
+    AGREEMENT_CREATE = "exchange:agreement:create"
+    AGREEMENT_VERSION = "exchange:agreement:version"  # proposal, counter-proposal or amendment
+    AGREEMENT_SHARE = "exchange:agreement:share"
+    AGREEMENT_ACCEPT = "exchange:agreement:accept"
+    AGREEMENT_CONCLUDE = "exchange:agreement:conclude"
+    IDENTITY_CONFIRM = "exchange:identity:confirm"
+    HANDOVER_LINE = "exchange:handover:line"
+    HANDOVER_SUBSTITUTE = "exchange:handover:substitute"  # the receiving party's decision
+    REMAINS_RECORD = "exchange:remains:record"
+    TRANCHE_CLOSE = "exchange:tranche:close"
+    NOTIFICATION_DELIVER = "exchange:notification:deliver"
+    LEDGER_RECORD = "exchange:ledger:record"
 
 
 # Payloads of these actions hold keys and tree heads, nothing personal: every party's export carries them.
