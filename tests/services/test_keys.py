@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, select, update
 
+from homebound.config import Settings
 from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from homebound.core.log.entries import SYSTEM_SIGNER, ActionTag
 from homebound.core.log.keys import Custody, RetireReason
 from homebound.core.log.signing import generate_key_pair, public_key_to_text
 from homebound.core.persons import Registry
-from homebound.db.keystore import default_key_store
+from homebound.db.keystore import DEFAULT_KEY_DIR, default_key_store
 from homebound.db.tables import LogEntryRow, LogPayloadRow, SigningKeyRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, keys, registry
@@ -52,6 +53,13 @@ def _current_key(connection: Connection, owner: str) -> SigningKeyRow:
             SigningKeyRow.custody == "server",
         )
     ).one()  # type: ignore[return-value]
+
+
+def test_settings_and_the_key_store_read_the_same_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOMEBOUND_KEY_DIR")
+    assert Settings().key_dir == DEFAULT_KEY_DIR == default_key_store().directory.relative_to(Path.cwd())
+    monkeypatch.setenv("HOMEBOUND_KEY_DIR", "/srv/homebound/keys")
+    assert Settings().key_dir == default_key_store().directory == Path("/srv/homebound/keys")
 
 
 def test_an_organisation_gets_its_key_at_set_up(uows: UnitOfWorkFactory, connection: Connection) -> None:

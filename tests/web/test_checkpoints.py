@@ -4,11 +4,14 @@ verify against it."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, update
 
+from homebound.core.log.export import audit_export
 from homebound.core.log.merkle import verify_consistency, verify_inclusion
 from homebound.core.log.signing import (
     generate_key_pair,
@@ -158,3 +161,17 @@ def test_proofs_verify_against_the_final_head(client: TestClient, world: World) 
         "/api/v1/log/proofs/inclusion", params={"seq": 10**6}, headers=world.headers("mediator")
     )
     assert beyond.status_code == 422 and beyond.json()["field"] == "seq"
+
+
+def test_a_party_downloads_its_export_and_verifies_it(client: TestClient, world: World) -> None:
+    final = _final_checkpoint(client, world)
+    client.post("/api/v1/persons", json={**PERSON, "record_id": "H-8"}, headers=world.writes("b_operator"))
+    answer = client.get("/api/v1/log/export", headers=world.headers("a_admin"))
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    report = audit_export(files)
+    assert report.ok, report.failure
+    assert report.final_checkpoint is not None and report.final_checkpoint.tree_size == final["tree_size"]
+    assert "Бондаренко" in files["payloads.jsonl"].decode()  # party A's own record
+    assert report.payloads_checked < report.entries_checked  # party B's payloads stay with party B

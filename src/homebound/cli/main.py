@@ -16,6 +16,7 @@ from rich.table import Table
 
 from homebound.cli.context import actor_for_username, load_settings, open_uows
 from homebound.cli.link import link
+from homebound.cli.log import log_app
 from homebound.core.access import OrganisationKind, Role
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.core.persons import Registry
@@ -29,9 +30,6 @@ db_app = typer.Typer(
     help="Database schema: create or upgrade it with the Alembic migrations.", no_args_is_help=True
 )
 users_app = typer.Typer(help="Organisations, users and API tokens.", no_args_is_help=True)
-log_app = typer.Typer(
-    help="The action log: verify the hash chain and the payload commitments.", no_args_is_help=True
-)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(log_app, name="log")
@@ -289,24 +287,6 @@ def revoke(token_id: Annotated[str, typer.Argument(help="the token's id (not its
     except DomainError as exc:
         _fail(exc)
     out.print("revoked")
-
-
-@log_app.command("verify")
-def verify_log() -> None:
-    """Check every link of the hash chain and every payload against its commitment; exit 1 at the first
-    failure.
-    """
-    from homebound.services.log import verify_log as run_verify
-
-    report = run_verify(open_uows(load_settings()))
-    out.print(f"checked {report.entries_checked} entries and {report.payloads_checked} payload commitments")
-    if report.ok:
-        out.print(f"[green]ok[/green]: chain intact, head {report.head_hash}")
-        return
-    failure = report.first_failure
-    assert failure is not None
-    out.print(f"[red]FAILED[/red] at entry {failure.seq}: {failure.kind}: {failure.message}")
-    raise typer.Exit(code=1)
 
 
 if __name__ == "__main__":

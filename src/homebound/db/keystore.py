@@ -17,7 +17,6 @@ import os
 import threading
 from pathlib import Path
 
-from homebound.config import Settings
 from homebound.core.log.signing import KeyPair, SigningKey, key_id, public_key_of
 
 KEY_FILE_FORMAT = "homebound.ed25519-private.v1"
@@ -105,6 +104,12 @@ def key_store_for(directory: Path | str) -> KeyStore:
         return store
 
 
+# The same variable and default as `Settings.key_dir`: the database layer reads no settings object (it sits
+# below config), and the app factory builds units of work without a key store, so this is where they meet.
+KEY_DIR_VARIABLE = "HOMEBOUND_KEY_DIR"
+DEFAULT_KEY_DIR = Path("var/keys")
+
+
 def default_key_store() -> KeyStore:
     """The store of the configured key directory (HOMEBOUND_KEY_DIR, default var/keys)."""
-    return key_store_for(Settings().key_dir)
+    return key_store_for(os.environ.get(KEY_DIR_VARIABLE) or DEFAULT_KEY_DIR)

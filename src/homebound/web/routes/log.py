@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from homebound.core.access import Permission, can
 from homebound.core.errors import PermissionDenied
 from homebound.services import ledger
 from homebound.services import log as service
+from homebound.services.log_export import export_log, zip_export
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.log import CheckpointOut, KeyOut, LedgerCheckpointOut
 from homebound.web.schemas.misc import LedgerOut, LogEntryOut, LogPageOut, LogVerifyOut
@@ -28,6 +29,21 @@ def entries(
     page = service.list_entries(uows, actor, after=after, limit=limit)
     return LogPageOut(
         items=[LogEntryOut.model_validate(r, from_attributes=True) for r in page.entries], total=page.total
+    )
+
+
+@router.get(
+    "/log/export",
+    response_class=Response,
+    summary="The log as your role may see it, zipped, for `homebound log verify export.zip` on your machine",
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export(uows: Uows, actor: SignedIn) -> Response:
+    data = zip_export(export_log(uows, actor))
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="homebound-log-export.zip"'},
     )
 
 
