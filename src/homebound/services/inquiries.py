@@ -22,7 +22,7 @@ from homebound.services.accounts import hash_password, verify_password
 
 # No 0/O or 1/I: codes are read out over the phone.
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_DETAIL_FIELDS = (
+DETAIL_FIELDS = (
     "family_name",
     "given_name",
     "patronymic",
@@ -61,7 +61,7 @@ def file_inquiry(
     if not consent:
         problems.append(FieldProblem("consent", "required", "consent to process the inquiry is required"))
     for name in sought_details:
-        if name not in _DETAIL_FIELDS:
+        if name not in DETAIL_FIELDS:
             problems.append(
                 FieldProblem(f"sought_details.{name}", "unknown_field", "not a field of an inquiry")
             )

@@ -17,16 +17,6 @@ from homebound.web.ui.render import UiRoute, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
-SOUGHT_FIELDS = (
-    "family_name",
-    "given_name",
-    "patronymic",
-    "date_of_birth",
-    "unit",
-    "last_seen_place",
-    "last_seen_date",
-    "notes",
-)
 
 
 def _parties(uows: Uows) -> list[tuple[str, str]]:
@@ -74,7 +64,7 @@ def file_inquiry(
     request: Request, uows: Uows, visit: PostedVisit, posted: Annotated[FamilyForm, Form()]
 ) -> Response:
     form = {k: v.strip() for k, v in posted.model_dump().items()}
-    sought = {name: form[name] for name in SOUGHT_FIELDS if form[name]}
+    sought = {name: form[name] for name in inquiries.DETAIL_FIELDS if form[name]}
     try:
         # The API's own schema: the same limits whichever way an inquiry arrives.
         body = InquiryFile.model_validate(
