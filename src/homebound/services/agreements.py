@@ -1,0 +1,504 @@
+"""Negotiating an agreement: create, propose, counter-propose, amend, share, accept, conclude.
+
+Every command loads the agreement into the core aggregate, applies one action, writes the rows its events
+imply and logs it, in one transaction. A version authored by one party is seen by that party and the
+mediator only, until the mediator shares it; sharing a version shares the persons on its lists with the
+party that would receive them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from homebound.core.access import Actor, OrganisationKind, Permission, can
+from homebound.core.errors import NotFound, PermissionDenied, PreconditionFailed
+from homebound.core.exchange.agreement import (
+    AddPerson,
+    Agreement,
+    AgreementVersion,
+    Amendment,
+    RemovePerson,
+    ReplacePerson,
+    Role,
+    content_hash,
+)
+from homebound.core.exchange.candidate import Side
+from homebound.core.exchange.formula import ListedPerson
+from homebound.core.exchange.terms import Terms
+from homebound.core.log.entries import ActionTag
+from homebound.db.agreement_store import acceptance_rows, load_agreement, participants_of, persist_events
+from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
+from homebound.db.log_store import log_action
+from homebound.db.tables import OrganisationRow, PersonShareRow, UserRow, utcnow
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.accounts import verify_password
+from homebound.services.candidates import check_listed, chunks, with_rank_classes
+from homebound.services.exchange_access import (
+    exchange_rules,
+    load_agreement_row,
+    party_of,
+    require,
+    seat_of,
+)
+from homebound.services.handover import open_handover
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    id: str
+    title: str
+    party_a: str
+    party_b: str
+    mediator: str
+    venue: str
+    status: str
+    latest_version: int
+    concluded_version: int | None
+    content_hash: str | None
+    concluded_at: dt.datetime | None
+    acceptances: tuple[tuple[int, str], ...]  # (version, role)
+    seat: str
+    created_at: dt.datetime
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.latest_version}"'
+
+
+@dataclass(frozen=True)
+class VersionView:
+    number: int
+    kind: str
+    author: str
+    note: str
+    shared: bool
+    created_at: dt.datetime
+    changes: list[dict[str, Any]]
+    list_sizes: tuple[int, int]
+    accepted_by: tuple[str, ...]
+    document: dict[str, Any] | None  # terms and both lists; left out of listings
+
+
+def _codes(session: Session, row: AgreementRow) -> tuple[str, str, str]:
+    participants = participants_of(session, row)
+    return participants.party_a, participants.party_b, participants.mediator
+
+
+def _view(session: Session, row: AgreementRow, seat: Role) -> AgreementView:
+    party_a, party_b, mediator = _codes(session, row)
+    accepted = tuple((a.version, a.role) for a in acceptance_rows(session, row.id))
+    return AgreementView(
+        row.id,
+        row.title,
+        party_a,
+        party_b,
+        mediator,
+        row.venue,
+        row.status,
+        row.latest_version,
+        row.concluded_version,
+        row.content_hash,
+        row.concluded_at,
+        accepted,
+        seat.value,
+        row.created_at,
+    )
+
+
+def _visible(version: AgreementVersionRow, seat: Role) -> bool:
+    return seat is Role.MEDIATOR or version.shared_at is not None or version.author_role == seat.value
+
+
+def _version_view(
+    version: AgreementVersionRow, accepted: Sequence[tuple[int, str]], *, full: bool
+) -> VersionView:
+    document = version.document
+    return VersionView(
+        number=version.number,
+        kind=version.kind,
+        author=version.author_role,
+        note=version.note,
+        shared=version.shared_at is not None,
+        created_at=version.created_at,
+        changes=list(version.changes),
+        list_sizes=(len(document["list_a"]), len(document["list_b"])),
+        accepted_by=tuple(role for number, role in accepted if number == version.number),
+        document=dict(document) if full else None,
+    )
+
+
+# --- creating and reading -----------------------------------------------------------------------------------
+
+
+def create_agreement(
+    uows: UnitOfWorkFactory, actor: Actor, *, title: str, party_a: str, party_b: str, venue: str
+) -> AgreementView:
+    """The mediator opens an agreement between two parties, with itself as mediator."""
+    if not can(actor, Permission.ANY_AGREEMENT_MANAGE) or actor.organisation_id is None:
+        raise PermissionDenied("only a mediator opens an agreement")
+    with uows.writer() as uow:
+        session = uow.session
+        parties = {
+            code: session.execute(
+                select(OrganisationRow).where(
+                    OrganisationRow.code == code, OrganisationRow.kind == OrganisationKind.PARTY.value
+                )
+            ).scalar_one_or_none()
+            for code in (party_a, party_b)
+        }
+        for field, code in (("party_a", party_a), ("party_b", party_b)):
+            if parties[code] is None:
+                raise NotFound("no such party", field=field)
+        first, second = parties[party_a], parties[party_b]
+        assert first is not None
+        assert second is not None
+        if first.id == second.id:
+            raise PermissionDenied("an agreement is between two different parties")
+        now = utcnow()
+        row = AgreementRow(
+            title=title,
+            party_a_id=first.id,
+            party_b_id=second.id,
+            mediator_id=actor.organisation_id,
+            venue=venue,
+            status="draft",
+            latest_version=0,
+            created_by=actor.user_id or "",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        payload = {
+            "agreement": row.id,
+            "title": title,
+            "party_a": first.id,
+            "party_b": second.id,
+            "mediator": actor.organisation_id,
+            "venue": venue,
+        }
+        log_action(session, actor, ActionTag.AGREEMENT_CREATE, "agreement", row.id, payload)
+        view = _view(session, row, Role.MEDIATOR)
+        uow.commit()
+        return view
+
+
+def list_agreements(uows: UnitOfWorkFactory, actor: Actor) -> list[AgreementView]:
+    query = select(AgreementRow).order_by(AgreementRow.created_at, AgreementRow.id)
+    if not can(actor, Permission.ANY_AGREEMENT_READ):
+        if not can(actor, Permission.PARTY_AGREEMENT_READ) or actor.party_id is None:
+            raise PermissionDenied("this role may not read agreements")
+        query = query.where(
+            or_(AgreementRow.party_a_id == actor.party_id, AgreementRow.party_b_id == actor.party_id)
+        )
+    with uows.reader() as uow:
+        views = []
+        for row in uow.session.execute(query).scalars():
+            seat = seat_of(actor, row)
+            assert seat is not None
+            views.append(_view(uow.session, row, seat))
+        return views
+
+
+def get_agreement(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> AgreementView:
+    with uows.reader() as uow:
+        row, seat = load_agreement_row(uow.session, actor, agreement_id)
+        return _view(uow.session, row, seat)
+
+
+def list_versions(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> list[VersionView]:
+    """The versions the actor's seat may see, without their documents."""
+    with uows.reader() as uow:
+        row, seat = load_agreement_row(uow.session, actor, agreement_id)
+        accepted = [(a.version, a.role) for a in acceptance_rows(uow.session, row.id)]
+        rows = uow.session.execute(
+            select(AgreementVersionRow)
+            .where(AgreementVersionRow.agreement_id == row.id)
+            .order_by(AgreementVersionRow.number)
+        ).scalars()
+        return [_version_view(v, accepted, full=False) for v in rows if _visible(v, seat)]
+
+
+def get_version(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, number: int) -> VersionView:
+    with uows.reader() as uow:
+        row, seat = load_agreement_row(uow.session, actor, agreement_id)
+        version = uow.session.get(AgreementVersionRow, (row.id, number))
+        if version is None or not _visible(version, seat):
+            raise NotFound("no such version", field="version")
+        accepted = [(a.version, a.role) for a in acceptance_rows(uow.session, row.id)]
+        return _version_view(version, accepted, full=True)
+
+
+# --- versions -----------------------------------------------------------------------------------------------
+
+
+def _check_current(row: AgreementRow, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != row.latest_version:
+        raise PreconditionFailed(
+            f"the agreement is at version {row.latest_version}, not {expected_version}",
+            code="agreement.stale_version",
+            field="If-Match",
+        )
+
+
+def record_version(
+    session: Session,
+    actor: Actor,
+    row: AgreementRow,
+    seat: Role,
+    updated: Agreement,
+    *,
+    share: bool,
+) -> AgreementVersionRow:
+    """Persist and log the version the last core action recorded; share it when the mediator says so."""
+    (version_row,) = persist_events(session, row, updated, updated.events, user_id=actor.user_id or "")
+    version = updated.latest
+    payload = {
+        "agreement": row.id,
+        "version": version.number,
+        "kind": version.kind.value,
+        "author": seat.value,
+        "content_hash": content_hash(row.id, updated.participants, version),
+        "changes": version_row.changes,
+    }
+    log_action(session, actor, ActionTag.AGREEMENT_VERSION, "agreement", row.id, payload)
+    if share:
+        share_rows(session, actor, row, version_row, version)
+    return version_row
+
+
+def new_version(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    agreement_id: str,
+    action: str,
+    build: Callable[[Session, AgreementRow, Role, Agreement], Agreement],
+    *,
+    share: bool,
+    expected_version: int | None,
+) -> VersionView:
+    """Shared path of propose, counter-propose and amend: `build(session, row, seat, agreement)` does the
+    core action and returns the updated aggregate."""
+    with uows.writer() as uow:
+        session = uow.session
+        row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
+        require(
+            actor, seat, row, Permission.PARTY_AGREEMENT_NEGOTIATE, Permission.ANY_AGREEMENT_MANAGE, action
+        )
+        if share and seat is not Role.MEDIATOR:
+            raise PermissionDenied("only the mediator shares a version with the other party")
+        _check_current(row, expected_version)
+        agreement = load_agreement(session, row)
+        with exchange_rules():
+            updated = build(session, row, seat, agreement)
+        version_row = record_version(session, actor, row, seat, updated, share=share)
+        accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
+        view = _version_view(version_row, accepted, full=True)
+        uow.commit()
+        return view
+
+
+def _checked_lists(
+    session: Session,
+    actor: Actor,
+    row: AgreementRow,
+    list_a: Sequence[ListedPerson],
+    list_b: Sequence[ListedPerson],
+) -> tuple[list[ListedPerson], list[ListedPerson]]:
+    persons = check_listed(session, actor, row, {Side.A: list_a, Side.B: list_b})
+    return with_rank_classes(list_a, persons), with_rank_classes(list_b, persons)
+
+
+def propose(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    agreement_id: str,
+    terms: Terms,
+    list_a: Sequence[ListedPerson],
+    list_b: Sequence[ListedPerson],
+    *,
+    note: str = "",
+    counter: bool = False,
+    share: bool = False,
+    expected_version: int | None = None,
+) -> VersionView:
+    """A full version: the first proposal, or (`counter`) a counter-proposal replacing terms and lists."""
+
+    def build(session: Session, row: AgreementRow, seat: Role, agreement: Agreement) -> Agreement:
+        checked_a, checked_b = _checked_lists(session, actor, row, list_a, list_b)
+        act = agreement.counter_propose if counter else agreement.propose
+        return act(by=seat, terms=terms, list_a=checked_a, list_b=checked_b, note=note)
+
+    action = "counter-propose" if counter else "propose"
+    return new_version(
+        uows, actor, agreement_id, action, build, share=share, expected_version=expected_version
+    )
+
+
+def amend(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    agreement_id: str,
+    amendments: Sequence[Amendment],
+    *,
+    note: str = "",
+    share: bool = False,
+    expected_version: int | None = None,
+) -> VersionView:
+    """Add, remove or replace named persons, each with its reason, as a new version."""
+
+    def build(session: Session, row: AgreementRow, seat: Role, agreement: Agreement) -> Agreement:
+        return agreement.amend(
+            by=seat, amendments=_checked_amendments(session, actor, row, amendments), note=note
+        )
+
+    return new_version(
+        uows, actor, agreement_id, "amend", build, share=share, expected_version=expected_version
+    )
+
+
+def _checked_amendments(
+    session: Session, actor: Actor, row: AgreementRow, amendments: Sequence[Amendment]
+) -> list[Amendment]:
+    """Persons an amendment brings in must be listable like any other; their rank classes from records."""
+    incoming: dict[Side, list[ListedPerson]] = {Side.A: [], Side.B: []}
+    for amendment in amendments:
+        if isinstance(amendment, AddPerson):
+            incoming[amendment.side].append(amendment.person)
+        elif isinstance(amendment, ReplacePerson):
+            incoming[amendment.side].append(amendment.replacement)
+    persons = check_listed(session, actor, row, incoming)
+    checked: list[Amendment] = []
+    for amendment in amendments:
+        if isinstance(amendment, AddPerson):
+            (person,) = with_rank_classes([amendment.person], persons)
+            checked.append(AddPerson(amendment.side, person, amendment.reason))
+        elif isinstance(amendment, ReplacePerson):
+            (person,) = with_rank_classes([amendment.replacement], persons)
+            checked.append(ReplacePerson(amendment.side, amendment.candidate_id, person, amendment.reason))
+        else:
+            assert isinstance(amendment, RemovePerson)
+            checked.append(amendment)
+    return checked
+
+
+# --- sharing ------------------------------------------------------------------------------------------------
+
+
+def share_rows(
+    session: Session,
+    actor: Actor,
+    row: AgreementRow,
+    version_row: AgreementVersionRow,
+    version: AgreementVersion,
+) -> int:
+    """Make the version visible to both parties, and each listed person visible to the receiving party."""
+    version_row.shared_at = utcnow()
+    version_row.shared_by = actor.user_id or ""
+    wanted = [(p.candidate_id, party_of(row, side.other)) for side in Side for p in version.listed(side)]
+    ids = [person_id for person_id, _ in wanted]
+    existing: set[tuple[str, str]] = set()
+    for part in chunks(ids):
+        found = session.execute(
+            select(PersonShareRow.person_id, PersonShareRow.party_id).where(
+                PersonShareRow.person_id.in_(part)
+            )
+        ).all()
+        existing.update((person_id, party_id) for person_id, party_id in found)
+    new = [pair for pair in wanted if pair not in existing]
+    session.add_all(
+        PersonShareRow(person_id=person_id, party_id=party_id, shared_by=actor.user_id or "")
+        for person_id, party_id in new
+    )
+    payload = {"agreement": row.id, "version": version.number, "persons_shared": sorted(p for p, _ in new)}
+    log_action(session, actor, ActionTag.AGREEMENT_SHARE, "agreement", row.id, payload)
+    session.flush()
+    return len(new)
+
+
+def share_version(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, number: int) -> VersionView:
+    """The mediator passes a version to both parties (a party's own version stays its own until then)."""
+    with uows.writer() as uow:
+        session = uow.session
+        row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
+        require(actor, seat, row, None, Permission.ANY_AGREEMENT_MANAGE, "share versions")
+        version_row = session.get(AgreementVersionRow, (row.id, number))
+        if version_row is None:
+            raise NotFound("no such version", field="version")
+        if version_row.shared_at is None:
+            agreement = load_agreement(session, row)
+            share_rows(session, actor, row, version_row, agreement.version(number))
+        accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
+        view = _version_view(version_row, accepted, full=True)
+        uow.commit()
+        return view
+
+
+# --- acceptance and conclusion ------------------------------------------------------------------------------
+
+
+def accept(
+    uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, version: int, password: str
+) -> AgreementView:
+    """A party's admin accepts one version, re-entering their password; only the latest can be accepted."""
+    with uows.writer() as uow:
+        session = uow.session
+        row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
+        require(actor, seat, row, Permission.PARTY_AGREEMENT_ACCEPT, None, "accept an agreement")
+        user = session.get(UserRow, actor.user_id) if actor.user_id else None
+        if user is None or not verify_password(user.password_hash, password):
+            raise PermissionDenied(
+                "the password re-entered does not match", code="agreement.reauthentication_failed"
+            )
+        target = session.get(AgreementVersionRow, (row.id, version))
+        if target is not None and not _visible(target, seat):
+            target = None
+        if target is None and version <= row.latest_version and version >= 1:
+            raise NotFound("no such version", field="version")
+        agreement = load_agreement(session, row)
+        with exchange_rules(field="version"):
+            updated = agreement.accept(by=seat, version=version, accepted_by=actor.user_id or "")
+        persist_events(session, row, updated, updated.events, user_id=actor.user_id or "")
+        payload = {
+            "agreement": row.id,
+            "version": version,
+            "role": seat.value,
+            "user": actor.user_id,
+            "content_hash": content_hash(row.id, updated.participants, updated.version(version)),
+        }
+        log_action(session, actor, ActionTag.AGREEMENT_ACCEPT, "agreement", row.id, payload)
+        view = _view(session, row, seat)
+        uow.commit()
+        return view
+
+
+def conclude(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> AgreementView:
+    """Freeze the agreement on the version both parties accepted; plan its tranches and manifests, and mark
+    everyone on the lists as listed for exchange, in the same transaction."""
+    with uows.writer() as uow:
+        session = uow.session
+        row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
+        require(actor, seat, row, None, Permission.ANY_AGREEMENT_MANAGE, "conclude an agreement")
+        agreement = load_agreement(session, row)
+        with exchange_rules():
+            updated = agreement.conclude(by=seat)
+        persist_events(session, row, updated, updated.events, user_id=actor.user_id or "")
+        conclusion = updated.conclusion
+        assert conclusion is not None
+        payload = {
+            "agreement": row.id,
+            "version": conclusion.version,
+            "content_hash": conclusion.content_hash,
+        }
+        log_action(session, actor, ActionTag.AGREEMENT_CONCLUDE, "agreement", row.id, payload)
+        with exchange_rules():
+            open_handover(session, actor, row, updated)
+        view = _view(session, row, seat)
+        uow.commit()
+        return view

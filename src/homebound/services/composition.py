@@ -1,0 +1,101 @@
+"""Composing a proposal from both parties' eligible pools: the core MILP over held records, recorded as a
+version (the first proposal, or a counter-proposal), with every candidate's reason for being in or out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from homebound.core.access import Actor
+from homebound.core.errors import PermissionDenied
+from homebound.core.exchange.agreement import Agreement, Role
+from homebound.core.exchange.compose import Composition, Method, compose
+from homebound.core.exchange.documents import balance_to_document
+from homebound.core.exchange.terms import Terms
+from homebound.db.exchange_tables import AgreementRow
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.agreements import VersionView, new_version
+from homebound.services.candidates import load_pools
+
+DecisionFilter = Literal["all", "included", "excluded", "none"]
+
+
+@dataclass(frozen=True)
+class CompositionView:
+    version: VersionView
+    method: str
+    objective: int
+    balance: dict[str, Any] | None
+    counts: dict[str, int]  # candidates per decision code
+    pools: dict[str, int]
+    eligible: dict[str, int]
+    decisions: list[dict[str, Any]]
+
+
+def _decision_documents(composition: Composition) -> list[dict[str, Any]]:
+    return [
+        {
+            "candidate_id": decision.candidate_id,
+            "side": decision.side.value,
+            "code": decision.code.value,
+            "text": decision.text,
+            "priority_rank": decision.priority_rank,
+            "basis": None if decision.basis is None else decision.basis.value,
+        }
+        for decision in composition.decisions.values()
+    ]
+
+
+def _wanted(document: Mapping[str, Any], which: DecisionFilter) -> bool:
+    included = str(document["code"]).startswith("in.")
+    return which == "all" or (which == "included") == included
+
+
+def compose_version(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    agreement_id: str,
+    terms: Terms,
+    *,
+    added: Mapping[str, str] | None = None,
+    removed: Mapping[str, str] | None = None,
+    method: Method = Method.AUTO,
+    note: str = "",
+    share: bool = False,
+    expected_version: int | None = None,
+    decisions: DecisionFilter = "all",
+) -> CompositionView:
+    """The mediator composes both lists under `terms` (amendments force persons in or out, with reasons)
+    and records them as the next version."""
+    found: list[tuple[Composition, int, int]] = []
+
+    def build(session: Session, row: AgreementRow, seat: Role, agreement: Agreement) -> Agreement:
+        if seat is not Role.MEDIATOR:
+            raise PermissionDenied("only the mediator composes from both parties' pools")
+        pool_a, pool_b = load_pools(session, row)
+        composition = compose(terms, pool_a, pool_b, added=added, removed=removed, method=method)
+        found.append((composition, len(pool_a), len(pool_b)))
+        act = agreement.counter_propose if agreement.versions else agreement.propose
+        text = note or f"composed from the eligible pools ({composition.method.value})"
+        return act(by=seat, terms=terms, list_a=composition.list_a, list_b=composition.list_b, note=text)
+
+    version = new_version(
+        uows, actor, agreement_id, "compose", build, share=share, expected_version=expected_version
+    )
+    composition, size_a, size_b = found[0]
+    documents = _decision_documents(composition)
+    return CompositionView(
+        version=version,
+        method=composition.method.value,
+        objective=composition.objective,
+        balance=balance_to_document(composition.balance),
+        counts={code.value: n for code, n in composition.decisions.counts().items()},
+        pools={"a": size_a, "b": size_b},
+        eligible={
+            side: sum(1 for d in documents if d["side"] == side and d["priority_rank"]) for side in ("a", "b")
+        },
+        decisions=[] if decisions == "none" else [d for d in documents if _wanted(d, decisions)],
+    )

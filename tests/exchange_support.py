@@ -1,0 +1,93 @@
+"""Registries for exchange tests: synthetic held and sought lists imported by each party, identities
+confirmed by the mediator (each held record against the sought record of the other party it answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from homebound.core.persons import Registry
+from homebound.db.tables import PersonRow
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.lists.writers import write_csv
+from homebound.services import lists
+from homebound.services.candidates import IdentityConfirmation, confirm_identities
+from homebound.synthetic.scenario import generate_exchange_lists
+from tests.world import World
+
+Row = dict[str, str]
+RowEdit = Callable[[int, Row], None]
+
+
+@dataclass
+class Registries:
+    """Person ids by party and registry, in the order of the synthetic lists."""
+
+    held: dict[str, list[str]] = field(default_factory=dict)  # party code -> held person ids
+    sought: dict[str, list[str]] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)  # held person id -> sought person id
+    rows: dict[str, Row] = field(default_factory=dict)  # person id -> the row imported
+
+
+def willing(index: int, row: Row) -> None:
+    """Most held persons have confirmed their will to return in an interview; legal holds stay as drawn."""
+    if row.get("will_to_return") in ("", "unknown"):
+        row["will_to_return"] = "confirmed"
+        row["will_verified_by"] = "ICRC delegate"
+        row["will_verified_on"] = "2022-12-20"
+
+
+def _ids(uows: UnitOfWorkFactory, party_id: str, registry: Registry) -> dict[str, str]:
+    with uows.reader() as uow:
+        return dict(
+            uow.session.execute(
+                select(PersonRow.source_id, PersonRow.id).where(
+                    PersonRow.party_id == party_id, PersonRow.registry_kind == registry.value
+                )
+            ).all()
+        )
+
+
+def seed_registries(
+    uows: UnitOfWorkFactory,
+    world: World,
+    *,
+    held_a: int,
+    held_b: int,
+    seed: int,
+    edit: RowEdit = willing,
+) -> Registries:
+    """Party A holds `held_a` persons and seeks its own people held by B (and vice versa); every held
+    record's identity is confirmed, against the sought record it answers when there is one."""
+    scenario = generate_exchange_lists(held_b, seed, n_held=held_b, n_reverse=held_a)
+    assert scenario.reverse is not None
+    registries = Registries()
+    uploads = (
+        ("pa", "a_operator", Registry.HELD, scenario.a_held),
+        ("pa", "a_operator", Registry.SOUGHT, scenario.a_sought),
+        ("pb", "b_operator", Registry.HELD, scenario.b_held),
+        ("pb", "b_operator", Registry.SOUGHT, scenario.b_sought),
+    )
+    for party, operator, registry, rows in uploads:
+        if registry is Registry.HELD:
+            for index, row in enumerate(rows):
+                edit(index, row)
+        lists.import_list(uows, world.actors[operator], registry, write_csv(rows), f"{registry.value}.csv")
+        ids = _ids(uows, world.party_ids[party], registry)
+        ordered = [ids[row["record_id"]] for row in rows]
+        (registries.held if registry is Registry.HELD else registries.sought)[party] = ordered
+        registries.rows.update(zip(ordered, rows, strict=True))
+    confirmations = []
+    for seeking, holding, pair in (("pa", "pb", scenario.forward), ("pb", "pa", scenario.reverse)):
+        sought_ids = _ids(uows, world.party_ids[seeking], Registry.SOUGHT)
+        held_ids = _ids(uows, world.party_ids[holding], Registry.HELD)
+        answered = {held: sought for sought, held in pair.truth}
+        for record_id, person_id in held_ids.items():
+            sought = sought_ids[answered[record_id]] if record_id in answered else None
+            confirmations.append(IdentityConfirmation(person_id, sought))
+            if sought is not None:
+                registries.answers[person_id] = sought
+    confirm_identities(uows, world.actors["mediator"], confirmations)
+    return registries
