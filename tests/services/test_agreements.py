@@ -21,7 +21,7 @@ from homebound.db.agreement_store import participants_of
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow, HandoverLineRow
 from homebound.db.tables import LogEntryRow, PersonRow, PersonShareRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import agreements
+from homebound.services import agreement_views, agreements
 from homebound.services.composition import compose_version
 from homebound.services.log import verify_log
 from tests.exchange_support import Registries, seed_registries
@@ -75,8 +75,8 @@ def test_compose_share_amend_accept_conclude(
     )  # fmt: skip
     assert amended.number == 2 and not amended.shared
     with pytest.raises(NotFound):
-        agreements.get_version(uows, a_admin, agreement_id, 2)
-    assert [v.number for v in agreements.list_versions(uows, a_admin, agreement_id)] == [1]
+        agreement_views.get_version(uows, a_admin, agreement_id, 2)
+    assert [v.number for v in agreement_views.list_versions(uows, a_admin, agreement_id)] == [1]
     with pytest.raises(PreconditionFailed):
         agreements.amend(
             uows, b_admin, agreement_id, [RemovePerson(Side.B, spare_b, "x")], expected_version=1
@@ -154,5 +154,5 @@ def test_a_party_sees_only_its_agreements_and_lists_only_what_it_may_see(
             uows, world.actors["a_admin"], agreement_id, TERMS, [], [ListedPerson(b_person)], note="ours"
         )
     with pytest.raises(NotFound):
-        agreements.get_agreement(uows, world.actors["med_observer"], agreement_id)
-    assert [a.id for a in agreements.list_agreements(uows, world.actors["b_operator"])] == [agreement_id]
+        agreement_views.get_agreement(uows, world.actors["med_observer"], agreement_id)
+    assert [a.id for a in agreement_views.list_agreements(uows, world.actors["b_operator"])] == [agreement_id]

@@ -8,12 +8,9 @@ party that would receive them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, OrganisationKind, Permission, can
@@ -32,106 +29,27 @@ from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.formula import ListedPerson
 from homebound.core.exchange.terms import Terms
 from homebound.core.log.entries import ActionTag
-from homebound.db.agreement_store import acceptance_rows, load_agreement, participants_of, persist_events
+from homebound.db.agreement_store import acceptance_rows, load_agreement, persist_events
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
 from homebound.db.log_store import log_action
 from homebound.db.tables import OrganisationRow, PersonShareRow, UserRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.accounts import verify_password
+from homebound.services.agreement_views import (
+    AgreementView,
+    VersionView,
+    agreement_view,
+    version_view,
+    visible,
+)
 from homebound.services.candidates import check_listed, chunks, with_rank_classes
 from homebound.services.exchange_access import (
     exchange_rules,
     load_agreement_row,
     party_of,
     require,
-    seat_of,
 )
 from homebound.services.handover import open_handover
-
-
-@dataclass(frozen=True)
-class AgreementView:
-    id: str
-    title: str
-    party_a: str
-    party_b: str
-    mediator: str
-    venue: str
-    status: str
-    latest_version: int
-    concluded_version: int | None
-    content_hash: str | None
-    concluded_at: dt.datetime | None
-    acceptances: tuple[tuple[int, str], ...]  # (version, role)
-    seat: str
-    created_at: dt.datetime
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.id}.{self.latest_version}"'
-
-
-@dataclass(frozen=True)
-class VersionView:
-    number: int
-    kind: str
-    author: str
-    note: str
-    shared: bool
-    created_at: dt.datetime
-    changes: list[dict[str, Any]]
-    list_sizes: tuple[int, int]
-    accepted_by: tuple[str, ...]
-    document: dict[str, Any] | None  # terms and both lists; left out of listings
-
-
-def _codes(session: Session, row: AgreementRow) -> tuple[str, str, str]:
-    participants = participants_of(session, row)
-    return participants.party_a, participants.party_b, participants.mediator
-
-
-def _view(session: Session, row: AgreementRow, seat: Role) -> AgreementView:
-    party_a, party_b, mediator = _codes(session, row)
-    accepted = tuple((a.version, a.role) for a in acceptance_rows(session, row.id))
-    return AgreementView(
-        row.id,
-        row.title,
-        party_a,
-        party_b,
-        mediator,
-        row.venue,
-        row.status,
-        row.latest_version,
-        row.concluded_version,
-        row.content_hash,
-        row.concluded_at,
-        accepted,
-        seat.value,
-        row.created_at,
-    )
-
-
-def _visible(version: AgreementVersionRow, seat: Role) -> bool:
-    return seat is Role.MEDIATOR or version.shared_at is not None or version.author_role == seat.value
-
-
-def _version_view(
-    version: AgreementVersionRow, accepted: Sequence[tuple[int, str]], *, full: bool
-) -> VersionView:
-    document = version.document
-    return VersionView(
-        number=version.number,
-        kind=version.kind,
-        author=version.author_role,
-        note=version.note,
-        shared=version.shared_at is not None,
-        created_at=version.created_at,
-        changes=list(version.changes),
-        list_sizes=(len(document["list_a"]), len(document["list_b"])),
-        accepted_by=tuple(role for number, role in accepted if number == version.number),
-        document=dict(document) if full else None,
-    )
-
 
 # --- creating and reading -----------------------------------------------------------------------------------
 
@@ -184,55 +102,9 @@ def create_agreement(
             "venue": venue,
         }
         log_action(session, actor, ActionTag.AGREEMENT_CREATE, "agreement", row.id, payload)
-        view = _view(session, row, Role.MEDIATOR)
+        view = agreement_view(session, row, Role.MEDIATOR)
         uow.commit()
         return view
-
-
-def list_agreements(uows: UnitOfWorkFactory, actor: Actor) -> list[AgreementView]:
-    query = select(AgreementRow).order_by(AgreementRow.created_at, AgreementRow.id)
-    if not can(actor, Permission.ANY_AGREEMENT_READ):
-        if not can(actor, Permission.PARTY_AGREEMENT_READ) or actor.party_id is None:
-            raise PermissionDenied("this role may not read agreements")
-        query = query.where(
-            or_(AgreementRow.party_a_id == actor.party_id, AgreementRow.party_b_id == actor.party_id)
-        )
-    with uows.reader() as uow:
-        views = []
-        for row in uow.session.execute(query).scalars():
-            seat = seat_of(actor, row)
-            assert seat is not None
-            views.append(_view(uow.session, row, seat))
-        return views
-
-
-def get_agreement(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> AgreementView:
-    with uows.reader() as uow:
-        row, seat = load_agreement_row(uow.session, actor, agreement_id)
-        return _view(uow.session, row, seat)
-
-
-def list_versions(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> list[VersionView]:
-    """The versions the actor's seat may see, without their documents."""
-    with uows.reader() as uow:
-        row, seat = load_agreement_row(uow.session, actor, agreement_id)
-        accepted = [(a.version, a.role) for a in acceptance_rows(uow.session, row.id)]
-        rows = uow.session.execute(
-            select(AgreementVersionRow)
-            .where(AgreementVersionRow.agreement_id == row.id)
-            .order_by(AgreementVersionRow.number)
-        ).scalars()
-        return [_version_view(v, accepted, full=False) for v in rows if _visible(v, seat)]
-
-
-def get_version(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, number: int) -> VersionView:
-    with uows.reader() as uow:
-        row, seat = load_agreement_row(uow.session, actor, agreement_id)
-        version = uow.session.get(AgreementVersionRow, (row.id, number))
-        if version is None or not _visible(version, seat):
-            raise NotFound("no such version", field="version")
-        accepted = [(a.version, a.role) for a in acceptance_rows(uow.session, row.id)]
-        return _version_view(version, accepted, full=True)
 
 
 # --- versions -----------------------------------------------------------------------------------------------
@@ -299,7 +171,7 @@ def new_version(
             updated = build(session, row, seat, agreement)
         version_row = record_version(session, actor, row, seat, updated, share=share)
         accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
-        view = _version_view(version_row, accepted, full=True)
+        view = version_view(version_row, accepted, full=True)
         uow.commit()
         return view
 
@@ -435,7 +307,7 @@ def share_version(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, numb
             agreement = load_agreement(session, row)
             share_rows(session, actor, row, version_row, agreement.version(number))
         accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
-        view = _version_view(version_row, accepted, full=True)
+        view = version_view(version_row, accepted, full=True)
         uow.commit()
         return view
 
@@ -457,7 +329,7 @@ def accept(
                 "the password re-entered does not match", code="agreement.reauthentication_failed"
             )
         target = session.get(AgreementVersionRow, (row.id, version))
-        if target is not None and not _visible(target, seat):
+        if target is not None and not visible(target, seat):
             target = None
         if target is None and version <= row.latest_version and version >= 1:
             raise NotFound("no such version", field="version")
@@ -473,7 +345,7 @@ def accept(
             "content_hash": content_hash(row.id, updated.participants, updated.version(version)),
         }
         log_action(session, actor, ActionTag.AGREEMENT_ACCEPT, "agreement", row.id, payload)
-        view = _view(session, row, seat)
+        view = agreement_view(session, row, seat)
         uow.commit()
         return view
 
@@ -499,6 +371,6 @@ def conclude(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> Agreem
         log_action(session, actor, ActionTag.AGREEMENT_CONCLUDE, "agreement", row.id, payload)
         with exchange_rules():
             open_handover(session, actor, row, updated)
-        view = _view(session, row, seat)
+        view = agreement_view(session, row, seat)
         uow.commit()
         return view
