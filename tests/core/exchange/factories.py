@@ -57,6 +57,8 @@ def person(
         remains=remains,
         confirmed_match_id=f"match-{candidate_id}" if verified else None,
         custody=custody if custody is not None else Custody(confirmed_by_holding_party=True),
-        will_to_return=will if will is not None else WillToReturn(WillStatus.CONFIRMED, interviewed_by="ICRC"),
+        will_to_return=will
+        if will is not None
+        else WillToReturn(WillStatus.CONFIRMED, interviewed_by="ICRC"),
         legal_hold=legal_hold,
     )

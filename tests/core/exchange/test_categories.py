@@ -141,7 +141,7 @@ def test_categories_of_collects_certain_memberships() -> None:
     [
         lambda: AgeBand(None, None, "any"),
         lambda: AgeBand(25, 18, "backwards"),
-        lambda: LongCaptivity(),
+        LongCaptivity,
         lambda: LongCaptivity(captured_before=date(2022, 1, 1), more_than_days=5),
     ],
 )
@@ -171,5 +171,5 @@ def test_category_document_round_trip(category) -> None:
     [(2000, 13, None), (2000, None, 5), (2001, 2, 29), (0, None, None)],
 )
 def test_invalid_partial_dates(year: int, month: int | None, day: int | None) -> None:
-    with pytest.raises(ValueError, match="range|partial"):
+    with pytest.raises(ValueError, match=r"range|partial"):
         PartialDate(year, month, day)

@@ -89,9 +89,8 @@ def test_declared_package_is_exact() -> None:
 def test_weighted_equivalence_balances_points_exactly() -> None:
     # B holds a colonel (15 points) who ranks first; A can only match him with fifteen privates.
     pool_a = side_pool(Side.A, list(range(100, 120)))
-    pool_b = [person("b-colonel", Side.B, rank_class="colonel_or_navy_captain", days=999)] + side_pool(
-        Side.B, [50, 40]
-    )
+    colonel = person("b-colonel", Side.B, rank_class="colonel_or_navy_captain", days=999)
+    pool_b = [colonel, *side_pool(Side.B, [50, 40])]
     result = compose(terms(WeightedEquivalence(), max_persons=18), pool_a, pool_b)
     assert result.balance is not None and result.balance.kept
     assert result.method is Method.MILP
@@ -104,9 +103,8 @@ def test_weighted_equivalence_balances_points_exactly() -> None:
 
 def test_weighted_equivalence_explains_a_person_skipped_for_points() -> None:
     # A's first-ranked person is a colonel (15 points) but B can give only 3 points in all.
-    pool_a = [person("a-colonel", Side.A, rank_class="colonel_or_navy_captain", days=999)] + side_pool(
-        Side.A, [10, 9, 8]
-    )
+    colonel = person("a-colonel", Side.A, rank_class="colonel_or_navy_captain", days=999)
+    pool_a = [colonel, *side_pool(Side.A, [10, 9, 8])]
     pool_b = side_pool(Side.B, [5, 4, 3])
     result = compose(terms(WeightedEquivalence()), pool_a, pool_b)
     assert ids(result.list_a) == ["a0", "a1", "a2"]
@@ -173,7 +171,10 @@ def test_impossible_amendments(added, removed, error) -> None:
 
 
 def test_all_for_all_goes_outside_parity() -> None:
-    pool_a = [*side_pool(Side.A, [10, 20, 30]), *[person(f"a-sw{i}", Side.A, seriously_wounded=True) for i in range(3)]]
+    pool_a = [
+        *side_pool(Side.A, [10, 20, 30]),
+        *[person(f"a-sw{i}", Side.A, seriously_wounded=True) for i in range(3)],
+    ]
     pool_b = [*side_pool(Side.B, [10, 20]), person("b-sw", Side.B, seriously_wounded=True)]
     result = compose(terms(NForN(), AllForAllInCategory(SW.key), max_persons=4), pool_a, pool_b)
     a_bases = {p.candidate_id: p.basis for p in result.list_a}
@@ -225,7 +226,12 @@ def small_pools(draw, max_size: int = 5) -> tuple[list[Candidate], list[Candidat
     return pools[0], pools[1]
 
 
-POINTS = {"private": 1, "non_commissioned_officer": 2, "lieutenant_or_ensign": 4, "colonel_or_navy_captain": 15}
+POINTS = {
+    "private": 1,
+    "non_commissioned_officer": 2,
+    "lieutenant_or_ensign": 4,
+    "colonel_or_navy_captain": 15,
+}
 
 
 def brute_force(formula, cap, pool_a, pool_b, added, removed) -> int | None:
@@ -295,7 +301,9 @@ def test_milp_agrees_with_brute_force(pools, formula, cap, data) -> None:
 @given(small_pools(max_size=40), st.integers(1, 60), st.sampled_from([NForN(), DeclaredRatio(5, 3)]))
 def test_sort_and_take_equals_the_milp_on_larger_pools(pools, cap, formula) -> None:
     pool_a, pool_b = pools
-    agreed = Terms(REFERENCE, formulas=(formula,), max_persons=max(cap, 8), categories=(Civilians(),), priority=ORDER)
+    agreed = Terms(
+        REFERENCE, formulas=(formula,), max_persons=max(cap, 8), categories=(Civilians(),), priority=ORDER
+    )
     try:
         quick = compose(agreed, pool_a, pool_b, method=Method.SORT)
     except CompositionInfeasible:

@@ -81,7 +81,10 @@ def test_red_lines_of_each_party() -> None:
     decision = assess(person("p"), RULES, red_lines=lines)
     assert not decision.eligible
     texts = [r.text for r in decision.reasons]
-    assert texts == ["red line of party A: convicted of terrorism offences", "red line of party B: not a combatant of party B"]
+    assert texts == [
+        "red line of party A: convicted of terrorism offences",
+        "red line of party B: not a combatant of party B",
+    ]
     with pytest.raises(InvalidTerms):
         RedLine(Side.A, "p", "")
 

@@ -38,7 +38,14 @@ PRIVATES = ["private"]
         (DeclaredRatio(215, 55), PRIVATES * 55, PRIVATES * 215, Unit.PERSONS, (55, 215), False),
         (DeclaredRatio(215, 55), PRIVATES * 214, PRIVATES * 55, Unit.PERSONS, (214, 55), False),
         # Dix–Hill: a major general is worth forty privates, a colonel fifteen.
-        (WeightedEquivalence(), ["major_general_or_flag_officer"], PRIVATES * 40, Unit.POINTS, (40, 40), True),
+        (
+            WeightedEquivalence(),
+            ["major_general_or_flag_officer"],
+            PRIVATES * 40,
+            Unit.POINTS,
+            (40, 40),
+            True,
+        ),
         (WeightedEquivalence(), ["colonel_or_navy_captain"], PRIVATES * 14, Unit.POINTS, (15, 14), False),
         (
             WeightedEquivalence(),
@@ -48,7 +55,14 @@ PRIVATES = ["private"]
             (60, 60),
             True,
         ),
-        (WeightedEquivalence({"officer": 3, "soldier": 1}), ["officer"], ["soldier"] * 3, Unit.POINTS, (3, 3), True),
+        (
+            WeightedEquivalence({"officer": 3, "soldier": 1}),
+            ["officer"],
+            ["soldier"] * 3,
+            Unit.POINTS,
+            (3, 3),
+            True,
+        ),
     ],
 )
 def test_balance_of_parity_formulas(formula, a, b, unit, values, kept) -> None:

@@ -71,7 +71,9 @@ def test_vector_and_scalar_forms_agree() -> None:
     keys = [set(), {"women"}, ALL, {"young"}]
     masks = np.array([ORDER.category_mask(k) for k in keys], dtype=np.int64)
     vector = weights(ORDER, severity, days, masks)
-    assert vector.tolist() == [weight(ORDER, int(s), int(d), k) for s, d, k in zip(severity, days, keys, strict=True)]
+    assert vector.tolist() == [
+        weight(ORDER, int(s), int(d), k) for s, d, k in zip(severity, days, keys, strict=True)
+    ]
 
 
 def test_ranking_breaks_ties_by_days_then_id() -> None:

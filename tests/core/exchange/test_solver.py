@@ -96,7 +96,9 @@ def test_bound_is_the_lp_optimum() -> None:
     p = points_program(7)
     result = maximise(p)
     assert result is not None
-    lp = linprog(-p.weights, A_ub=p.a_ub, b_ub=p.b_ub, A_eq=p.a_eq, b_eq=p.b_eq, bounds=(0, 1), method="highs")
+    lp = linprog(
+        -p.weights, A_ub=p.a_ub, b_ub=p.b_ub, A_eq=p.a_eq, b_eq=p.b_eq, bounds=(0, 1), method="highs"
+    )
     assert abs(result.bound - (-lp.fun)) < 1e-6 * max(1.0, abs(lp.fun))
 
 

@@ -269,10 +269,11 @@ class Agreement:
         self._check_open()
         if by.side is None:
             raise NotAParty("only party A and party B accept an agreement; the mediator carries it")
+        latest = self.latest
         target = self.version(version)
-        if target.number != self.latest.number:
+        if target.number != latest.number:
             raise SupersededVersion(
-                f"version {version} was superseded by version {self.latest.number}; accept the latest"
+                f"version {version} was superseded by version {latest.number}; accept the latest"
             )
         if by in self.accepted(version):
             raise AlreadyAccepted(f"{by.value} already accepted version {version}")
