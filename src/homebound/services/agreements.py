@@ -14,7 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, OrganisationKind, Permission, can
-from homebound.core.errors import NotFound, PermissionDenied, PreconditionFailed
+from homebound.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from homebound.core.exchange.agreement import (
     AddPerson,
     Agreement,
@@ -110,12 +116,31 @@ def create_agreement(
 # --- versions -----------------------------------------------------------------------------------------------
 
 
-def _check_current(row: AgreementRow, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != row.latest_version:
+def _check_current(row: AgreementRow, expected_version: int | None, *, guarded: bool) -> None:
+    """A change built on the latest version must say which version it saw (If-Match), once there is one."""
+    if expected_version is None:
+        if guarded and row.latest_version > 0:
+            raise PreconditionRequired(
+                "send If-Match with the agreement's ETag (the version this change builds on)",
+                code="precondition_required",
+                field="If-Match",
+            )
+        return
+    if expected_version != row.latest_version:
         raise PreconditionFailed(
             f"the agreement is at version {row.latest_version}, not {expected_version}",
             code="agreement.stale_version",
             field="If-Match",
+        )
+
+
+def _check_seen(session: Session, row: AgreementRow, seat: Role) -> None:
+    """A party builds only on a version it has seen; the other side's stays with the mediator until shared."""
+    latest = session.get(AgreementVersionRow, (row.id, row.latest_version)) if row.latest_version else None
+    if latest is not None and not visible(latest, seat):
+        raise Conflict(
+            "the latest version was not shared with this party yet; the mediator shares it first",
+            code="agreement.unshared_version",
         )
 
 
@@ -154,9 +179,11 @@ def new_version(
     *,
     share: bool,
     expected_version: int | None,
+    guarded: bool = True,
 ) -> VersionView:
-    """Shared path of propose, counter-propose and amend: `build(session, row, seat, agreement)` does the
-    core action and returns the updated aggregate."""
+    """Shared path of propose, counter-propose, amend and compose: `build(session, row, seat, agreement)`
+    does the core action and returns the updated aggregate. `guarded` changes need `expected_version` once
+    the agreement has a version."""
     with uows.writer() as uow:
         session = uow.session
         row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
@@ -165,7 +192,8 @@ def new_version(
         )
         if share and seat is not Role.MEDIATOR:
             raise PermissionDenied("only the mediator shares a version with the other party")
-        _check_current(row, expected_version)
+        _check_current(row, expected_version, guarded=guarded)
+        _check_seen(session, row, seat)
         agreement = load_agreement(session, row)
         with exchange_rules():
             updated = build(session, row, seat, agreement)
@@ -209,7 +237,14 @@ def propose(
 
     action = "counter-propose" if counter else "propose"
     return new_version(
-        uows, actor, agreement_id, action, build, share=share, expected_version=expected_version
+        uows,
+        actor,
+        agreement_id,
+        action,
+        build,
+        share=share,
+        expected_version=expected_version,
+        guarded=counter,
     )
 
 

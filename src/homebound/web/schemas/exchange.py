@@ -1,0 +1,387 @@
+"""Schemas for agreements and handover: terms in the shape of core's documents, lists, amendments, lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from homebound.core.exchange.agreement import AddPerson, Amendment, RemovePerson, ReplacePerson
+from homebound.core.exchange.candidate import Side
+from homebound.core.exchange.documents import terms_from_document
+from homebound.core.exchange.formula import DIX_HILL_1862, Basis, ListedPerson
+from homebound.core.exchange.handover import LineAction, Substitute, ThirdPartyCustody
+from homebound.core.exchange.terms import Terms
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text = Annotated[str, StringConstraints(max_length=500)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+SideIn = Literal["a", "b"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- terms --------------------------------------------------------------------------------------------------
+
+
+class NForNIn(_In):
+    kind: Literal["n_for_n"] = "n_for_n"
+
+
+class DeclaredRatioIn(_In):
+    kind: Literal["declared_ratio"]
+    a_count: int = Field(ge=0, le=1_000_000)
+    b_count: int = Field(ge=0, le=1_000_000)
+
+
+class WeightedIn(_In):
+    kind: Literal["weighted_equivalence"]
+    points_table: dict[Key, int] = Field(default_factory=lambda: dict(DIX_HILL_1862))
+
+
+class AllForAllIn(_In):
+    kind: Literal["all_for_all"]
+    category: Key
+
+
+class HumanitarianIn(_In):
+    kind: Literal["humanitarian"]
+    releasing_side: SideIn
+    category: Key | None = None
+    candidate_ids: list[Id] = Field(default_factory=list, max_length=20_000)
+
+
+FormulaIn = Annotated[
+    NForNIn | DeclaredRatioIn | WeightedIn | AllForAllIn | HumanitarianIn, Field(discriminator="kind")
+]
+
+
+class SeriousIn(_In):
+    kind: Literal["seriously_wounded_or_sick"]
+    key: Key = "seriously_wounded_or_sick"
+    label: Text = "seriously wounded or sick"
+    bases: list[Literal["annex_i", "mixed_medical_commission"]] = ["annex_i", "mixed_medical_commission"]
+
+
+class AgeBandDefinition(_In):
+    lower: int | None = Field(default=None, ge=0, le=150)
+    upper: int | None = Field(default=None, ge=0, le=150)
+    label: Text
+
+
+class AgeBandIn(_In):
+    kind: Literal["age_band"]
+    key: Key
+    label: Text
+    definition_a: AgeBandDefinition
+    definition_b: AgeBandDefinition
+    holds: SideIn
+
+
+class CiviliansIn(_In):
+    kind: Literal["civilians"]
+    key: Key = "civilians"
+    label: Text = "civilians"
+
+
+class WomenIn(_In):
+    kind: Literal["women"]
+    key: Key = "women"
+    label: Text = "women"
+
+
+class LongCaptivityIn(_In):
+    kind: Literal["long_captivity"]
+    key: Key = "long_captivity"
+    label: Text = "long captivity"
+    captured_before: dt.date | None = None
+    more_than_days: int | None = Field(default=None, ge=0)
+
+
+class RemainsCategoryIn(_In):
+    kind: Literal["remains"]
+    key: Key = "remains"
+    label: Text = "remains"
+
+
+CategoryIn = Annotated[
+    SeriousIn | AgeBandIn | CiviliansIn | WomenIn | LongCaptivityIn | RemainsCategoryIn,
+    Field(discriminator="kind"),
+]
+
+
+class PriorityIn(_In):
+    criteria: list[Literal["medical_severity", "captivity_length", "categories"]] | None = None
+    categories: list[Key] = Field(default_factory=list, max_length=8)
+
+
+class TrancheIn(_In):
+    a_count: int = Field(ge=0, le=1_000_000)
+    b_count: int = Field(ge=0, le=1_000_000)
+    scheduled_on: dt.date | None = None
+
+
+class EligibilityIn(_In):
+    custody: Literal["holding_party", "icrc", "either", "both"] = "either"
+    require_confirmed_identity: bool = True
+    require_will_interview: bool = True
+
+
+class RedLineIn(_In):
+    drawn_by: SideIn
+    candidate_id: Id
+    reason: Reason
+
+
+class OverrideIn(_In):
+    candidate_id: Id
+    reason: Reason
+    decided_by: Reason
+
+
+def _n_for_n() -> list[FormulaIn]:
+    return [NForNIn()]
+
+
+class TermsIn(_In):
+    """The terms, in the same shape as the agreement's version document (`terms`)."""
+
+    reference_date: dt.date
+    formulas: list[FormulaIn] = Field(default_factory=_n_for_n, min_length=1, max_length=10)
+    max_persons: int | None = Field(default=None, ge=1)
+    categories: list[CategoryIn] = Field(default_factory=list, max_length=20)
+    priority: PriorityIn = Field(default_factory=PriorityIn)
+    tranches: list[TrancheIn] = Field(default_factory=list, max_length=100)
+    outside_parity_tranche: int = Field(default=0, ge=0)
+    eligibility: EligibilityIn = Field(default_factory=EligibilityIn)
+    red_lines: list[RedLineIn] = Field(default_factory=list, max_length=20_000)
+    legal_hold_overrides: list[OverrideIn] = Field(default_factory=list, max_length=20_000)
+    remains_formula: Annotated[NForNIn | DeclaredRatioIn, Field(discriminator="kind")] | None = None
+
+    def to_core(self) -> Terms:
+        return terms_from_document(self.model_dump(mode="json"))
+
+
+# --- lists and versions -------------------------------------------------------------------------------------
+
+
+class ListedIn(_In):
+    candidate_id: Id
+    basis: Literal["parity", "all_for_all", "humanitarian"] = "parity"
+    rank_class: Key | None = None  # default: from the record's rank
+
+    def to_core(self) -> ListedPerson:
+        return ListedPerson(self.candidate_id, self.rank_class or "private", Basis(self.basis))
+
+
+class AgreementCreate(_In):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    party_a: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    party_b: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    venue: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ProposalIn(_In):
+    terms: TermsIn
+    list_a: list[ListedIn] = Field(max_length=50_000)
+    list_b: list[ListedIn] = Field(max_length=50_000)
+    note: Text = ""
+    share: bool = False  # the mediator proposes to both parties at once
+
+
+class AmendmentIn(_In):
+    op: Literal["add", "remove", "replace"]
+    side: SideIn
+    candidate_id: Id  # the person added, removed or replaced
+    replacement_id: Id | None = None  # for "replace"
+    basis: Literal["parity", "all_for_all", "humanitarian"] = "parity"
+    rank_class: Key | None = None
+    reason: Reason
+
+    def to_core(self) -> Amendment:
+        side = Side(self.side)
+        if self.op == "remove":
+            return RemovePerson(side, self.candidate_id, self.reason)
+        if self.op == "add":
+            listed = ListedPerson(self.candidate_id, self.rank_class or "private", Basis(self.basis))
+            return AddPerson(side, listed, self.reason)
+        replacement = ListedPerson(self.replacement_id or "", self.rank_class or "private", Basis(self.basis))
+        return ReplacePerson(side, self.candidate_id, replacement, self.reason)
+
+
+class AmendmentsIn(_In):
+    amendments: list[AmendmentIn] = Field(min_length=1, max_length=5_000)
+    note: Text = ""
+    share: bool = False
+
+
+class CompositionIn(_In):
+    terms: TermsIn
+    added: dict[Id, Reason] = Field(default_factory=dict, max_length=20_000)
+    removed: dict[Id, Reason] = Field(default_factory=dict, max_length=20_000)
+    method: Literal["auto", "milp", "sort"] = "auto"
+    note: Text = ""
+    share: bool = False
+    decisions: Literal["all", "included", "excluded", "none"] = "all"
+
+
+class AcceptanceIn(_In):
+    version: int = Field(ge=1)
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class IdentityIn(_In):
+    held_person_id: Id
+    sought_person_id: Id | None = None
+    note: Text | None = None
+
+
+class IdentitiesIn(_In):
+    items: list[IdentityIn] = Field(min_length=1, max_length=50_000)
+
+
+class AgreementOut(BaseModel):
+    id: str
+    title: str
+    party_a: str
+    party_b: str
+    mediator: str
+    venue: str
+    status: str
+    latest_version: int
+    concluded_version: int | None
+    content_hash: str | None
+    concluded_at: dt.datetime | None
+    acceptances: list[tuple[int, str]]
+    seat: str
+    created_at: dt.datetime
+
+
+class VersionOut(BaseModel):
+    number: int
+    kind: str
+    author: str
+    note: str
+    shared: bool
+    created_at: dt.datetime
+    changes: list[dict[str, Any]]
+    list_sizes: tuple[int, int]
+    accepted_by: list[str]
+    document: dict[str, Any] | None
+
+
+class CompositionOut(BaseModel):
+    version: VersionOut
+    method: str
+    objective: int
+    balance: dict[str, Any] | None
+    counts: dict[str, int]
+    pools: dict[str, int]
+    eligible: dict[str, int]
+    decisions: list[dict[str, Any]]
+
+
+class ConfirmedOut(BaseModel):
+    confirmed: int
+
+
+# --- handover -----------------------------------------------------------------------------------------------
+
+
+class SubstituteIn(_In):
+    candidate_id: Id
+    rank_class: Key = "private"
+    description: Text = ""
+
+
+class CustodyIn(_In):
+    custodian: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    conditions: Reason
+    counts_toward_balance: bool = True
+
+
+class LineActionIn(_In):
+    action: Literal[
+        "deliver",
+        "bring_substitute",
+        "accept_substitute",
+        "reject_substitute",
+        "refuse_repatriation",
+        "not_deliver",
+        "hand_to_third_party",
+    ]
+    candidate_id: Id
+    by: Text = ""  # who checked, interviewed or decided (default: the user)
+    substitute: SubstituteIn | None = None
+    stays_with: Text = ""
+    reason: Text = ""
+    custody: CustodyIn | None = None
+
+    def core_action(self) -> LineAction:
+        return LineAction(self.action)
+
+    def core_substitute(self) -> Substitute | None:
+        s = self.substitute
+        return None if s is None else Substitute(s.candidate_id, s.rank_class, s.description)
+
+    def core_custody(self) -> ThirdPartyCustody | None:
+        c = self.custody
+        return None if c is None else ThirdPartyCustody(c.custodian, c.conditions, c.counts_toward_balance)
+
+
+class LinesIn(_In):
+    actions: list[LineActionIn] = Field(min_length=1, max_length=5_000)
+
+
+class RemainsIn(_In):
+    batch_id: Id
+    releasing_side: SideIn
+    count: int = Field(ge=1, le=1_000_000)
+    status: Literal["pending_dna", "identified", "mixed_remains"] = "pending_dna"
+    note: Text = ""
+
+
+class IdentificationIn(_In):
+    status: Literal["pending_dna", "identified", "mixed_remains"]
+
+
+class TrancheOut(BaseModel):
+    number: int
+    scheduled_on: dt.date | None
+    state: str
+    outcomes: dict[str, int]
+    balance: dict[str, Any] | None
+    remains_balance: dict[str, Any] | None
+    remains: list[dict[str, Any]]
+    closure: dict[str, Any] | None
+    lines: list[dict[str, Any]]
+
+
+class NotificationOut(BaseModel):
+    id: str
+    inquiry_id: str
+    case_code: str
+    kind: str
+    channel: str
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    attempts: int
+    last_error: str | None
+
+
+class ExchangeLedgerOut(BaseModel):
+    """Aggregates only: exchanges by date, per side, per category, per mediator, cumulative totals, and
+    where the two sides' announcements differ. Reported figures are marked `reported: true`."""
+
+    generated_at: dt.datetime
+    exchanges: list[dict[str, Any]]
+    per_side: dict[str, dict[str, int]]
+    per_category: dict[str, dict[str, int]]
+    per_mediator: dict[str, dict[str, int]]
+    cumulative: list[dict[str, Any]]
+    totals: dict[str, int]
+    differences: list[dict[str, Any]]
