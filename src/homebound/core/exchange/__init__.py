@@ -1,1 +1,17 @@
-"""Exchange agreements: formulas, categories, eligibility, composition and handover rules."""
+"""Exchange agreements: formulas, categories, eligibility, composition and handover rules.
+
+Modules, from the bottom up (all pure: no I/O, no web, no database):
+
+- candidate: Side, PartialDate, Health, Custody, WillToReturn, LegalHold, Candidate
+- formula: NForN, DeclaredRatio, WeightedEquivalence (DIX_HILL_1862), AllForAllInCategory, Humanitarian,
+  ListedPerson, Balance, balance()
+- categories: SeriouslyWoundedOrSick, AgeBandCategory (AgeBand), Civilians, Women, LongCaptivity, Remains
+- eligibility: EligibilityRules, RedLine, LegalHoldOverride, assess(), assess_pool()
+- priority: PriorityOrder, weights(), ranking()
+- terms: Terms, TrancheSpec
+- compose: compose() -> Composition (lists, balance, a Decision for every candidate); solver: the MILP
+- agreement: Agreement (propose, counter_propose, amend, accept, conclude), content_hash()
+- handover: Tranche (deliver, bring_substitute, decide_substitute, refuse, not_delivered,
+  hand_to_third_party, receive_remains, close), TRANSITIONS; manifest: plan_tranches(), totals()
+- errors: ExchangeError and its subclasses, each with a stable `code`
+"""

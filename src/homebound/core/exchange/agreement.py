@@ -232,7 +232,8 @@ class Agreement:
         note: str = "",
     ) -> Agreement:
         """A full new version: terms and lists; the diff against the latest is computed."""
-        self.latest  # noqa: B018 - raises NoVersionYet
+        if not self.versions:
+            raise NoVersionYet(f"agreement {self.agreement_id} has no proposal to counter yet")
         return self._record(VersionKind.COUNTER_PROPOSAL, by, terms, tuple(list_a), tuple(list_b), note, None)
 
     def amend(self, *, by: Role, amendments: Sequence[Amendment], note: str = "") -> Agreement:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from homebound.core.exchange.agreement import AgreementVersion
 from homebound.core.exchange.candidate import Side
@@ -66,12 +67,12 @@ def _tranche_formula(formula: ParityFormula | None, spec: TrancheSpec) -> Parity
 class ExchangeTotals:
     """What a whole exchange amounted to, for the record and the public ledger's aggregates."""
 
-    received: dict[Side, int]  # persons counted, by releasing side, all bases
-    outcomes: dict[LineState, int]
+    received: Mapping[Side, int]  # persons counted, by releasing side, all bases
+    outcomes: Mapping[LineState, int]
     substitutions: int  # lines where someone not agreed was brought, accepted or not
     refusals: int
     parity: Balance | None
-    remains: dict[Side, dict[IdentificationStatus, int]]
+    remains: Mapping[Side, Mapping[IdentificationStatus, int]]
     reconciled_tranches: int
     closed_tranches: int
 
@@ -94,7 +95,14 @@ def totals(tranches: Sequence[Tranche], formula: ParityFormula | None) -> Exchan
     closed = [t for t in tranches if t.closure is not None]
     reconciled = sum(1 for t in closed if t.closure is not None and t.closure.reconciled)
     return ExchangeTotals(
-        received, outcomes, substitutions, refusals, parity, remains, reconciled, len(closed)
+        MappingProxyType(received),
+        MappingProxyType(outcomes),
+        substitutions,
+        refusals,
+        parity,
+        MappingProxyType({side: MappingProxyType(counts) for side, counts in remains.items()}),
+        reconciled,
+        len(closed),
     )
 
 
