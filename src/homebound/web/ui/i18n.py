@@ -12,6 +12,8 @@ from babel.core import negotiate_locale
 from babel.support import NullTranslations, Translations
 
 from homebound.core.access import Role
+from homebound.core.exchange.agreement import AgreementStatus
+from homebound.core.exchange.handover import LineState
 from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Category, Health, LegalHold, Registry, Sex, Status, WillToReturn
 from homebound.services.accounts import LANGUAGES
@@ -62,6 +64,21 @@ def negotiate(accept_language: str | None) -> str:
 # Domain values as readers see them; the stored values stay the English enum names.
 _LABELS: Mapping[str, Mapping[str, str]] = {
     "registry": {Registry.HELD: N_("Held"), Registry.SOUGHT: N_("Sought")},
+    "agreement": {
+        AgreementStatus.DRAFT: N_("draft"),
+        AgreementStatus.NEGOTIATING: N_("negotiating"),
+        AgreementStatus.CONCLUDED: N_("concluded"),
+    },
+    "line": {
+        LineState.PENDING: N_("pending"),
+        LineState.DELIVERED: N_("delivered"),
+        LineState.SUBSTITUTE_PROPOSED: N_("substitute brought"),
+        LineState.SUBSTITUTE_ACCEPTED: N_("substitute accepted"),
+        LineState.SUBSTITUTE_REJECTED: N_("substitute rejected"),
+        LineState.REFUSED: N_("refused repatriation"),
+        LineState.NOT_DELIVERED: N_("not delivered"),
+        LineState.THIRD_PARTY_CUSTODY: N_("in third-party custody"),
+    },
     "role": {
         Role.PARTY_OPERATOR: N_("party operator"),
         Role.PARTY_ADMIN: N_("party administrator"),

@@ -1,0 +1,157 @@
+"""UI agreements and handover console: compose, accept with the password, conclude, record lines with htmx,
+CSRF on every new form, and another party or the public never seeing an agreement they are not party to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection
+
+from homebound.core.access import OrganisationKind, Role
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.services import accounts, agreements
+from tests.conftest import Backend
+from tests.exchange_support import Registries, seed_registries
+from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
+from tests.world import PASSWORD, World
+
+
+@dataclass
+class Setup:
+    app: FastAPI
+    agreement_id: str
+    registries: Registries
+
+
+@pytest.fixture
+def setup(backend: Backend, connection: Connection, world: World) -> Setup:
+    uows = UnitOfWorkFactory(connection)
+    registries = seed_registries(uows, world, held_a=12, held_b=12, seed=3)
+    # A third party that is not part of the agreement.
+    accounts.create_organisation(uows, "pc", "Party C", OrganisationKind.PARTY)
+    accounts.create_user(
+        uows,
+        "test-setup",
+        username="c_admin",
+        display_name="c_admin",
+        organisation_code="pc",
+        role=Role.PARTY_ADMIN,
+        password=PASSWORD,
+    )
+    opened = agreements.create_agreement(
+        uows, world.actors["mediator"], title="Test exchange", party_a="pa", party_b="pb", venue="Crossing 1"
+    )
+    return Setup(ui_app(backend.url, connection), opened.id, registries)
+
+
+@pytest.fixture
+def clients(setup: Setup) -> Iterator[dict[str, TestClient]]:
+    opened: dict[str, TestClient] = {}
+    with ui_client(setup.app) as m, ui_client(setup.app) as a, ui_client(setup.app) as b:
+        for who, client in (("mediator", m), ("a_admin", a), ("b_admin", b)):
+            sign_in(client, who)
+            opened[who] = client
+        yield opened
+
+
+def _post(client: TestClient, page_url: str, action: str, data: dict[str, str], **kw: str) -> object:
+    token = csrf_of(client.get(page_url))
+    return client.post(action, data={"csrf_token": token, **data}, **kw)  # type: ignore[arg-type]
+
+
+def _compose_and_conclude(setup: Setup, clients: dict[str, TestClient]) -> str:
+    url = f"/agreements/{setup.agreement_id}"
+    m = clients["mediator"]
+    composed = _post(
+        m,
+        url,
+        f"{url}/compose",
+        {
+            "max_persons": "8",
+            "reference_date": "2023-01-08",
+            "tranches": "4/4",
+            "expected_version": "0",
+            "share": "true",
+        },
+    )
+    assert composed.status_code == 200, composed.text  # type: ignore[attr-defined]
+    assert "decision-out" in composed.text and "decision-in" in composed.text  # type: ignore[attr-defined]
+    for admin in ("a_admin", "b_admin"):
+        page = clients[admin].get(url)
+        assert 'id="accept-form"' in page.text
+        wrong = _post(clients[admin], url, f"{url}/versions/1/accept", {"password": "wrong"})
+        assert wrong.status_code == 403  # type: ignore[attr-defined]
+        right = _post(clients[admin], url, f"{url}/versions/1/accept", {"password": PASSWORD})
+        assert right.status_code == 303  # type: ignore[attr-defined]
+    concluded = _post(m, url, f"{url}/conclude", {})
+    assert concluded.status_code == 303  # type: ignore[attr-defined]
+    return url
+
+
+def test_compose_accept_conclude_then_hash_shown_to_both(
+    setup: Setup, clients: dict[str, TestClient]
+) -> None:
+    url = _compose_and_conclude(setup, clients)
+    hashes = set()
+    for who in ("mediator", "a_admin", "b_admin"):
+        page = clients[who].get(url)
+        assert 'id="content-hash"' in page.text, who
+        hashes.add(page.text.split('id="content-hash">')[1].split("<")[0])
+    assert len(hashes) == 1 and len(hashes.pop()) >= 32
+
+
+def test_console_line_by_htmx_updates_line_and_balance(setup: Setup, clients: dict[str, TestClient]) -> None:
+    _compose_and_conclude(setup, clients)
+    console = f"/agreements/{setup.agreement_id}/handover"
+    m = clients["mediator"]
+    page = m.get(console)
+    assert page.status_code == 200
+    first = page.text.split('id="line-')[1].split('"')[0]
+    answer = _post(
+        m, console, f"{console}/1/lines/{first}", {"action": "deliver"}, headers={"HX-Request": "true"}
+    )
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert f'id="line-{first}" data-state="delivered"' in answer.text.replace(  # type: ignore[attr-defined]
+        'class="line state-delivered" ', ""
+    )
+    assert 'hx-swap-oob="true"' in answer.text  # type: ignore[attr-defined]
+    # Party A's admin sees the console but may not close the tranche.
+    assert 'id="close-tranche"' not in clients["a_admin"].get(console).text
+
+
+ROUTES = (
+    ("/agreements", {}),
+    ("/agreements/{id}/compose", {"max_persons": "4", "reference_date": "2023-01-08"}),
+    ("/agreements/{id}/versions/1/share", {}),
+    ("/agreements/{id}/versions/1/accept", {"password": PASSWORD}),
+    ("/agreements/{id}/conclude", {}),
+    ("/agreements/{id}/handover/1/lines/x", {"action": "deliver"}),
+    ("/agreements/{id}/handover/1/close", {}),
+)
+
+
+@pytest.mark.parametrize(("route", "data"), ROUTES)
+@pytest.mark.parametrize("token", ["", "forged"])
+def test_every_new_form_needs_its_csrf_token(
+    setup: Setup, clients: dict[str, TestClient], route: str, data: dict[str, str], token: str
+) -> None:
+    answer = clients["mediator"].post(route.format(id=setup.agreement_id), data={"csrf_token": token, **data})
+    assert answer.status_code == 403
+    assert "This form has expired" in answer.text
+
+
+@pytest.mark.parametrize("who", ["c_admin", None])
+def test_others_never_see_the_agreement(setup: Setup, who: str | None) -> None:
+    with ui_client(setup.app) as client:
+        if who:
+            sign_in(client, who)
+        for path in ("", "/handover"):
+            answer = client.get(f"/agreements/{setup.agreement_id}{path}")
+            assert answer.status_code == (404 if who else 303), path
+        listing = client.get("/agreements")
+        if who:
+            assert setup.agreement_id not in listing.text and "Test exchange" not in listing.text
