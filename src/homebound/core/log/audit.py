@@ -158,7 +158,7 @@ class LogAudit:
             or self._payload_problem(entry)
         )
         if problem is not None:
-            return self._fail(problem[0], entry.seq, f"entry {entry.seq}", problem[1])
+            return self._fail(problem[0], self._next_seq, f"entry {self._next_seq}", problem[1])
         self.tree.append(hashlib.sha256(b"\x00" + leaf).digest())
         self.report.head_hash = entry_hash
         self.report.entries_checked += 1
@@ -167,8 +167,8 @@ class LogAudit:
 
     def _parse(self, leaf: bytes) -> LogEntry | tuple[str, str]:
         try:
-            value = json.loads(leaf)
-        except (ValueError, UnicodeDecodeError):
+            value = _decode(leaf.decode("utf-8"))  # a BOM stays a character here, and JSON refuses it
+        except ValueError:  # UnicodeDecodeError included
             return EntryFailure.MALFORMED, "not JSON"
         problem = _form_problem(value, leaf)
         if problem is not None:
@@ -366,6 +366,9 @@ class LogAudit:
 
 
 _SAFE_INT = 2**53 - 1
+# The module's own decoder and encoder: json.loads and json.dumps rebuild them on every call.
+_decode = json.JSONDecoder().decode
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _flat_canonical(value: dict[str, Any]) -> bytes:
@@ -377,7 +380,7 @@ def _flat_canonical(value: dict[str, Any]) -> bytes:
             kind is str or item is None or (kind is int and -_SAFE_INT <= item <= _SAFE_INT)
         ):
             return canonical(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _encode(value).encode("utf-8")
 
 
 def _form_problem(value: Any, leaf: bytes) -> tuple[str, str] | None:
@@ -394,6 +397,8 @@ def _form_problem(value: Any, leaf: bytes) -> tuple[str, str] | None:
             parse_json_strict(leaf)
         except DuplicateKeyError:
             return EntryFailure.DUPLICATE_KEY, "a JSON key appears twice"
+        except ValueError:
+            pass  # it parsed once already; nothing else can fail here, and it is not canonical either way
         return EntryFailure.NON_CANONICAL, "the bytes are not the RFC 8785 form of the entry"
     version = value.get("v")
     if version not in (LEGACY_VERSION, FORMAT_VERSION) or isinstance(version, bool):
