@@ -85,7 +85,7 @@ class Api:
         assert report["ok"], report["first_failure"]
 
     def ledger(self) -> dict[str, Any]:
-        ledger: dict[str, Any] = self.get(None, "/api/v1/public/ledger/exchanges")
+        ledger: dict[str, Any] = self.get(None, "/api/v1/public/ledger")["exchanges"]
         return ledger
 
 

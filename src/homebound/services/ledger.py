@@ -10,6 +10,7 @@ from homebound.core.log.keys import KeyRecord
 from homebound.db.tables import LogHeadRow, OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.checkpoints import CheckpointView, latest_final
+from homebound.services.exchange_ledger import ExchangeLedger, public_exchanges
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class PublicSummary:
     # that the mediator and both parties vouch for the same log of this size and root.
     checkpoint: CheckpointView | None = None
     checkpoint_keys: list[KeyRecord] = field(default_factory=list)
+    # Exchanges recorded here and as publicly reported: by date, per side, category, mediator, cumulative.
+    exchanges: ExchangeLedger | None = None
 
 
 def public_summary(uows: UnitOfWorkFactory) -> PublicSummary:
@@ -38,6 +41,7 @@ def public_summary(uows: UnitOfWorkFactory) -> PublicSummary:
         key = f"{registry}_{status}"
         entry[key] = int(count)
     final = latest_final(uows)
+    exchanges = public_exchanges(uows)
     if final is None:
-        return PublicSummary(list(parties.values()), head.seq, head.head_hash)
-    return PublicSummary(list(parties.values()), head.seq, head.head_hash, final[0], final[1])
+        return PublicSummary(list(parties.values()), head.seq, head.head_hash, exchanges=exchanges)
+    return PublicSummary(list(parties.values()), head.seq, head.head_hash, final[0], final[1], exchanges)

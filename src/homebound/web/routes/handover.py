@@ -1,21 +1,18 @@
 """Handover over HTTP: manifests per tranche (numbered from 1), line outcomes in batches (all or nothing),
-remains, closing, totals; the family notification outbox; the public exchange ledger (aggregates only)."""
+remains, closing, totals; and the family notification outbox."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
 
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
-from homebound.services import exchange_ledger
 from homebound.services import handover as service
 from homebound.services.notifications import list_notifications
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.exchange import (
-    ExchangeLedgerOut,
     IdentificationIn,
     LinesIn,
     NotificationOut,
@@ -114,23 +111,3 @@ def totals(uows: Uows, actor: SignedIn, agreement_id: str) -> dict[str, Any]:
 )
 def notifications(uows: Uows, actor: SignedIn) -> list[NotificationOut]:
     return [NotificationOut.model_validate(n, from_attributes=True) for n in list_notifications(uows, actor)]
-
-
-@router.get(
-    "/public/ledger/exchanges",
-    response_model=ExchangeLedgerOut,
-    tags=["public"],
-    summary="Exchanges on record and as publicly reported: aggregates only, for everyone",
-)
-def public_exchanges(uows: Uows) -> ExchangeLedgerOut:
-    ledger = exchange_ledger.public_exchanges(uows)
-    return ExchangeLedgerOut(
-        generated_at=dt.datetime.now(dt.UTC),
-        exchanges=ledger.exchanges,
-        per_side=ledger.per_side,
-        per_category=ledger.per_category,
-        per_mediator=ledger.per_mediator,
-        cumulative=ledger.cumulative,
-        totals=ledger.totals,
-        differences=ledger.differences,
-    )

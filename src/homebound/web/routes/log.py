@@ -13,6 +13,7 @@ from homebound.services import ledger
 from homebound.services import log as service
 from homebound.services.log_export import export_log, zip_export
 from homebound.web.deps import SignedIn, Uows
+from homebound.web.schemas.exchange import ExchangeLedgerOut
 from homebound.web.schemas.log import CheckpointOut, KeyOut, LedgerCheckpointOut
 from homebound.web.schemas.misc import LedgerOut, LogEntryOut, LogPageOut, LogVerifyOut
 
@@ -77,6 +78,7 @@ def public_ledger(uows: Uows) -> LedgerOut:
         log_size=summary.log_size,
         log_head=summary.log_head,
         checkpoint=_ledger_checkpoint(summary),
+        exchanges=None if summary.exchanges is None else ExchangeLedgerOut.of(summary.exchanges),
     )
 
 

@@ -13,6 +13,7 @@ from homebound.core.exchange.documents import terms_from_document
 from homebound.core.exchange.formula import DIX_HILL_1862, Basis, ListedPerson
 from homebound.core.exchange.handover import LineAction, Substitute, ThirdPartyCustody
 from homebound.core.exchange.terms import Terms
+from homebound.services.exchange_ledger import ExchangeLedger
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -377,7 +378,6 @@ class ExchangeLedgerOut(BaseModel):
     """Aggregates only: exchanges by date, per side, per category, per mediator, cumulative totals, and
     where the two sides' announcements differ. Reported figures are marked `reported: true`."""
 
-    generated_at: dt.datetime
     exchanges: list[dict[str, Any]]
     per_side: dict[str, dict[str, int]]
     per_category: dict[str, dict[str, int]]
@@ -385,3 +385,7 @@ class ExchangeLedgerOut(BaseModel):
     cumulative: list[dict[str, Any]]
     totals: dict[str, int]
     differences: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, ledger: ExchangeLedger) -> ExchangeLedgerOut:
+        return cls.model_validate(ledger, from_attributes=True)

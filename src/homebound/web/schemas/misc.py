@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from homebound.web.schemas.exchange import ExchangeLedgerOut
 from homebound.web.schemas.log import LedgerCheckpointOut
 
 Short = Annotated[str, StringConstraints(max_length=200)]
@@ -115,3 +116,4 @@ class LedgerOut(BaseModel):
     log_size: int
     log_head: str
     checkpoint: LedgerCheckpointOut | None = None  # the latest checkpoint cosigned by every party
+    exchanges: ExchangeLedgerOut | None = None  # aggregates only; reported figures marked as such
