@@ -155,3 +155,26 @@ def test_others_never_see_the_agreement(setup: Setup, who: str | None) -> None:
         listing = client.get("/agreements")
         if who:
             assert setup.agreement_id not in listing.text and "Test exchange" not in listing.text
+
+
+def test_closed_tranche_reaches_the_public_ledger(setup: Setup, clients: dict[str, TestClient]) -> None:
+    _compose_and_conclude(setup, clients)
+    console = f"/agreements/{setup.agreement_id}/handover"
+    m = clients["mediator"]
+    before = _total_persons(m.get("/ledger").text)
+    lines = m.get(console).text.split('id="line-')[1:]
+    for chunk in lines:
+        line = chunk.split('"')[0]
+        assert _post(m, console, f"{console}/1/lines/{line}", {"action": "deliver"}).status_code == 303  # type: ignore[attr-defined]
+    assert _post(m, console, f"{console}/1/close", {}).status_code == 303  # type: ignore[attr-defined]
+    assert 'id="tranche-closed"' in m.get(f"{console}?tranche=1").text
+    with ui_client(setup.app) as public:
+        page = public.get("/ledger").text
+    assert 'id="table-per-exchange"' in page and "Test exchange" in page
+    assert _total_persons(page) == before + len(lines)
+
+
+def _total_persons(html: str) -> int:
+    if 'id="total-persons">' not in html:
+        return 0
+    return int(html.split('id="total-persons">')[1].split("<", maxsplit=1)[0])

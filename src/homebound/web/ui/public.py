@@ -13,6 +13,7 @@ from homebound.core.persons import TRANSITIONS, Registry
 from homebound.services import accounts, inquiries, ledger
 from homebound.web.deps import Uows
 from homebound.web.schemas.misc import InquiryFile
+from homebound.web.ui.ledger_charts import checkpoint_time, difference_table, exchange_tables
 from homebound.web.ui.render import UiRoute, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
 
@@ -161,4 +162,15 @@ def ledger_tables(summary: ledger.PublicSummary) -> list[LedgerTable]:
 @router.get("/ledger")
 def ledger_page(request: Request, uows: Uows, visit: CurrentVisit) -> Response:
     summary = ledger.public_summary(uows)
-    return render(request, visit, "public/ledger.html", summary=summary, tables=ledger_tables(summary))
+    exchanges = summary.exchanges
+    return render(
+        request,
+        visit,
+        "public/ledger.html",
+        summary=summary,
+        tables=ledger_tables(summary),
+        exchange_tables=exchange_tables(exchanges) if exchanges else [],
+        differences=difference_table(exchanges) if exchanges else None,
+        exchanges=exchanges,
+        checkpoint_time=checkpoint_time(summary),
+    )

@@ -33,9 +33,14 @@
       if (existing) { existing.destroy(); }
       if (!table) { return; }
       var heading = document.getElementById(table.getAttribute("aria-labelledby"));
+      var kind = canvas.getAttribute("data-chart-type") === "line" ? "line" : "bar";
+      var data = seriesFromTable(table);
+      if (kind === "line") {
+        data.datasets.forEach(function (set) { set.borderColor = set.backgroundColor; set.fill = false; });
+      }
       new window.Chart(canvas, {
-        type: "bar",
-        data: seriesFromTable(table),
+        type: kind,
+        data: data,
         options: {
           animation: false,
           maintainAspectRatio: false,
