@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select
 
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import PermissionDenied
-from homebound.core.log.audit import AuditReport, LogAudit, Problem
+from homebound.core.log.audit import AuditReport, LogAudit
+from homebound.core.log.heads import Problem
 from homebound.core.log.merkle import leaf_hash
 from homebound.db.checkpoint_store import load_checkpoints, log_origin
 from homebound.db.log_store import entry_of, iter_entry_rows, key_records, load_payloads

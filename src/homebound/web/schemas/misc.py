@@ -95,6 +95,9 @@ class LogEntryOut(BaseModel):
     prev_hash: str
     entry_hash: str
     v: int
+    signer: str | None = None  # format 2: the organisation whose key signed, or "system"
+    key_id: str | None = None
+    signature: str | None = None  # Ed25519 over the canonical body, hex (see docs/log.md)
 
 
 class LogPageOut(BaseModel):
