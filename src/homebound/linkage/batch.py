@@ -22,6 +22,7 @@ __all__ = [
     "pair_columns",
 ]
 
+# Splink puts the dataset whose name sorts first on the left of every pair: these names keep our order.
 LEFT_TABLE = "list_left"
 RIGHT_TABLE = "list_right"
 # Pairs agreeing on skeleton, name class and full date: the share of true pairs they catch, measured on the
@@ -42,6 +43,7 @@ def duckdb_api(*, threads: int = 2, memory_limit: str = "3GB") -> DuckDBAPI:
     connection.execute(f"SET threads = {int(threads)}")
     connection.execute("SET memory_limit = ?", [memory_limit])
     connection.execute("SET preserve_insertion_order = false")
+    connection.execute("SET enable_progress_bar = false")
     return DuckDBAPI(connection)
 
 
@@ -124,16 +126,26 @@ class LinkSession:
             scored = self.linker.inference.predict(
                 threshold_match_probability=min_probability, warning_mode="never"
             )
-            frame: pd.DataFrame = scored.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-            scored.drop_table_from_database_and_remove_from_cache()
+            frame = self._fetch(scored)
         return _tidy(frame)
+
+    def _fetch(self, scored: Any) -> pd.DataFrame:
+        """The whole result as pandas, then the table dropped (DuckDB blocks on a result left unfetched).
+
+        Spark goes through Arrow: PySpark's own pandas conversion breaks on pandas 3.
+        """
+        if self.dialect == "spark":
+            frame: pd.DataFrame = scored.as_pyarrow_table().to_pandas()
+        else:
+            frame = scored.as_pandas_dataframe()
+        scored.drop_table_from_database_and_remove_from_cache()
+        return frame
 
     def score_every_pair(self) -> pd.DataFrame:
         """Every left record against every right record, no blocking: for short lists and for checks."""
         with _quiet_splink():
             scored = self.linker.inference.score_pairs(self._tables[0], self._tables[1])
-            frame: pd.DataFrame = scored.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-            scored.drop_table_from_database_and_remove_from_cache()
+            frame = self._fetch(scored)
         return _tidy(frame)
 
 

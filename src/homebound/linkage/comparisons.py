@@ -160,6 +160,7 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("giv_key", "dob_full"),
     ("pat_key", "dob_full"),
     ("fam_dm1", "giv_key", "pat_key"),
+    ("giv_key", "pat_key", "dob_y"),
     ("sn_digits",),
 )
 

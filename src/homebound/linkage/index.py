@@ -8,6 +8,7 @@ the trained model's match weights exactly as Splink's SQL does, so a pair scores
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,17 @@ class RegistryIndex:
 
     def __len__(self) -> int:
         return self._size
+
+    def approximate_bytes(self) -> int:
+        """Memory held by the index: its arrays exactly, its vocabularies and ids by their Python sizes."""
+        arrays = sum(a.nbytes for a in self._columns.values())
+        arrays += sum(b.sorted_keys.nbytes + b.sorted_rows.nbytes for b in self._blocking)
+        strings = sum(
+            sys.getsizeof(v) for vocabulary in self.vocabularies.values() for v in vocabulary.values
+        )
+        tables = sum(sys.getsizeof(v.codes) + sys.getsizeof(v.values) for v in self.vocabularies.values())
+        ids = sys.getsizeof(self.record_ids) + sum(sys.getsizeof(r) for r in self.record_ids)
+        return int(arrays + strings + tables + ids)
 
     # --- building ------------------------------------------------------------------------------------
     @classmethod
