@@ -54,6 +54,14 @@ def test_a_party_verifies_its_export_offline(demo: dict[str, str], tmp_path: Pat
     assert again.exit_code == 0 and "continues the log verified last time" in again.output
 
 
+def test_a_zipped_export_verifies_like_a_directory(demo: dict[str, str], tmp_path: Path) -> None:
+    export = _export(demo, tmp_path / "export")
+    archive = shutil.make_archive(str(tmp_path / "export"), "zip", root_dir=export)
+    result = runner.invoke(app, ["log", "verify", archive])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
 def test_a_party_export_carries_only_its_own_payloads(demo: dict[str, str], tmp_path: Path) -> None:
     ua = _export(demo, tmp_path / "ua")
     mediator = _export(demo, tmp_path / "mediator", user="mediator")
