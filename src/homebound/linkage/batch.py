@@ -29,6 +29,7 @@ RIGHT_TABLE = "list_right"
 # synthetic lists (bench/linkage.py), turns their count into the prior.
 PRIOR_RULE = ("fam_skel", "giv_key", "dob_full")
 PRIOR_RULE_RECALL = 0.6
+MAX_PRIOR = 0.5
 U_SAMPLE_PAIRS = 2e6
 # No level's m below this: one in a thousand true pairs may disagree on any one field by clerical error.
 M_FLOOR = 1e-3
@@ -82,6 +83,7 @@ class LinkSession:
         self.db_api = db_api if db_api is not None else duckdb_api()
         self.dialect = dialect
         self.model = model or LinkageModel.untrained()
+        self._sizes = (_row_count(left), _row_count(right))
         self._tables = [
             self.db_api.register(left, dataset_display_name=LEFT_TABLE),
             self.db_api.register(right, dataset_display_name=RIGHT_TABLE),
@@ -116,6 +118,23 @@ class LinkSession:
         self.linker = self._new_linker()
         return self.model
 
+    def fit_prior(self) -> LinkageModel:
+        """Re-estimate the prior on these lists, keeping the model's m and u values.
+
+        The share of matching pairs belongs to the lists, not to the model: a model trained on two lists of
+        20,000 would think a match ten times rarer among two lists of 2,000 than it is.
+        """
+        with _quiet_splink():
+            self.linker.training.estimate_probability_two_random_records_match(
+                [block_on(*PRIOR_RULE)], recall=PRIOR_RULE_RECALL
+            )
+        estimated = float(self.linker.misc.save_model_to_json()["probability_two_random_records_match"])
+        pairs = max(1, self._sizes[0] * self._sizes[1])
+        # Lists with no pair meeting the strict rule still get the chance of one match among all pairs.
+        self.model = self.model.with_prior(min(max(estimated, 1.0 / pairs), MAX_PRIOR))
+        self.linker = self._new_linker()
+        return self.model
+
     def predict(self, *, min_probability: float = 0.01) -> pd.DataFrame:
         """Every blocked pair scoring at least ``min_probability``, fetched fully (DuckDB blocks otherwise).
 
@@ -147,6 +166,11 @@ class LinkSession:
             scored = self.linker.inference.score_pairs(self._tables[0], self._tables[1])
             frame = self._fetch(scored)
         return _tidy(frame)
+
+
+def _row_count(table: Any) -> int:
+    """Rows of a pandas frame, or of a backend's frame (a Spark DataFrame counts itself)."""
+    return len(table) if hasattr(table, "__len__") else int(table.count())
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,8 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ __all__ = [
     "LevelParameters",
     "LinkageModel",
     "ModelMismatch",
+    "default_model",
     "splink_settings",
 ]
 
@@ -140,6 +143,9 @@ class LinkageModel:
         }
         return LinkageModel(self.prior, levels)
 
+    def with_prior(self, prior: float) -> LinkageModel:
+        return LinkageModel(prior, self.levels)
+
     def prior_weight(self) -> float:
         return math.log2(self.prior / (1.0 - self.prior))
 
@@ -201,3 +207,13 @@ def splink_settings(model: LinkageModel, dialect: str = "duckdb") -> SettingsCre
         em_convergence=0.001,
         max_iterations=25,
     )
+
+
+@cache
+def default_model() -> LinkageModel:
+    """The model shipped with Homebound, trained on synthetic lists (``data/make_default_model.py``).
+
+    Used until a mediator trains one on real lists; read on first use, never at import.
+    """
+    text = resources.files("homebound.linkage").joinpath("data", "default_model.json").read_text("utf-8")
+    return LinkageModel.from_splink_dict(json.loads(text))

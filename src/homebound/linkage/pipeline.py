@@ -44,7 +44,8 @@ def link_lists(
 ) -> LinkResult:
     """Link two lists given as frames of source columns (``features.SOURCE_COLUMNS``).
 
-    With no ``model``, one is trained on the two lists themselves (EM needs no labelled pairs).
+    With no ``model``, one is trained on the two lists themselves (EM needs no labelled pairs); a given
+    model keeps its m and u values, and its prior is re-estimated on these lists.
     """
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -52,10 +53,13 @@ def link_lists(
     left_keys, right_keys = prepare_features(left), prepare_features(right)
     seconds["keys"] = time.perf_counter() - started
     session = LinkSession(left_keys, right_keys, model)
+    mark = time.perf_counter()
     if model is None:
-        mark = time.perf_counter()
         session.train(seed=seed, progress=progress)
-        seconds["training"] = time.perf_counter() - mark
+    else:
+        progress("estimating the share of matching pairs in these lists")
+        session.fit_prior()
+    seconds["training"] = time.perf_counter() - mark
     mark = time.perf_counter()
     progress("scoring the blocked pairs")
     scored = session.predict(min_probability=FETCH_FLOOR)
