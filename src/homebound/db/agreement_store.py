@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -65,9 +67,58 @@ def acceptance_rows(session: Session, agreement_id: str) -> list[AgreementAccept
     )
 
 
+class _VersionCache:
+    """Parsed versions, which never change once written: a long negotiation (40 versions of 1,000 names)
+    would otherwise re-read every earlier document on each new action. Keyed by the row's creation time
+    too, so a version rolled back and written again under the same number is never mistaken for the old."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int, str], AgreementVersion] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, str]) -> AgreementVersion | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, int, str], version: AgreementVersion) -> None:
+        with self._lock:
+            self._items[key] = version
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_CACHE = _VersionCache()
+
+
+def _versions(session: Session, agreement_id: str) -> tuple[AgreementVersion, ...]:
+    stamps = session.execute(
+        select(AgreementVersionRow.number, AgreementVersionRow.created_at)
+        .where(AgreementVersionRow.agreement_id == agreement_id)
+        .order_by(AgreementVersionRow.number)
+    ).all()
+    keys = {number: (agreement_id, number, created.isoformat()) for number, created in stamps}
+    found = {number: _CACHE.get(key) for number, key in keys.items()}
+    missing = [number for number, version in found.items() if version is None]
+    if missing:
+        for version_row in session.execute(
+            select(AgreementVersionRow).where(
+                AgreementVersionRow.agreement_id == agreement_id, AgreementVersionRow.number.in_(missing)
+            )
+        ).scalars():
+            parsed = version_of(version_row)
+            _CACHE.put(keys[version_row.number], parsed)
+            found[version_row.number] = parsed
+    return tuple(v for _, v in sorted(found.items()) if v is not None)
+
+
 def load_agreement(session: Session, row: AgreementRow) -> Agreement:
     """The core aggregate of a stored agreement, with no pending events."""
-    versions = tuple(version_of(v) for v in version_rows(session, row.id))
+    versions = _versions(session, row.id)
     acceptances = tuple(acceptance_of(a.role, a.version, a.user_id) for a in acceptance_rows(session, row.id))
     conclusion = None
     if row.concluded_version is not None and row.content_hash is not None:

@@ -35,7 +35,7 @@ from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.formula import ListedPerson
 from homebound.core.exchange.terms import Terms
 from homebound.core.log.entries import ActionTag
-from homebound.db.agreement_store import acceptance_rows, load_agreement, persist_events
+from homebound.db.agreement_store import acceptance_rows, load_agreement, persist_events, version_of
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
 from homebound.db.log_store import log_action
 from homebound.db.tables import OrganisationRow, PersonShareRow, UserRow, utcnow
@@ -339,8 +339,7 @@ def share_version(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, numb
         if version_row is None:
             raise NotFound("no such version", field="version")
         if version_row.shared_at is None:
-            agreement = load_agreement(session, row)
-            share_rows(session, actor, row, version_row, agreement.version(number))
+            share_rows(session, actor, row, version_row, version_of(version_row))
         accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
         view = version_view(version_row, accepted, full=True)
         uow.commit()
