@@ -14,7 +14,7 @@ from homebound.db.tables import OrganisationRow, PersonRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.headers import HeaderLanguage
 from homebound.lists.writers import write_csv, write_xlsx
-from homebound.services import accounts, inquiries, lists
+from homebound.services import accounts, exchange_ledger, inquiries, lists
 from homebound.synthetic.scenario import generate_exchange_lists
 
 DEMO_PASSWORD = "homebound-demo"  # noqa: S105 - development only; Settings refuses the demo in production
@@ -90,6 +90,8 @@ def load_demo(uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023)
     with uows.reader() as uow:
         total = uow.session.query(PersonRow).count()
     summary.lines.append(f"{total} person records in all; each side sees only its own")
+    seeded = exchange_ledger.seed_reported(uows, "demo", side_a="ua", side_b="ru")
+    summary.lines.append(f"public ledger: {seeded} publicly reported exchanges (marked as reported figures)")
     return summary
 
 
