@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from homebound.core.persons import Registry
+from homebound.core.persons import Registry, Status
 from homebound.db.tables import PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.writers import write_csv
 from homebound.services import lists
 from homebound.services.candidates import IdentityConfirmation, confirm_identities
 from homebound.synthetic.scenario import generate_exchange_lists
-from tests.world import World
+from tests.world import PASSWORD, World
 
 Row = dict[str, str]
 RowEdit = Callable[[int, Row], None]
@@ -91,3 +93,86 @@ def seed_registries(
                 registries.answers[person_id] = sought
     confirm_identities(uows, world.actors["mediator"], confirmations)
     return registries
+
+
+def listable(uows: UnitOfWorkFactory, ids: list[str]) -> list[str]:
+    """Living persons held and not yet listed, in the given order."""
+    with uows.reader() as uow:
+        fine = set(
+            uow.session.execute(
+                select(PersonRow.id).where(
+                    PersonRow.id.in_(ids),
+                    PersonRow.status.in_([Status.HELD.value, Status.HOSPITALISED.value]),
+                    PersonRow.category != "remains",
+                )
+            ).scalars()
+        )
+    return [i for i in ids if i in fine]
+
+
+class Api:
+    """The calls a scenario makes, each asserting its expected status."""
+
+    def __init__(self, client: TestClient, world: World) -> None:
+        self.client, self.world = client, world
+
+    def post(
+        self, who: str, url: str, body: Any = None, *, if_match: str | None = None, expect: int = 200
+    ) -> dict[str, Any]:
+        answer = self.client.post(url, json=body, headers=self.world.writes(who, if_match=if_match))
+        assert answer.status_code == expect, answer.json()
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def get(self, who: str | None, url: str) -> Any:
+        answer = self.client.get(url, headers=self.world.headers(who) if who else {})
+        assert answer.status_code == 200, answer.json()
+        return answer.json()
+
+    def etag(self, agreement_id: str) -> str:
+        answer = self.client.get(f"/api/v1/agreements/{agreement_id}", headers=self.world.headers("mediator"))
+        return answer.headers["ETag"]
+
+    def open(self, title: str, venue: str) -> str:
+        body = {"title": title, "party_a": "pa", "party_b": "pb", "venue": venue}
+        return str(self.post("mediator", "/api/v1/agreements", body, expect=201)["id"])
+
+    def conclude(self, agreement_id: str, version: int) -> dict[str, Any]:
+        url = f"/api/v1/agreements/{agreement_id}"
+        for admin in ("a_admin", "b_admin"):
+            self.post(admin, f"{url}/acceptances", {"version": version, "password": PASSWORD})
+        return self.post("mediator", f"{url}/conclusion")
+
+    def lines(
+        self, who: str, agreement_id: str, tranche: int, actions: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        url = f"/api/v1/agreements/{agreement_id}/tranches/{tranche}/lines"
+        return self.post(who, url, {"actions": actions})
+
+    def deliver_pending(self, agreement_id: str, tranche: int) -> dict[str, Any]:
+        """Each receiving party checks identities of everyone still pending in its direction."""
+        manifest: dict[str, Any] = self.get(
+            "mediator", f"/api/v1/agreements/{agreement_id}/tranches/{tranche}"
+        )
+        result = manifest
+        for releasing, receiver in (("a", "b_operator"), ("b", "a_operator")):
+            pending = [
+                {
+                    "action": "deliver",
+                    "candidate_id": line["candidate_id"],
+                    "by": f"border officer {receiver[0]}",
+                }
+                for line in manifest["lines"]
+                if line["state"] == "pending" and line["releasing_side"] == releasing
+            ]
+            if pending:
+                result = self.lines(receiver, agreement_id, tranche, pending)
+        return result
+
+    def verify_log(self) -> None:
+        report = self.get("mediator", "/api/v1/log/verify")
+        assert report["ok"], report["first_failure"]
+
+    def ledger(self) -> dict[str, Any]:
+        ledger: dict[str, Any] = self.get(None, "/api/v1/public/ledger")["exchanges"]
+        return ledger
