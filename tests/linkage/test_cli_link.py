@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from homebound.cli.main import app
 from homebound.core.person_input import IMPORT_COLUMNS
 from homebound.linkage.evaluate import score_pairs
+from homebound.linkage.model import LinkageModel
 from homebound.lists.headers import HeaderLanguage, label
 from homebound.synthetic.scenario import ListPair
 from tests.linkage.conftest import KeyedLists
@@ -106,16 +107,14 @@ def test_missing_model_file_is_an_error(tmp_path: Path, list_files: tuple[Path, 
     assert result.exit_code == 2
 
 
-def test_skip_invalid_links_the_other_rows(tmp_path: Path, list_files: tuple[Path, Path, set]) -> None:
+def test_skip_invalid_links_the_other_rows(
+    tmp_path: Path, list_files: tuple[Path, Path, set], trained_model: LinkageModel
+) -> None:
     _, right, _ = list_files
     broken = tmp_path / "broken.csv"
     broken.write_text("record_id,family_name\nA1,Коваленко\nA2,\n", encoding="utf-8")
-    output = tmp_path / "pairs.csv"
-    model = tmp_path / "model.json"
-    trained = runner.invoke(
-        app, ["link", str(list_files[0]), str(right), "-o", str(output), "--save-model", str(model)]
-    )
-    assert trained.exit_code == 0
+    output, model = tmp_path / "pairs.csv", tmp_path / "model.json"
+    trained_model.save(model)
     result = runner.invoke(
         app, ["link", str(broken), str(right), "-o", str(output), "--model", str(model), "--skip-invalid"]
     )

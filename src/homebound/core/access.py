@@ -46,6 +46,8 @@ class Permission(StrEnum):
     ANY_AGREEMENT_MANAGE = "any:agreement:manage"  # create, propose, compose, share, conclude, identities
     ANY_HANDOVER_RECORD = "any:handover:record"  # lines, remains, closing tranches
     ANY_ORGANISATION_READ = "any:organisation:read"
+    ANY_MATCH_RUN = "any:match:run"  # match one party's sought list against another's held list
+    ANY_MATCH_REVIEW = "any:match:review"  # read the proposed pairs, confirm, reject or defer them
     OWN_TOKEN_MANAGE = "own:token:manage"  # noqa: S105 - a permission name, not a secret
     OWN_KEY_MANAGE = "own:key:manage"  # rotate the organisation's signing key, register an external one
     PUBLIC_LEDGER_READ = "public:ledger:read"
@@ -97,6 +99,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         Permission.ANY_AGREEMENT_READ,
         Permission.ANY_AGREEMENT_MANAGE,
         Permission.ANY_HANDOVER_RECORD,
+        Permission.ANY_MATCH_RUN,
+        Permission.ANY_MATCH_REVIEW,
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -238,7 +239,8 @@ def record_keys(record: Mapping[str, Any]) -> dict[str, Any]:
     """The keys of one record (source columns by name; missing or blank values give missing keys)."""
     keys: dict[str, Any] = {"unique_id": str(record.get("record_id"))}
     for source, compute, names in _key_parts():
-        text = str(record.get(source) or "").strip()
+        value = record.get(source)
+        text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
         values = compute(text) if text else (None,) * len(names)
         keys.update(zip(names, values, strict=True))
     return keys

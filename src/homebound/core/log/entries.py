@@ -60,6 +60,10 @@ class ActionTag(StrEnum):
     TRANCHE_CLOSE = "exchange:tranche:close"
     NOTIFICATION_DELIVER = "exchange:notification:deliver"
     LEDGER_RECORD = "exchange:ledger:record"
+    MATCH_RUN = "matching:run:create"
+    MATCH_CONFIRM = "matching:candidate:confirm"
+    MATCH_REJECT = "matching:candidate:reject"
+    MATCH_DEFER = "matching:candidate:defer"  # "not sure": back to the queue with a note
 
 
 # Payloads of these actions hold keys and tree heads, nothing personal: every party's export carries them.
