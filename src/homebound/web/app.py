@@ -13,7 +13,17 @@ from homebound.db.engine import make_engine
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.web import errors, ui
 from homebound.web.idempotency import IdempotencyMiddleware
-from homebound.web.routes import accounts, agreements, checkpoints, handover, inquiries, lists, log, persons
+from homebound.web.routes import (
+    accounts,
+    agreements,
+    checkpoints,
+    handover,
+    inquiries,
+    lists,
+    log,
+    matching,
+    persons,
+)
 
 DESCRIPTION = """
 Registries of held and sought persons, family inquiries, list import and export, and the action log
@@ -37,7 +47,7 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     app.state.settings = settings
     app.state.uows = UnitOfWorkFactory(engine)
     errors.install(app)
-    for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover):
+    for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
