@@ -165,9 +165,10 @@ def check_listed(
             elif record.category == Category.REMAINS.value:
                 text = "remains are handed over in counted batches, not listed by name"
                 problems.append(FieldProblem(field, "exchange.remains_listed", text))
-            elif record.status not in (*POOL_STATUSES, Status.LISTED_FOR_EXCHANGE.value):
+            elif record.status not in POOL_STATUSES:
                 raise Conflict(
-                    f"{person.candidate_id} is {record.status}; only held persons can be listed",
+                    f"{person.candidate_id} is {record.status}; only held persons not yet listed under "
+                    "a concluded agreement can be listed",
                     code="exchange.not_held",
                     field=field,
                 )

@@ -86,10 +86,8 @@ def open_handover(session: Session, actor: Actor, row: AgreementRow, agreement: 
     ids = [line.candidate_id for tranche in tranches for line in tranche.lines]
     persons = persons_by_id(session, ids)
     reason = f"listed in agreement {row.id}, version {version.number}"
-    for person_id in ids:
-        person = persons[person_id]
-        if person.status != Status.LISTED_FOR_EXCHANGE.value:
-            move_status(session, actor, person, Status.LISTED_FOR_EXCHANGE, reason)
+    for person_id in ids:  # someone listed under another concluded agreement cannot be listed twice: 409
+        move_status(session, actor, persons[person_id], Status.LISTED_FOR_EXCHANGE, reason)
 
 
 # --- recording lines ----------------------------------------------------------------------------------------
