@@ -28,8 +28,13 @@ from tests.exchange_support import Registries, seed_registries
 from tests.world import PASSWORD, World
 
 SW = SeriouslyWoundedOrSick()
-TERMS = Terms(date(2023, 1, 8), formulas=(NForN(),), max_persons=20, categories=(SW,),
-              priority=PriorityOrder(categories=(SW.key,)))  # fmt: skip
+TERMS = Terms(
+    date(2023, 1, 8),
+    formulas=(NForN(),),
+    max_persons=20,
+    categories=(SW,),
+    priority=PriorityOrder(categories=(SW.key,)),
+)
 
 
 @pytest.fixture
@@ -69,10 +74,12 @@ def test_compose_share_amend_accept_conclude(
 
     # Party B replaces one of its own people on list B: a version only B and the mediator see.
     amended = agreements.amend(
-        uows, b_admin, agreement_id,
+        uows,
+        b_admin,
+        agreement_id,
         [ReplacePerson(Side.B, list_b[0], ListedPerson(spare_b), "under investigation: red line")],
         expected_version=1,
-    )  # fmt: skip
+    )
     assert amended.number == 2 and not amended.shared
     with pytest.raises(NotFound):
         agreement_views.get_version(uows, a_admin, agreement_id, 2)
@@ -156,3 +163,35 @@ def test_a_party_sees_only_its_agreements_and_lists_only_what_it_may_see(
     with pytest.raises(NotFound):
         agreement_views.get_agreement(uows, world.actors["med_observer"], agreement_id)
     assert [a.id for a in agreement_views.list_agreements(uows, world.actors["b_operator"])] == [agreement_id]
+
+
+def test_a_person_is_never_listed_under_two_concluded_agreements(
+    uows: UnitOfWorkFactory, world: World, seeded: Registries
+) -> None:
+    mediator = world.actors["mediator"]
+    held_a = [p for p in seeded.held["pa"] if _status(uows, p) in ("held", "hospitalised")][:2]
+    held_b = [p for p in seeded.held["pb"] if _status(uows, p) in ("held", "hospitalised")][:2]
+    terms = Terms(date(2023, 1, 8), formulas=(NForN(),))
+    first, second = _open(uows, world), _open(uows, world)
+    for agreement_id, persons_b in ((first, held_b[:1]), (second, held_b[1:2])):
+        agreements.propose(
+            uows,
+            mediator,
+            agreement_id,
+            terms,
+            [ListedPerson(held_a[0])],
+            [ListedPerson(p) for p in persons_b],
+            share=True,
+        )
+        for admin in ("a_admin", "b_admin"):
+            agreements.accept(uows, world.actors[admin], agreement_id, 1, PASSWORD)
+    agreements.conclude(uows, mediator, first)
+    with pytest.raises(Conflict) as twice:
+        agreements.conclude(uows, mediator, second)
+    assert twice.value.code == "status.invalid_transition"
+    assert agreement_views.get_agreement(uows, mediator, second).status == "negotiating"
+    assert _status(uows, held_b[1]) != Status.LISTED_FOR_EXCHANGE.value  # nothing of the refused conclusion
+    third = _open(uows, world)
+    with pytest.raises(Conflict) as listed:
+        agreements.propose(uows, mediator, third, terms, [ListedPerson(held_a[0])], [ListedPerson(held_b[1])])
+    assert listed.value.code == "exchange.not_held"
