@@ -5,9 +5,10 @@ preconditions are refused; the stored answer commits with the change or not at a
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -22,6 +23,8 @@ from homebound.web.write_policy import write_routes
 from tests.reliability.conftest import LiveDatabase
 from tests.world import idempotent
 
+T = TypeVar("T")
+
 
 @pytest.fixture(scope="module")
 def app(live: LiveDatabase) -> Iterator[FastAPI]:
@@ -34,6 +37,12 @@ def app(live: LiveDatabase) -> Iterator[FastAPI]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: earlier tests (Playwright) may leave a loop running here."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _person(record_id: str, **extra: str) -> dict[str, str]:
@@ -212,7 +221,7 @@ async def _burst(app: FastAPI, requests: int, **request: Any) -> list[httpx.Resp
 
 def test_fifty_identical_concurrent_requests_make_one_change(app: FastAPI, live: LiveDatabase) -> None:
     headers = live.world.writes("a_operator")
-    answers = asyncio.run(_burst(app, 50, url="/api/v1/persons", json=_person("C-1"), headers=headers))
+    answers = _run(_burst(app, 50, url="/api/v1/persons", json=_person("C-1"), headers=headers))
     assert [a.status_code for a in answers] == [201] * 50
     assert len({a.json()["id"] for a in answers}) == 1
     assert sum(1 for a in answers if "Idempotent-Replayed" not in a.headers) == 1
@@ -238,6 +247,6 @@ def test_fifty_concurrent_updates_with_one_etag_make_one_change(app: FastAPI, li
                 )
             )
 
-    statuses = sorted(a.status_code for a in asyncio.run(distinct_keys()))
+    statuses = sorted(a.status_code for a in _run(distinct_keys()))
     assert statuses == [200] + [412] * 49
     assert _count(live, "C-2") == (1, 2)
