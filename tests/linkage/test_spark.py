@@ -110,3 +110,31 @@ def test_spark_agrees_with_duckdb(
     decided_spark = decide(on_spark, Bands())
     pairs = lambda d: set(zip(d["left_id"], d["right_id"], d["decision"], strict=True))  # noqa: E731
     assert len(pairs(decided_duck) ^ pairs(decided_spark)) <= 0.005 * len(decided_duck)
+
+
+def test_training_on_spark_learns_what_duckdb_learns(
+    spark: Any, keyed_lists: KeyedLists, trained_model: LinkageModel
+) -> None:
+    """The same settings train on Spark; sampling differs between backends, so weights agree within bits."""
+    from splink import SparkAPI
+
+    from homebound.linkage.evaluate import score_pairs
+
+    left, right = keyed_lists.left.head(SPARK_RECORDS), keyed_lists.right.head(SPARK_RECORDS)
+    session = LinkSession(
+        _spark_frame(spark, left),
+        _spark_frame(spark, right),
+        db_api=SparkAPI(spark_session=spark),
+        dialect="spark",
+    )
+    on_spark = session.train(u_sample_pairs=5e5)
+    assert on_spark.trained
+    on_duckdb = LinkSession(left, right).train(u_sample_pairs=5e5)
+    for name, weights in on_spark.match_weights().items():
+        for spark_weight, duckdb_weight in zip(weights, on_duckdb.match_weights()[name], strict=True):
+            assert abs(spark_weight - duckdb_weight) <= 2.0, name
+    proposals = decide(session.predict(), Bands())
+    scores = score_pairs(
+        zip(proposals["left_id"], proposals["right_id"], strict=True), keyed_lists.lists.truth
+    )
+    assert scores.precision >= 0.98

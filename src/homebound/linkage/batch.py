@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -84,9 +85,13 @@ class LinkSession:
         self.dialect = dialect
         self.model = model or LinkageModel.untrained()
         self._sizes = (_row_count(left), _row_count(right))
+        # Physical names are unique per session (a Spark session outlives many); display names set the order.
+        suffix = uuid.uuid4().hex[:12]
         self._tables = [
-            self.db_api.register(left, dataset_display_name=LEFT_TABLE),
-            self.db_api.register(right, dataset_display_name=RIGHT_TABLE),
+            self.db_api.register(left, dataset_display_name=LEFT_TABLE, table_name=f"{LEFT_TABLE}_{suffix}"),
+            self.db_api.register(
+                right, dataset_display_name=RIGHT_TABLE, table_name=f"{RIGHT_TABLE}_{suffix}"
+            ),
         ]
         self.linker = self._new_linker()
 
