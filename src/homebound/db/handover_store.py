@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -161,6 +162,19 @@ def save_tranche(session: Session, row: HandoverTrancheRow, before: Tranche, aft
     ]
     if changed:  # an ORM bulk UPDATE by primary key: one executemany for a whole bus of deliveries
         session.execute(update(HandoverLineRow), changed)
+    _save_remains(session, row, before, after, now)
+    if after.closure is not None and before.closure is None:
+        row.state = CLOSED
+        row.closure = closure_to_document(after.closure)
+        row.reconciled = after.closure.reconciled
+        row.imbalance = after.closure.imbalance
+        row.closed_at = now
+    session.flush()
+
+
+def _save_remains(
+    session: Session, row: HandoverTrancheRow, before: Tranche, after: Tranche, now: dt.datetime
+) -> None:
     known = {b.batch_id: b for b in before.remains}
     for batch in after.remains:
         previous = known.get(batch.batch_id)
@@ -188,10 +202,3 @@ def save_tranche(session: Session, row: HandoverTrancheRow, before: Tranche, aft
                 )
                 .values(status=batch.status.value, updated_at=now)
             )
-    if after.closure is not None and before.closure is None:
-        row.state = CLOSED
-        row.closure = closure_to_document(after.closure)
-        row.reconciled = after.closure.reconciled
-        row.imbalance = after.closure.imbalance
-        row.closed_at = now
-    session.flush()

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from homebound.core.access import Actor, OrganisationKind, Permission, can
 from homebound.core.errors import (
     Conflict,
+    FieldProblem,
     NotFound,
     PermissionDenied,
     PreconditionFailed,
     PreconditionRequired,
+    ValidationFailed,
 )
 from homebound.core.exchange.agreement import (
     AddPerson,
@@ -60,6 +62,17 @@ from homebound.services.handover import open_handover
 # --- creating and reading -----------------------------------------------------------------------------------
 
 
+def _party(session: Session, code: str, field: str) -> OrganisationRow:
+    found = session.execute(
+        select(OrganisationRow).where(
+            OrganisationRow.code == code, OrganisationRow.kind == OrganisationKind.PARTY.value
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("no such party", field=field)
+    return found
+
+
 def create_agreement(
     uows: UnitOfWorkFactory, actor: Actor, *, title: str, party_a: str, party_b: str, venue: str
 ) -> AgreementView:
@@ -68,22 +81,11 @@ def create_agreement(
         raise PermissionDenied("only a mediator opens an agreement")
     with uows.writer() as uow:
         session = uow.session
-        parties = {
-            code: session.execute(
-                select(OrganisationRow).where(
-                    OrganisationRow.code == code, OrganisationRow.kind == OrganisationKind.PARTY.value
-                )
-            ).scalar_one_or_none()
-            for code in (party_a, party_b)
-        }
-        for field, code in (("party_a", party_a), ("party_b", party_b)):
-            if parties[code] is None:
-                raise NotFound("no such party", field=field)
-        first, second = parties[party_a], parties[party_b]
-        assert first is not None
-        assert second is not None
+        first, second = _party(session, party_a, "party_a"), _party(session, party_b, "party_b")
         if first.id == second.id:
-            raise PermissionDenied("an agreement is between two different parties")
+            raise ValidationFailed(
+                [FieldProblem("party_b", "exchange.same_party", "an agreement is between two parties")]
+            )
         now = utcnow()
         row = AgreementRow(
             title=title,

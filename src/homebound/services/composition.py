@@ -17,7 +17,8 @@ from homebound.core.exchange.documents import balance_to_document
 from homebound.core.exchange.terms import Terms
 from homebound.db.exchange_tables import AgreementRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.agreements import VersionView, new_version
+from homebound.services.agreement_views import VersionView
+from homebound.services.agreements import new_version
 from homebound.services.candidates import load_pools
 
 DecisionFilter = Literal["all", "included", "excluded", "none"]

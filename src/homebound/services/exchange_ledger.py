@@ -300,59 +300,53 @@ def _add(target: dict[str, int], key: str, n: int) -> None:
     target[key] = target.get(key, 0) + n
 
 
+def _tally_sides(record: ExchangeRecordRow, ledger: ExchangeLedger) -> None:
+    for s, label in (("a", record.side_a), ("b", record.side_b)):
+        side = ledger.per_side.setdefault(
+            label, {"exchanges": 0, "persons_returned": 0, "remains_returned": 0}
+        )
+        _add(side, "exchanges", 1)
+        _add(side, "persons_returned", getattr(record, f"persons_to_{s}"))
+        _add(side, "remains_returned", getattr(record, f"remains_to_{s}"))
+        for category, n in record.categories.get(s, {}).items():
+            _add(ledger.per_category.setdefault(label, {}), category, int(n))
+
+
+def _tally(record: ExchangeRecordRow, ledger: ExchangeLedger) -> None:
+    """Add one exchange to every aggregate, and its running totals to the cumulative series."""
+    persons = record.persons_to_a + record.persons_to_b
+    remains = record.remains_to_a + record.remains_to_b
+    _tally_sides(record, ledger)
+    mediator = ledger.per_mediator.setdefault(record.mediator, {"exchanges": 0, "persons": 0, "remains": 0})
+    kind = "reported_exchanges" if record.reported else "recorded_exchanges"
+    for target, counts in ((mediator, ()), (ledger.totals, ((kind, 1),))):
+        for key, n in (("exchanges", 1), ("persons", persons), ("remains", remains), *counts):
+            _add(target, key, n)
+    totals = ledger.totals
+    ledger.cumulative.append(
+        {
+            "date": record.exchange_date.isoformat(),
+            "title": record.title,
+            "persons": totals["persons"],
+            "remains": totals["remains"],
+        }
+    )
+    view = _exchange_view(record)
+    ledger.exchanges.append(view)
+    if view["claims"] is not None:
+        ledger.differences.append({"date": view["date"], "title": record.title, **view["claims"]})
+
+
 def public_exchanges(uows: UnitOfWorkFactory) -> ExchangeLedger:
-    """Every exchange on record, recorded or reported, and the aggregates over them."""
+    """Every exchange on record, recorded or reported, by date, and the aggregates over them."""
     with uows.reader() as uow:
         records = list(
             uow.session.execute(
                 select(ExchangeRecordRow).order_by(ExchangeRecordRow.exchange_date, ExchangeRecordRow.title)
             ).scalars()
         )
-    per_side: dict[str, dict[str, int]] = {}
-    per_category: dict[str, dict[str, int]] = {}
-    per_mediator: dict[str, dict[str, int]] = {}
     totals = dict.fromkeys(("exchanges", "persons", "remains", "recorded_exchanges", "reported_exchanges"), 0)
-    cumulative: list[dict[str, Any]] = []
-    differences = []
+    ledger = ExchangeLedger([], {}, {}, {}, [], totals, [])
     for record in records:
-        persons, remains = (
-            record.persons_to_a + record.persons_to_b,
-            record.remains_to_a + record.remains_to_b,
-        )
-        for s, label in (("a", record.side_a), ("b", record.side_b)):
-            side = per_side.setdefault(label, {"exchanges": 0, "persons_returned": 0, "remains_returned": 0})
-            _add(side, "exchanges", 1)
-            _add(side, "persons_returned", getattr(record, f"persons_to_{s}"))
-            _add(side, "remains_returned", getattr(record, f"remains_to_{s}"))
-            for category, n in record.categories.get(s, {}).items():
-                _add(per_category.setdefault(label, {}), category, int(n))
-        mediator = per_mediator.setdefault(record.mediator, {"exchanges": 0, "persons": 0, "remains": 0})
-        for key, n in (("exchanges", 1), ("persons", persons), ("remains", remains)):
-            _add(mediator, key, n)
-        for key, n in (
-            ("exchanges", 1),
-            ("persons", persons),
-            ("remains", remains),
-            ("reported_exchanges" if record.reported else "recorded_exchanges", 1),
-        ):
-            _add(totals, key, n)
-        cumulative.append(
-            {
-                "date": record.exchange_date.isoformat(),
-                "title": record.title,
-                "persons": totals["persons"],
-                "remains": totals["remains"],
-            }
-        )
-        view = _exchange_view(record)
-        if view["claims"] is not None:
-            differences.append({"date": view["date"], "title": record.title, **view["claims"]})
-    return ExchangeLedger(
-        [_exchange_view(r) for r in records],
-        per_side,
-        per_category,
-        per_mediator,
-        cumulative,
-        totals,
-        differences,
-    )
+        _tally(record, ledger)
+    return ledger
