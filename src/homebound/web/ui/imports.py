@@ -141,7 +141,7 @@ def preview(
 
 
 def _columns(visit: Visit, registry: Registry, data: bytes, name: str) -> lists.ListColumns | None:
-    """The header as read, shown beside the counts or the problems; None when the file cannot be read at all."""
+    """The header as read, shown beside the counts or problems; None when the file cannot be read at all."""
     try:
         return lists.list_columns(visit.signed_in().actor, registry, data, name)
     except ValidationFailed:
