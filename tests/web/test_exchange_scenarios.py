@@ -67,7 +67,13 @@ def test_8_january_2023_fifty_for_fifty(client: TestClient, world: World, uows: 
         "categories": [SW],
         "priority": {"categories": [SW_KEY]},
     }
-    composed = api.post("mediator", f"{url}/compositions", {"terms": terms, "share": True}, expect=201)
+    composed = api.post(
+        "mediator",
+        f"{url}/compositions",
+        {"terms": terms, "share": True},
+        if_match=api.etag(agreement_id),
+        expect=201,
+    )
     version = composed["version"]
     assert version["list_sizes"] == [50, 50]
     decisions = {d["candidate_id"]: d for d in composed["decisions"]}
@@ -347,6 +353,7 @@ def test_istanbul_2025_thousand_for_thousand_in_three_tranches(
         "mediator",
         f"{url}/compositions",
         {"terms": terms, "share": True, "decisions": "excluded"},
+        if_match=f'"{agreement_id}.0"',
         expect=201,
     )
     version = composed["version"]

@@ -37,6 +37,9 @@ NEEDS_IF_MATCH = frozenset(
     {
         ("PATCH", "/api/v1/persons/{person_id}"),
         ("POST", "/api/v1/persons/{person_id}/status"),
+        ("POST", "/api/v1/agreements/{agreement_id}/counter-proposals"),
+        ("POST", "/api/v1/agreements/{agreement_id}/amendments"),
+        ("POST", "/api/v1/agreements/{agreement_id}/compositions"),
     }
 )
 IDEMPOTENCY_HEADER = "Idempotency-Key"

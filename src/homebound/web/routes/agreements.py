@@ -1,15 +1,15 @@
 """Agreements over HTTP: open, propose, compose, counter-propose, amend, share, accept, conclude.
 
-An agreement's ETag names its latest version ("<id>.<version>"); a counter-proposal, an amendment or a
-composition on an agreement that has versions sends it as If-Match, so nobody amends a version they never
-saw (412 when stale, 428 when missing).
+An agreement's ETag names its latest version ("<id>.<version>", "<id>.0" before the first); a
+counter-proposal, an amendment or a composition sends it as If-Match, so nobody builds on a version they
+never saw (412 when stale, 428 when missing).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Path, Response, status
 
 from homebound.core.errors import FieldProblem, PreconditionRequired, ValidationFailed
 from homebound.core.exchange.compose import Method
@@ -19,6 +19,7 @@ from homebound.services.candidates import IdentityConfirmation, confirm_identiti
 from homebound.services.composition import compose_version
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.exchange import (
+    MAX_NUMBER,
     AcceptanceIn,
     AgreementCreate,
     AgreementOut,
@@ -31,6 +32,7 @@ from homebound.web.schemas.exchange import (
     VersionOut,
 )
 
+Number = Annotated[int, Path(ge=1, le=MAX_NUMBER, description="counted from 1")]
 router = APIRouter(prefix="/api/v1", tags=["agreements"])
 IfMatch = Annotated[str | None, Header(description="the agreement's ETag (its latest version)")]
 
@@ -86,7 +88,7 @@ def list_versions(uows: Uows, actor: SignedIn, agreement_id: str) -> list[Versio
 
 
 @router.get("/agreements/{agreement_id}/versions/{number}", response_model=VersionOut)
-def get_version(uows: Uows, actor: SignedIn, agreement_id: str, number: int) -> VersionOut:
+def get_version(uows: Uows, actor: SignedIn, agreement_id: str, number: Number) -> VersionOut:
     return _version(views.get_version(uows, actor, agreement_id, number))
 
 
@@ -159,7 +161,7 @@ def amend(
     "/agreements/{agreement_id}/compositions",
     response_model=CompositionOut,
     status_code=status.HTTP_201_CREATED,
-    summary="The mediator composes both lists from the eligible pools and records them as a version",
+    summary="The mediator composes both lists from the eligible pools as a new version (If-Match required)",
 )
 def compose(
     uows: Uows, actor: SignedIn, agreement_id: str, body: CompositionIn, if_match: IfMatch = None
@@ -175,7 +177,7 @@ def compose(
         note=body.note,
         share=body.share,
         decisions=body.decisions,
-        expected_version=_expected(if_match, agreement_id, required=False),
+        expected_version=_expected(if_match, agreement_id, required=True),
     )
     return CompositionOut.model_validate(view, from_attributes=True)
 
@@ -185,7 +187,7 @@ def compose(
     response_model=VersionOut,
     summary="The mediator passes a version to both parties (and its listed persons to their receivers)",
 )
-def share(uows: Uows, actor: SignedIn, agreement_id: str, number: int) -> VersionOut:
+def share(uows: Uows, actor: SignedIn, agreement_id: str, number: Number) -> VersionOut:
     return _version(service.share_version(uows, actor, agreement_id, number))
 
 

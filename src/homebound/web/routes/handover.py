@@ -3,9 +3,9 @@ remains, closing, totals; and the family notification outbox."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
@@ -13,6 +13,7 @@ from homebound.services import handover as service
 from homebound.services.notifications import list_notifications
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.exchange import (
+    MAX_NUMBER,
     IdentificationIn,
     LinesIn,
     NotificationOut,
@@ -20,6 +21,7 @@ from homebound.web.schemas.exchange import (
     TrancheOut,
 )
 
+Number = Annotated[int, Path(ge=1, le=MAX_NUMBER, description="counted from 1")]
 router = APIRouter(prefix="/api/v1", tags=["handover"])
 TRANCHE = "/agreements/{agreement_id}/tranches/{number}"
 
@@ -38,7 +40,7 @@ def list_tranches(uows: Uows, actor: SignedIn, agreement_id: str) -> list[Tranch
 
 
 @router.get(TRANCHE, response_model=TrancheOut, summary="One tranche's manifest, line by line")
-def get_tranche(uows: Uows, actor: SignedIn, agreement_id: str, number: int) -> TrancheOut:
+def get_tranche(uows: Uows, actor: SignedIn, agreement_id: str, number: Number) -> TrancheOut:
     return _out(service.get_tranche(uows, actor, agreement_id, number))
 
 
@@ -47,7 +49,7 @@ def get_tranche(uows: Uows, actor: SignedIn, agreement_id: str, number: int) -> 
     response_model=TrancheOut,
     summary="Record what happened to manifest lines at the crossing (a batch: all recorded or none)",
 )
-def record_lines(uows: Uows, actor: SignedIn, agreement_id: str, number: int, body: LinesIn) -> TrancheOut:
+def record_lines(uows: Uows, actor: SignedIn, agreement_id: str, number: Number, body: LinesIn) -> TrancheOut:
     commands = [
         service.LineCommand(
             a.core_action(),
@@ -65,7 +67,7 @@ def record_lines(uows: Uows, actor: SignedIn, agreement_id: str, number: int, bo
 
 @router.post(TRANCHE + "/remains", response_model=TrancheOut, summary="A batch of remains handed over")
 def receive_remains(
-    uows: Uows, actor: SignedIn, agreement_id: str, number: int, body: RemainsIn
+    uows: Uows, actor: SignedIn, agreement_id: str, number: Number, body: RemainsIn
 ) -> TrancheOut:
     batch = RemainsBatch(
         body.batch_id, Side(body.releasing_side), body.count, IdentificationStatus(body.status), body.note
@@ -79,7 +81,7 @@ def receive_remains(
     summary="A batch's identification status (DNA results come later; counts never change)",
 )
 def identify_remains(
-    uows: Uows, actor: SignedIn, agreement_id: str, number: int, batch_id: str, body: IdentificationIn
+    uows: Uows, actor: SignedIn, agreement_id: str, number: Number, batch_id: str, body: IdentificationIn
 ) -> TrancheOut:
     status = IdentificationStatus(body.status)
     return _out(service.identify_remains(uows, actor, agreement_id, number, batch_id, status))
@@ -90,7 +92,7 @@ def identify_remains(
     response_model=TrancheOut,
     summary="Close a settled tranche: reconciled, or with its imbalance recorded",
 )
-def close_tranche(uows: Uows, actor: SignedIn, agreement_id: str, number: int) -> TrancheOut:
+def close_tranche(uows: Uows, actor: SignedIn, agreement_id: str, number: Number) -> TrancheOut:
     return _out(service.close_tranche(uows, actor, agreement_id, number))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from homebound.core.exchange.agreement import AddPerson, Amendment, RemovePerson, ReplacePerson
 from homebound.core.exchange.candidate import Side
@@ -13,10 +13,13 @@ from homebound.core.exchange.documents import terms_from_document
 from homebound.core.exchange.formula import DIX_HILL_1862, Basis, ListedPerson
 from homebound.core.exchange.handover import LineAction, Substitute, ThirdPartyCustody
 from homebound.core.exchange.terms import Terms
+from homebound.services.exchange_access import exchange_rules
 from homebound.services.exchange_ledger import ExchangeLedger
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=500)]
+Short = Annotated[str, StringConstraints(max_length=200)]  # stored in a 200-character column
+MAX_NUMBER = 1_000_000  # versions and tranches are counted well below this; larger is not a number we keep
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 SideIn = Literal["a", "b"]
@@ -164,7 +167,10 @@ class TermsIn(_In):
     remains_formula: Annotated[NForNIn | DeclaredRatioIn, Field(discriminator="kind")] | None = None
 
     def to_core(self) -> Terms:
-        return terms_from_document(self.model_dump(mode="json"))
+        """The core terms; a combination the core refuses (a band that is empty, tranches that do not add
+        up) is a 422 naming the terms."""
+        with exchange_rules(field="terms"):
+            return terms_from_document(self.model_dump(mode="json"))
 
 
 # --- lists and versions -------------------------------------------------------------------------------------
@@ -203,6 +209,12 @@ class AmendmentIn(_In):
     rank_class: Key | None = None
     reason: Reason
 
+    @model_validator(mode="after")
+    def _replacement_named(self) -> AmendmentIn:
+        if (self.op == "replace") != (self.replacement_id is not None):
+            raise ValueError("a replacement names replacement_id; only a replacement does")
+        return self
+
     def to_core(self) -> Amendment:
         side = Side(self.side)
         if self.op == "remove":
@@ -231,14 +243,14 @@ class CompositionIn(_In):
 
 
 class AcceptanceIn(_In):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_NUMBER)
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class IdentityIn(_In):
     held_person_id: Id
     sought_person_id: Id | None = None
-    note: Text | None = None
+    note: Short | None = None
 
 
 class IdentitiesIn(_In):
@@ -343,7 +355,7 @@ class RemainsIn(_In):
     releasing_side: SideIn
     count: int = Field(ge=1, le=1_000_000)
     status: Literal["pending_dna", "identified", "mixed_remains"] = "pending_dna"
-    note: Text = ""
+    note: Short = ""
 
 
 class IdentificationIn(_In):
