@@ -37,7 +37,7 @@ from homebound.core.persons import Sex as RecordSex
 from homebound.core.persons import WillToReturn as RecordWill
 from homebound.db.exchange_tables import AgreementRow, IdentityConfirmationRow
 from homebound.db.log_store import log_action
-from homebound.db.tables import PersonRow, PersonShareRow, utcnow
+from homebound.db.tables import PersonRow, PersonShareRow, new_id, utcnow
 from homebound.db.uow import UnitOfWorkFactory
 
 POOL_STATUSES = (Status.HELD.value, Status.HOSPITALISED.value)
@@ -221,15 +221,10 @@ def confirm_identities(uows: UnitOfWorkFactory, actor: Actor, items: Sequence[Id
             row.confirmed_by = actor.user_id or ""
             row.confirmed_at = utcnow()
             payload = {"held": item.held_person_id, "sought": item.sought_person_id, "note": item.note or ""}
-            held_party = persons[item.held_person_id].party_id
+            # Neither party's view of the log may tell the holder which of its people the other side seeks:
+            # the entry names no person and its payload stays with the mediator (party=None).
             log_action(
-                session,
-                actor,
-                ActionTag.IDENTITY_CONFIRM,
-                "person",
-                item.held_person_id,
-                payload,
-                party=held_party,
+                session, actor, ActionTag.IDENTITY_CONFIRM, "exchange_identity", new_id(), payload, party=None
             )
         uow.commit()
     return len(items)
