@@ -13,17 +13,18 @@ from types import TracebackType
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to an upstream address until `cut()`; `restore()` lets clients back in."""
 
+    _listener: socket.socket | None
+
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
-        self._up = threading.Event()
-        self._up.set()
-        self._stopping = False
-        self._acceptor = threading.Thread(target=self._accept, name="tcp-proxy", daemon=True)
-        self._acceptor.start()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._listen()
+
+    def _listen(self) -> None:
+        threading.Thread(target=self._accept, args=(self._listener,), name="tcp-proxy", daemon=True).start()
 
     def __enter__(self) -> TcpProxy:
         return self
@@ -34,8 +35,21 @@ class TcpProxy:
         self.close()
 
     def cut(self) -> int:
-        """Drop every open connection and refuse new ones; returns how many were dropped."""
-        self._up.clear()
+        """Drop every open connection and stop listening (new ones are refused, as by a stopped server);
+        returns how many connections were dropped.
+        """
+        with self._lock:
+            listener, self._listener = self._listener, None
+            dropped = list(self._open)
+            self._open.clear()
+        if listener is not None:
+            _close(listener)
+        for sock in dropped:
+            _close(sock)
+        return len(dropped) // 2
+
+    def drop_connections(self) -> int:
+        """Drop the open connections but keep accepting new ones (a network blip, a killed backend)."""
         with self._lock:
             dropped = list(self._open)
             self._open.clear()
@@ -43,29 +57,23 @@ class TcpProxy:
             _close(sock)
         return len(dropped) // 2
 
-    def drop_connections(self) -> int:
-        """Drop the open connections but keep accepting new ones (a network blip, a killed backend)."""
-        dropped = self.cut()
-        self.restore()
-        return dropped
-
     def restore(self) -> None:
-        self._up.set()
+        """Listen again on the same port."""
+        with self._lock:
+            if self._listener is not None:
+                return
+            self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listen()
 
     def close(self) -> None:
-        self._stopping = True
         self.cut()
-        _close(self._listener)
 
-    def _accept(self) -> None:
-        while not self._stopping:
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
             try:
-                client, _ = self._listener.accept()
+                client, _ = listener.accept()
             except OSError:
-                return
-            if not self._up.is_set():
-                _close(client)  # refused: as if nothing listened
-                continue
+                return  # the listener was closed: cut() or close()
             try:
                 server = socket.create_connection(self.upstream, timeout=5)
             except OSError:

@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     # Writing transactions in flight per process (idempotent API writes); None: 1 on SQLite (one writer
     # at a time anyway), 8 on PostgreSQL (under the connection pool, leaving room for readers).
     write_concurrency: int | None = Field(default=None, ge=1, le=64)
+    # A one-time code at sign-in for every non-public account; None: required in production only (the
+    # demo's and the tests' accounts have none; an enrolled account needs its code everywhere).
+    require_second_factor: bool | None = None
+
+    def second_factor_required(self) -> bool:
+        if self.require_second_factor is None:
+            return self.environment == "production"
+        return self.require_second_factor
+
     log_sql: bool = False
     # Private signing keys live here, one file per key (mode 0600), never in the database.
     key_dir: Path = DEFAULT_KEY_DIR

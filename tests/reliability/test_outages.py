@@ -108,13 +108,6 @@ def proxied(live: LiveDatabase) -> Iterator[tuple[TcpProxy, TestClient]]:
         app.state.uows.bind.dispose()
 
 
-# pg8000 cannot close a socket the network already broke: the pool leaves it to the garbage collector.
-SOCKETS_LEFT_TO_GC = pytest.mark.filterwarnings("ignore::ResourceWarning")
-REPORTED_UNRAISABLE = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-
-
-@SOCKETS_LEFT_TO_GC
-@REPORTED_UNRAISABLE
 def test_database_down_is_503_and_recovers(proxied: tuple[TcpProxy, TestClient], live: LiveDatabase) -> None:
     proxy, client = proxied
     world = live.world
@@ -132,8 +125,6 @@ def test_database_down_is_503_and_recovers(proxied: tuple[TcpProxy, TestClient],
     assert _counts(live.engine, "DOWN")[0] == 1
 
 
-@SOCKETS_LEFT_TO_GC
-@REPORTED_UNRAISABLE
 def test_dropped_connections_are_replaced_unseen(
     proxied: tuple[TcpProxy, TestClient], live: LiveDatabase
 ) -> None:

@@ -291,5 +291,22 @@ def revoke(token_id: Annotated[str, typer.Argument(help="the token's id (not its
     out.print("revoked")
 
 
+@users_app.command("totp")
+def enrol_totp(username: Annotated[str, typer.Argument()]) -> None:
+    """Give an account a second factor (TOTP). Prints the provisioning URI once: open it in an
+    authenticator app (or turn it into a QR code); from then on sign-in asks for the 6-digit code.
+    Running it again replaces the secret, so the old app entry stops working.
+    """
+    from homebound.services.second_factor import enrol
+
+    try:
+        enrolment = enrol(open_uows(load_settings()), username, actor="cli")
+    except DomainError as exc:
+        _fail(exc)
+        return
+    console.print(f"second factor enrolled for {enrolment.username}; the URI below is shown only once")
+    out.print(enrolment.provisioning_uri)
+
+
 if __name__ == "__main__":
     app()

@@ -153,6 +153,7 @@ def _full(text: str) -> dt.date:
     return parse_full_date(text)
 
 
+_DATE_FIELDS = ("date_of_birth", "capture_date", "capture_card_sent_on", "will_verified_on", "last_seen_date")
 _PARSERS: dict[str, Callable[[str], object]] = {
     "sex": _enum(Sex, _SEX_WORDS),
     "category": _enum(Category, _CATEGORY_WORDS),
@@ -169,9 +170,16 @@ _PARSERS: dict[str, Callable[[str], object]] = {
 
 
 def parse_person_row(
-    raw: Mapping[str, str | None], registry: Registry, *, row: int | None = None
+    raw: Mapping[str, str | None],
+    registry: Registry,
+    *,
+    row: int | None = None,
+    today: dt.date | None = None,
 ) -> tuple[PersonInput | None, list[FieldProblem]]:
-    """Validate one row; return the row or every problem found in it (never both)."""
+    """Validate one row; return the row or every problem found in it (never both).
+
+    `today` bounds the dates a record can hold (none lies in the future); by default the clock's date.
+    """
     problems: list[FieldProblem] = []
     values: dict[str, object] = {}
     for name, cell in raw.items():
@@ -200,6 +208,7 @@ def parse_person_row(
             )
         )
     problems.extend(_cross_checks(values, row))
+    problems.extend(_future_dates(values, row, today or dt.date.today()))
     if problems:
         return None, problems
     record_id = str(values.pop("record_id"))
@@ -214,6 +223,18 @@ def parse_person_row(
 
 def _identity(text: str) -> str:
     return text
+
+
+def _future_dates(values: Mapping[str, object], row: int | None, today: dt.date) -> list[FieldProblem]:
+    # A day's grace: a list written late in the evening east of Greenwich is already "tomorrow" in UTC.
+    latest = today + dt.timedelta(days=1)
+    problems = []
+    for name in _DATE_FIELDS:
+        value = values.get(name)
+        first_day = value.earliest() if isinstance(value, PartialDate) else value
+        if isinstance(first_day, dt.date) and first_day > latest:
+            problems.append(FieldProblem(name, "out_of_range", "a date in the future", row, name))
+    return problems
 
 
 def _cross_checks(values: Mapping[str, object], row: int | None) -> list[FieldProblem]:

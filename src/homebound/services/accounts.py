@@ -24,6 +24,7 @@ from homebound.core.log.entries import ActionTag
 from homebound.db.log_store import log_action
 from homebound.db.tables import ApiTokenRow, OrganisationRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services import second_factor
 from homebound.services.keys import create_organisation_key
 
 SYSTEM_ACTOR = "system"
@@ -147,13 +148,38 @@ def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta | None) -> tup
     return row, secret
 
 
-def sign_in(uows: UnitOfWorkFactory, username: str, password: str) -> IssuedToken:
-    """Password sign-in; the same answer for an unknown user and a wrong password."""
+def sign_in(
+    uows: UnitOfWorkFactory,
+    username: str,
+    password: str,
+    *,
+    totp_code: str | None = None,
+    require_second_factor: bool = False,
+) -> IssuedToken:
+    """Password sign-in, plus the one-time code for an account with a second factor.
+
+    The same answer for an unknown user, a wrong password and a missing or wrong code: no answer tells
+    whether the password alone was right. With `require_second_factor` (production), an account that
+    has none is refused after its password checks.
+    """
     with uows.writer() as uow:
         user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
         if user is None or not ok or user.disabled:
             raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
+        if user.totp_secret is not None and not second_factor.code_accepted(
+            user.id, user.totp_secret, totp_code
+        ):
+            raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
+        if (
+            require_second_factor
+            and user.totp_secret is None
+            and second_factor.needs_second_factor(Role(user.role))
+        ):
+            raise NotAuthenticated(
+                "this account has no second factor yet; an administrator enrols it (homebound users totp)",
+                code="auth.second_factor_required",
+            )
         row, secret = _issue(user, "session", "session", SESSION_TTL)
         uow.session.add(row)
         uow.session.flush()

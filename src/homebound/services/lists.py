@@ -235,13 +235,22 @@ def _write(
 
 
 def export_rows(uows: UnitOfWorkFactory, actor: Actor, registry: Registry) -> Iterator[dict[str, str | None]]:
-    """Rows of the actor's own registry in import-column order (re-importable as they are)."""
+    """Rows of the actor's own registry in import-column order (re-importable as they are).
+
+    The permission is checked now, not at the first row: a refusal must come before a writer has begun.
+    """
     if not can(actor, Permission.PARTY_LIST_EXPORT) or actor.party_id is None:
         raise PermissionDenied("this role may not export lists")
+    return _export_rows(uows, actor.party_id, registry)
+
+
+def _export_rows(
+    uows: UnitOfWorkFactory, party_id: str, registry: Registry
+) -> Iterator[dict[str, str | None]]:
     with uows.reader() as uow:
         query = (
             select(PersonRow)
-            .where(PersonRow.party_id == actor.party_id, PersonRow.registry_kind == registry.value)
+            .where(PersonRow.party_id == party_id, PersonRow.registry_kind == registry.value)
             .order_by(PersonRow.source_id)
             .execution_options(yield_per=2000)
         )

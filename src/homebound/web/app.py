@@ -11,7 +11,9 @@ from homebound import __version__
 from homebound.config import Settings
 from homebound.db.engine import make_engine
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.web import errors, ui
+from homebound.services.sign_in import SignInThrottle
+from homebound.web import errors, openapi, ui
+from homebound.web.hardening import DOCS_PATH, InputGuardMiddleware, secure_headers
 from homebound.web.idempotency import IdempotencyMiddleware
 from homebound.web.routes import (
     accounts,
@@ -40,23 +42,27 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None if settings.environment == "production" else DOCS_PATH,
         redoc_url=None,
     )
     engine = bind if bind is not None else make_engine(settings.database_url, echo=settings.log_sql)
     app.state.settings = settings
     app.state.uows = UnitOfWorkFactory(engine)
+    app.state.sign_in_throttle = SignInThrottle()
     errors.install(app)
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
-    # Added before the guard below, so it runs inside it: oversized bodies are refused before it reads one.
+    openapi.install(app)
+    # Each added middleware wraps the ones before it; the guard below is outermost. The input guard counts
+    # body bytes (a streamed body has no Content-Length) before the idempotency layer reads a body.
     app.add_middleware(
         IdempotencyMiddleware,
         api=app,
         write_concurrency=settings.write_concurrency or (1 if engine.dialect.name == "sqlite" else 8),
     )
+    app.add_middleware(InputGuardMiddleware, max_body_bytes=settings.max_upload_bytes)
 
     @app.get("/api/v1/health", tags=["public"])
     def health() -> dict[str, str]:
@@ -70,11 +76,7 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
                 413, "payload_too_large", f"bodies are limited to {settings.max_upload_bytes} bytes"
             )
         response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/public"):
-            # Answers may carry personal data: never cached by browsers or proxies.
-            response.headers.setdefault("Cache-Control", "no-store")
+        secure_headers(request.url.path, response.headers)
         return response
 
     return app

@@ -48,6 +48,9 @@ def _problem_item(p: FieldProblem) -> dict[str, Any]:
 async def _domain(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    retry_after = getattr(exc, "retry_after", None)  # throttling: when the client may try again
+    if isinstance(retry_after, int):
+        headers = {**(headers or {}), "Retry-After": str(retry_after)}
     if isinstance(exc, ValidationFailed):
         items = [_problem_item(p) for p in exc.problems]
         return problem(exc.status_hint, exc.code, exc.message, field=exc.field, errors=items)

@@ -37,6 +37,7 @@ from homebound.db.uow import SharedTransaction, UnitOfWorkFactory
 from homebound.services.accounts import actor_for_token
 from homebound.web import errors
 from homebound.web.deps import ACTOR_STATE, UOWS_STATE
+from homebound.web.hardening import BodyTooLarge, json_problem
 from homebound.web.write_policy import (
     IDEMPOTENCY_HEADER,
     WritePolicy,
@@ -75,6 +76,12 @@ class _Captured:
     async def forward(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": bytes(self.body)})
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    material: store.KeyMaterial
+    mac: str
 
 
 def canonical_request(scope: Scope, headers: dict[str, str], body: bytes) -> bytes:
@@ -145,52 +152,58 @@ class IdempotencyMiddleware:
         if policy is None:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        try:
+            body = await _read_body(receive)
+        except BodyTooLarge as exc:
+            await errors.problem(413, "payload_too_large", str(exc.detail))(scope, receive, send)
+            return
         replay_body = _replaying(body, receive)
+        outcome: Response | _Captured | None
+        try:
+            admitted = await self._admit(scope, policy, body)
+            if isinstance(admitted, _Keyed):
+                outcome = await self._run(scope, replay_body, admitted.material, admitted.mac)
+            else:
+                outcome = admitted
+        except (DBAPIError, PoolTimeout) as exc:
+            if not errors.database_unavailable(exc):
+                raise
+            outcome = errors.unavailable(exc)
+        if outcome is None:
+            await self.app(scope, replay_body, send)
+        elif isinstance(outcome, _Captured):
+            await outcome.forward(send)
+        else:
+            await outcome(scope, receive, send)
+
+    async def _admit(self, scope: Scope, policy: WritePolicy, body: bytes) -> Response | _Keyed | None:
+        """A refusal, the key to run the request under, or None to hand the request on as it is."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             actor = await self._actor(headers)
-        except (DBAPIError, PoolTimeout) as exc:
-            if not errors.database_unavailable(exc):
-                raise
-            await errors.unavailable(exc)(scope, receive, send)
-            return
-        if actor is None or (policy.signed_in and actor.is_public):
-            await self.app(scope, replay_body, send)  # the route refuses it (401) before acting
-            return
+            if policy.signed_in and actor.is_public:
+                raise NotAuthenticated("sign in or present an API token", code="auth.required")
+        except NotAuthenticated as refused:
+            # Who is asking comes first, before the body is even parsed (FastAPI parses it before auth).
+            return errors.problem(401, refused.code, refused.message, headers={"WWW-Authenticate": "Bearer"})
         scope.setdefault("state", {})[ACTOR_STATE] = actor
         if not content_type_accepted(policy.body, headers.get("content-type"), body):
-            await _unsupported(policy)(scope, receive, send)
-            return
-        if not policy.idempotent:
-            await self.app(scope, replay_body, send)
-            return
+            return _unsupported(policy)
+        refusal = json_problem(body) if policy.body == "json" else None
+        if refusal is not None or not policy.idempotent:
+            return refusal
         key = headers.get(IDEMPOTENCY_HEADER.lower())
         if key is None or not valid_key(key):
-            await _key_problem(key)(scope, receive, send)
-            return
+            return _key_problem(key)
         material = store.KeyMaterial.derive(actor.user_id or "public", key)
-        mac = material.request_mac(canonical_request(scope, headers, body))
-        try:
-            response = await self._run(scope, replay_body, material, mac)
-        except (DBAPIError, PoolTimeout) as exc:
-            if not errors.database_unavailable(exc):
-                raise
-            response = errors.unavailable(exc)
-        if isinstance(response, _Captured):
-            await response.forward(send)
-        else:
-            await response(scope, receive, send)
+        return _Keyed(material, material.request_mac(canonical_request(scope, headers, body)))
 
-    async def _actor(self, headers: dict[str, str]) -> Actor | None:
-        """The caller, as the route's own dependency would find it; None for a credential that fails."""
+    async def _actor(self, headers: dict[str, str]) -> Actor:
+        """The caller, as the route's own dependency would find it (NotAuthenticated for a bad token)."""
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return PUBLIC_ACTOR
-        try:
-            return await _thread(actor_for_token, self.uows, token.strip())
-        except NotAuthenticated:
-            return None
+        return await _thread(actor_for_token, self.uows, token.strip())
 
     async def _run(
         self, scope: Scope, receive: Receive, material: store.KeyMaterial, mac: str

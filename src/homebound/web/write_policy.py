@@ -32,18 +32,9 @@ NOT_IDEMPOTENT = frozenset(
         ("POST", "/api/v1/inquiries/status"),
     }
 )
-# Routes that write and therefore compare the client's ETag with the record's version.
-NEEDS_IF_MATCH = frozenset(
-    {
-        ("PATCH", "/api/v1/persons/{person_id}"),
-        ("POST", "/api/v1/persons/{person_id}/status"),
-        ("POST", "/api/v1/agreements/{agreement_id}/counter-proposals"),
-        ("POST", "/api/v1/agreements/{agreement_id}/amendments"),
-        ("POST", "/api/v1/agreements/{agreement_id}/compositions"),
-    }
-)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_KEY = re.compile(r"[A-Za-z0-9._:~+/=-]{16,200}")
+KEY_PATTERN = r"^[A-Za-z0-9._:~+/=-]{16,200}$"
+_KEY = re.compile(KEY_PATTERN)
 
 BodyKind = Literal["none", "json", "multipart"]
 
@@ -65,6 +56,13 @@ def _calls(dependant: Dependant) -> list[object]:
     return found
 
 
+def _headers(dependant: Dependant) -> set[str]:
+    found = {p.alias.lower() for p in dependant.header_params}
+    for sub in dependant.dependencies:
+        found |= _headers(sub)
+    return found
+
+
 def _body_kind(route: APIRoute) -> BodyKind:
     fields = route.dependant.body_params
     if not fields:
@@ -81,8 +79,8 @@ def policy_for(route: APIRoute, path: str, method: str) -> WritePolicy:
         path=path,
         signed_in=signed_in_actor in _calls(route.dependant),
         body=_body_kind(route),
-        idempotent=key not in NOT_IDEMPOTENT,
-        if_match=key in NEEDS_IF_MATCH,
+        idempotent=method in WRITE_METHODS and key not in NOT_IDEMPOTENT,
+        if_match="if-match" in _headers(route.dependant),  # an update that compares versions
     )
 
 
@@ -99,14 +97,19 @@ def _api_routes(app: FastAPI) -> Iterator[tuple[APIRoute, str, Callable[[Scope],
             yield plain, plain.path, plain.matches
 
 
-def write_routes(app: FastAPI) -> list[WritePolicy]:
-    """Every state-changing API operation, for the middleware, the OpenAPI document and the tests."""
+def api_operations(app: FastAPI) -> list[WritePolicy]:
+    """Every API operation (reads too), for the OpenAPI document and the tests."""
     return [
         policy_for(route, path, method)
         for route, path, _matches in _api_routes(app)
         if path.startswith(API_PREFIX)
-        for method in sorted((route.methods or set()) & WRITE_METHODS)
+        for method in sorted((route.methods or set()) - {"HEAD"})
     ]
+
+
+def write_routes(app: FastAPI) -> list[WritePolicy]:
+    """Every state-changing API operation, for the middleware, the OpenAPI document and the tests."""
+    return [p for p in api_operations(app) if p.method in WRITE_METHODS]
 
 
 def match_write(app: FastAPI, scope: Scope) -> WritePolicy | None:

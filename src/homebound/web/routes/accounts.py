@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from homebound.core.access import ROLE_PERMISSIONS, Permission, can
 from homebound.core.errors import PermissionDenied
 from homebound.services import accounts as service
+from homebound.services import sign_in as guarded
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.accounts import (
     Me,
@@ -24,10 +25,21 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @router.post(
-    "/auth/sign-in", response_model=TokenOut, summary="Exchange a password for a 12-hour session token"
+    "/auth/sign-in",
+    response_model=TokenOut,
+    summary="Exchange a password (and the code, for an account with a second factor) for a 12-hour token",
 )
-def sign_in(uows: Uows, body: SignIn) -> TokenOut:
-    issued = service.sign_in(uows, body.username, body.password)
+def sign_in(request: Request, uows: Uows, body: SignIn) -> TokenOut:
+    # Throttled per username and per client address (behind a proxy, run uvicorn with --proxy-headers).
+    issued = guarded.sign_in(
+        uows,
+        request.app.state.sign_in_throttle,
+        body.username,
+        body.password,
+        address=request.client.host if request.client else None,
+        totp_code=body.totp_code,
+        require_second_factor=request.app.state.settings.second_factor_required(),
+    )
     return TokenOut(id=issued.id, token=issued.token, expires_at=issued.expires_at)
 
 

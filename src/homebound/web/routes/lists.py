@@ -47,7 +47,20 @@ async def import_list(
     )
 
 
-@router.get("/exports/{registry}", summary="Export the caller's own registry (re-importable)")
+@router.get(
+    "/exports/{registry}",
+    summary="Export the caller's own registry (re-importable)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the list as a file",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                MEDIA["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
 def export_list(
     uows: Uows, actor: SignedIn, registry: Registry, format: Literal["csv", "xlsx"] = "csv"
 ) -> Response:

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["log"])
 def entries(
     uows: Uows,
     actor: SignedIn,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,  # seq is a 32-bit column
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> LogPageOut:
     page = service.list_entries(uows, actor, after=after, limit=limit)

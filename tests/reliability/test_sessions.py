@@ -1,0 +1,212 @@
+"""Sessions and headers: sign-in throttled per username and per address (429 + Retry-After), one answer
+for every failed sign-in, the TOTP second factor, re-authentication, and the security headers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
+from typer.testing import CliRunner
+
+from homebound.cli.main import app as cli
+from homebound.config import Settings
+from homebound.core.access import OrganisationKind, Role
+from homebound.core.errors import NotAuthenticated
+from homebound.db.engine import make_engine
+from homebound.db.tables import UserRow
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.services import accounts, second_factor
+from homebound.services.sign_in import (
+    SignInThrottle,
+    ThrottlePolicy,
+    TooManyAttempts,
+    require_recent_password,
+)
+from homebound.web.app import create_app
+from tests.conftest import Backend
+from tests.world import PASSWORD, World
+
+SIGN_IN = "/api/v1/auth/sign-in"
+
+
+def _client(backend: Backend, connection: Connection, **settings: Any) -> TestClient:
+    built = Settings(environment="test", database_url=backend.url, **settings)
+    return TestClient(create_app(built, bind=connection), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client(backend: Backend, connection: Connection) -> Iterator[TestClient]:
+    with _client(backend, connection) as test_client:
+        yield test_client
+
+
+def _attempt(client: TestClient, username: str, password: str, code: str | None = None) -> Any:
+    body = {"username": username, "password": password}
+    if code is not None:
+        body["totp_code"] = code
+    return client.post(SIGN_IN, json=body)
+
+
+def _secret(uows: UnitOfWorkFactory, username: str) -> str:
+    with uows.reader() as uow:
+        secret = uow.session.execute(
+            select(UserRow.totp_secret).where(UserRow.username == username)
+        ).scalar_one()
+    assert secret is not None
+    return secret
+
+
+@pytest.mark.parametrize("username", ["a_operator", "nobody-at-all"])
+def test_failures_are_throttled_per_username(client: TestClient, world: World, username: str) -> None:
+    answers = [_attempt(client, username, "wrong password!") for _ in range(5)]
+    assert [a.status_code for a in answers] == [401] * 5
+    assert len({a.text for a in answers}) == 1
+    refused = _attempt(client, username, PASSWORD)  # even the right password, while throttled
+    assert refused.status_code == 429 and refused.json()["code"] == "auth.too_many_attempts"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    assert _attempt(client, "b_operator", PASSWORD).status_code == 200
+
+
+def test_failures_are_throttled_per_address(client: TestClient, world: World) -> None:
+    for i in range(20):
+        assert _attempt(client, f"guess-{i}", "wrong password!").status_code == 401
+    assert _attempt(client, "a_admin", PASSWORD).status_code == 429
+
+
+def test_the_window_slides_and_success_clears_the_username() -> None:
+    throttle = SignInThrottle(ThrottlePolicy(per_username=2, per_address=100, window_seconds=60))
+    for moment in (0.0, 10.0):
+        throttle.failed("Olena", "10.0.0.1", now=moment)
+    assert throttle.retry_after("olena", "10.0.0.2", now=20.0) == 40  # when the first failure ages out
+    assert throttle.retry_after("olena", "10.0.0.2", now=60.5) is None
+    throttle.failed("olena", None, now=61.0)
+    throttle.succeeded("OLENA")
+    assert throttle.retry_after("olena", None, now=62.0) is None
+
+
+def test_second_factor_codes(client: TestClient, uows: UnitOfWorkFactory, world: World) -> None:
+    enrolment = second_factor.enrol(uows, "a_admin")
+    assert enrolment.provisioning_uri.startswith("otpauth://totp/Homebound:a_admin?secret=")
+    secret = _secret(uows, "a_admin")
+    wrong_password = _attempt(client, "a_admin", "wrong password!")
+    without_code = _attempt(client, "a_admin", PASSWORD)
+    wrong_code = _attempt(
+        client, "a_admin", PASSWORD, "000000" if second_factor.current_code(secret) != "000000" else "111111"
+    )
+    assert without_code.status_code == wrong_code.status_code == 401
+    assert without_code.json() == wrong_code.json() == wrong_password.json()  # no password oracle
+    code = second_factor.current_code(secret)
+    assert _attempt(client, "a_admin", PASSWORD, code).status_code == 200
+    assert _attempt(client, "a_admin", PASSWORD, code).status_code == 401  # a code is good once
+
+
+def test_production_refuses_accounts_without_a_second_factor(
+    backend: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
+) -> None:
+    with _client(backend, connection, require_second_factor=True) as client:
+        refused = _attempt(client, "b_admin", PASSWORD)
+        assert refused.status_code == 401 and refused.json()["code"] == "auth.second_factor_required"
+        second_factor.enrol(uows, "b_admin")
+        code = second_factor.current_code(_secret(uows, "b_admin"))
+        assert _attempt(client, "b_admin", PASSWORD, code).status_code == 200
+    assert Settings(environment="production", allow_demo=False).second_factor_required()
+    assert not Settings(environment="development").second_factor_required()
+
+
+def test_codes_from_the_neighbouring_steps_only() -> None:
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    now = 1_800_000_000.0
+    assert second_factor.code_accepted(
+        "u1", secret, second_factor.current_code(secret, now=now - 30), now=now
+    )
+    assert not second_factor.code_accepted(
+        "u2", secret, second_factor.current_code(secret, now=now - 90), now=now
+    )
+    assert not second_factor.code_accepted("u3", secret, "12345", now=now)
+    assert not second_factor.code_accepted("u3", secret, None, now=now)
+
+
+def test_reauthentication(uows: UnitOfWorkFactory, world: World) -> None:
+    actor = world.actors["a_operator"]
+    require_recent_password(uows, actor, PASSWORD)
+    for password in (None, "", "wrong password!"):
+        with pytest.raises(NotAuthenticated) as refused:
+            require_recent_password(uows, actor, password)
+        assert refused.value.code == "auth.reauthentication_required"
+    second_factor.enrol(uows, "a_operator")
+    with pytest.raises(NotAuthenticated):
+        require_recent_password(uows, actor, PASSWORD)
+    require_recent_password(uows, actor, PASSWORD, second_factor.current_code(_secret(uows, "a_operator")))
+
+
+def test_reauthentication_cannot_be_used_to_guess(uows: UnitOfWorkFactory, world: World) -> None:
+    throttle = SignInThrottle(ThrottlePolicy(per_username=3))
+    actor = world.actors["b_admin"]
+    for _ in range(3):
+        with pytest.raises(NotAuthenticated):
+            require_recent_password(uows, actor, "guess guess guess", throttle=throttle)
+    with pytest.raises(TooManyAttempts):
+        require_recent_password(uows, actor, PASSWORD, throttle=throttle)
+
+
+def test_cli_enrols_a_second_factor(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/hb.sqlite3"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"], env={"HOMEBOUND_DATABASE_URL": url}).exit_code == 0
+    engine = make_engine(url)
+    try:
+        uows = UnitOfWorkFactory(engine)
+        accounts.create_organisation(uows, "pa", "Party A", OrganisationKind.PARTY)
+        accounts.create_user(
+            uows,
+            "test",
+            username="olena",
+            display_name="Olena",
+            organisation_code="pa",
+            role=Role.PARTY_OPERATOR,
+            password=PASSWORD,
+        )
+    finally:
+        engine.dispose()
+    enrolled = runner.invoke(cli, ["users", "totp", "olena"], env={"HOMEBOUND_DATABASE_URL": url})
+    assert enrolled.exit_code == 0, enrolled.output
+    assert "otpauth://totp/Homebound:olena?secret=" in enrolled.output
+    assert runner.invoke(cli, ["users", "totp", "nobody"], env={"HOMEBOUND_DATABASE_URL": url}).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "personal"),
+    [
+        ("/api/v1/persons?registry=held", True),
+        ("/api/v1/nowhere", True),
+        ("/sign-in", True),
+        ("/api/v1/public/ledger", False),
+        ("/static/ui.css", False),
+    ],
+)
+def test_security_headers(client: TestClient, world: World, path: str, personal: bool) -> None:
+    answer = client.get(path, headers=world.headers("a_operator"))
+    headers = answer.headers
+    policy = headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+    assert headers["X-Frame-Options"] == "DENY"
+    assert (headers.get("Cache-Control") == "no-store") is personal
+
+
+def test_the_throttle_forgets_the_oldest_keys_first() -> None:
+    throttle = SignInThrottle(ThrottlePolicy(per_username=1, per_address=1000, max_keys=3))
+    started = time.monotonic()
+    for name in ("a", "b", "c", "d"):
+        throttle.failed(name, None, now=started)
+    assert throttle.retry_after("a", None, now=started) is None
+    assert throttle.retry_after("d", None, now=started) is not None
