@@ -64,6 +64,7 @@ class ActionTag(StrEnum):
     MATCH_CONFIRM = "matching:candidate:confirm"
     MATCH_REJECT = "matching:candidate:reject"
     MATCH_DEFER = "matching:candidate:defer"  # "not sure": back to the queue with a note
+    MATCH_RECONCILE = "matching:list:reconcile"  # a list sorted into buckets; counts only
 
 
 # Payloads of these actions hold keys and tree heads, nothing personal: every party's export carries them.
