@@ -25,6 +25,7 @@ from homebound.web.routes import (
     log,
     matching,
     persons,
+    reconciliation,
 )
 
 DESCRIPTION = """
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     errors.install(app)
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
+    app.include_router(reconciliation.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
     openapi.install(app)
