@@ -7,10 +7,10 @@ from importlib import resources
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from homebound.web.ui import auth, crossing, exchange, imports, mediator, party, public
+from homebound.web.ui import auth, crossing, disclosures, exchange, imports, mediator, party, public, review
 
-# imports before party: "/party/{registry}" would otherwise take "/party/import".
-AREAS = (auth, imports, party, public, mediator, exchange, crossing)
+# imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
+AREAS = (auth, imports, disclosures, party, public, mediator, review, exchange, crossing)
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:
     router.include_router(_area.router)

@@ -41,11 +41,15 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
             items.append((N_("Import a list"), "/party/import"))
         if can(actor, Permission.PARTY_INQUIRY_READ):
             items.append((N_("Inquiries"), "/party/inquiries"))
-        items += [(N_("Disclosures received"), None), (N_("Agreements"), "/agreements")]
+        items += [(N_("Disclosures received"), "/party/disclosures"), (N_("Agreements"), "/agreements")]
     else:
         items.append((N_("Mediator desk"), "/mediator"))
         if can(actor, Permission.ANY_PERSON_READ):
             items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
-        items += [(N_("Review queue"), None), (N_("Agreements"), "/agreements")]
+        items += [(N_("Review queue"), "/mediator/review"), (N_("Agreements"), "/agreements")]
     items.append((N_("Public ledger"), "/ledger"))
-    return [_item(label, href, here) for label, href in items]
+    built = [_item(label, href, here) for label, href in items]
+    # The most specific area is the current one (the review queue under the desk, not both).
+    current = [i for i in built if i.current]
+    deepest = max(current, key=lambda i: len(i.href or ""), default=None)
+    return [NavItem(i.label, i.href, i is deepest) for i in built]

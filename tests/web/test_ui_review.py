@@ -1,0 +1,219 @@
+"""The matching review queue in the UI: only the mediator reads it; a verdict is recorded once however often
+its form arrives; a confirmation reaches the seeking party's disclosures and no one else's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from urllib.parse import unquote
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, func, select
+
+from homebound.core.log.entries import ActionTag
+from homebound.db.matching_tables import MatchCandidateRow
+from homebound.db.tables import LogEntryRow
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.services import review_queue
+from homebound.services.review_queue import DecisionFilter, QueueFilter
+from homebound.web.ui import review as review_ui
+from homebound.web.ui.render import CONTENT_SECURITY_POLICY
+from tests.browser.seed import seed_registries
+from tests.conftest import Backend
+from tests.review_support import HELD_BY_B, seed_pairs
+from tests.web.test_ui_pages import _names, _parse
+from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
+from tests.world import World
+
+_PAIR_LINK = re.compile(r'href="/mediator/review/([0-9a-f-]{36})')
+
+
+@pytest.fixture
+def uows(connection: Connection) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(connection)
+
+
+@pytest.fixture
+def app(backend: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World) -> FastAPI:
+    seed_registries(uows, world, dt.date.today())
+    seed_pairs(uows, world)
+    return ui_app(backend.url, connection)
+
+
+@pytest.fixture
+def mediator(app: FastAPI) -> Iterator[TestClient]:
+    with ui_client(app) as client:
+        sign_in(client, "mediator")
+        yield client
+
+
+def _pair_of(uows: UnitOfWorkFactory, world: World, sought_family: str) -> str:
+    page = review_queue.read_queue(uows, world.actors["mediator"], QueueFilter(decision=DecisionFilter.ALL))
+    return next(i.id for i in page.items if i.sought_name.startswith(sought_family))
+
+
+def _count(connection: Connection, tag: ActionTag, candidate_id: str) -> int:
+    query = select(func.count()).where(LogEntryRow.tag == tag.value, LogEntryRow.object_id == candidate_id)
+    return int(connection.execute(query).scalar_one())
+
+
+def test_the_queue_lists_the_pairs_with_filters_and_pages(
+    mediator: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = mediator.get("/mediator/review")
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert _parse(page.text).inline == []
+    assert "Коваленко Олександр Миколайович" in page.text
+    assert "Melnyk Nadiia Yuriivna" in page.text
+    total = len(set(_PAIR_LINK.findall(page.text)))
+    assert total >= 3
+    assert 'href="/mediator/review" aria-current="page"' in page.text
+    strong = len(set(_PAIR_LINK.findall(mediator.get("/mediator/review?band=match").text)))
+    weak = len(set(_PAIR_LINK.findall(mediator.get("/mediator/review?band=review").text)))
+    assert strong >= 3 and strong + weak == total
+    assert "No pairs here" in mediator.get("/mediator/review?decision=confirmed").text
+    assert mediator.get("/mediator/review?decision=maybe").status_code == 422
+    assert mediator.get("/mediator/review?band=strong").status_code == 422
+    monkeypatch.setattr(review_ui, "PAGE_SIZE", total - 1)
+    first = mediator.get("/mediator/review?decision=all")
+    assert len(set(_PAIR_LINK.findall(first.text))) == total - 1
+    assert 'href="/mediator/review?decision=all&amp;page=2" rel="next"' in first.text
+    second = mediator.get("/mediator/review?decision=all&page=2")
+    assert len(set(_PAIR_LINK.findall(second.text))) == 1
+    assert "Page 2 of 2" in second.text
+    assert set(_PAIR_LINK.findall(first.text)).isdisjoint(_PAIR_LINK.findall(second.text))
+
+
+def test_the_pair_page_shows_both_scripts_the_score_and_its_explanation(
+    mediator: TestClient, uows: UnitOfWorkFactory, world: World
+) -> None:
+    pair = _pair_of(uows, world, "Коваленко")
+    page = mediator.get(f"/mediator/review/{pair}")
+    assert page.status_code == 200
+    assert _parse(page.text).inline == []
+    text = page.text
+    for written in ("Олександр", "Александр", "Миколайович", "Николаевич"):
+        assert written in text
+    assert "Oleksandr" in text and "Aleksandr" in text  # the Latin beneath each
+    assert text.count('class="diff-') >= 7  # every field marked same / similar / different / missing
+    assert 'tr class="diff-same"' in text and 'tr class="diff-close"' in text
+    assert '<canvas id="waterfall-chart" data-waterfall-for="waterfall-table"' in text
+    steps = re.findall(r'<tr data-kind="(\w+)" data-start="([-0-9.]+)" data-end="([-0-9.]+)"', text)
+    assert [k for k, _s, _e in steps] == ["prior", *["evidence"] * 7, "total"]
+    evidence_end = float(steps[-2][2])
+    assert abs(evidence_end - float(steps[-1][2])) < 0.01  # the prior plus each weight gives the total
+    assert (
+        'aria-keyshortcuts="c"' in text
+        and 'aria-keyshortcuts="r"' in text
+        and 'aria-keyshortcuts="n"' in text
+    )
+    assert 'name="csrf_token"' in text and 'name="seen" value="pending@-"' in text
+    for url in _parse(text).urls:  # records and pairs are addressed by id, never by a name
+        assert not [n for n in _names() if n in unquote(url)], url
+
+
+@pytest.mark.parametrize("username", ["a_operator", "a_admin", "b_operator"])
+def test_a_party_never_reaches_the_queue(
+    app: FastAPI, uows: UnitOfWorkFactory, world: World, username: str
+) -> None:
+    pair = _pair_of(uows, world, "Коваленко")
+    with ui_client(app) as party:
+        sign_in(party, username)
+        assert party.get("/mediator/review").status_code == 403
+        assert party.get(f"/mediator/review/{pair}").status_code == 403
+        token = csrf_of(party.get("/party/held"))
+        posted = party.post(f"/mediator/review/{pair}", data={"csrf_token": token, "verdict": "confirm"})
+        assert posted.status_code == 403
+        nav = party.get("/party/held").text
+        assert "/mediator/review" not in nav
+    with ui_client(app) as public:  # the public and families: the sign-in page, nothing of the queue
+        for path in ("/mediator/review", f"/mediator/review/{pair}"):
+            answer = public.get(path)
+            assert answer.status_code == 303
+            assert answer.headers["location"] == "/sign-in"
+        token = csrf_of(public.get("/family"))
+        answer = public.post(f"/mediator/review/{pair}", data={"csrf_token": token, "verdict": "confirm"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
+    untouched = review_queue.read_queue(
+        uows, world.actors["mediator"], QueueFilter(decision=DecisionFilter.ALL)
+    )
+    assert {i.status for i in untouched.items} == {"pending"}
+
+
+def test_an_observer_of_the_mediator_reads_nothing(
+    app: FastAPI, uows: UnitOfWorkFactory, world: World
+) -> None:
+    pair = _pair_of(uows, world, "Коваленко")
+    with ui_client(app) as observer:
+        sign_in(observer, "med_observer")
+        assert observer.get("/mediator/review").status_code == 403
+        assert observer.get(f"/mediator/review/{pair}").status_code == 404
+
+
+def test_a_form_sent_twice_records_one_decision(
+    mediator: TestClient, connection: Connection, uows: UnitOfWorkFactory, world: World
+) -> None:
+    pair = _pair_of(uows, world, "Коваленко")
+    form = {"csrf_token": csrf_of(mediator.get(f"/mediator/review/{pair}")), "seen": "pending@-"}
+    first = mediator.post(f"/mediator/review/{pair}", data={**form, "verdict": "confirm"})
+    again = mediator.post(f"/mediator/review/{pair}", data={**form, "verdict": "confirm"})
+    assert first.status_code == again.status_code == 303
+    assert "decided=confirm" in first.headers["location"]
+    assert "decided=already" in again.headers["location"]
+    assert _count(connection, ActionTag.MATCH_CONFIRM, pair) == 1
+    # A different verdict sent from the same stale page is no second decision either.
+    late = mediator.post(f"/mediator/review/{pair}", data={**form, "verdict": "reject"})
+    assert "decided=already" in late.headers["location"]
+    assert _count(connection, ActionTag.MATCH_REJECT, pair) == 0
+    status = connection.execute(select(MatchCandidateRow.status).where(MatchCandidateRow.id == pair))
+    assert status.scalar_one() == "confirmed"
+
+
+def test_not_sure_twice_is_deferred_once_and_the_reviewer_moves_on(
+    mediator: TestClient, connection: Connection, uows: UnitOfWorkFactory, world: World
+) -> None:
+    pair = _pair_of(uows, world, "Мельник")
+    page = mediator.get(f"/mediator/review/{pair}?band=match")
+    form = {"csrf_token": csrf_of(page), "seen": "pending@-", "verdict": "not_sure", "band": "match"}
+    first = mediator.post(f"/mediator/review/{pair}", data={**form, "note": "a unit roster would settle it"})
+    mediator.post(f"/mediator/review/{pair}", data=form)
+    assert _count(connection, ActionTag.MATCH_DEFER, pair) == 1
+    target = first.headers["location"]
+    assert target.startswith("/mediator/review/") and pair not in target and "band=match" in target
+    follow = mediator.get(f"/mediator/review/{pair}")
+    assert "a unit roster would settle it" in follow.text
+    seen = re.search(r'name="seen" value="([^"]+)"', follow.text)
+    assert seen and seen.group(1).startswith("not_sure@")  # still open: a later verdict is a new decision
+    done = mediator.post(
+        f"/mediator/review/{pair}", data={**form, "seen": seen.group(1), "verdict": "reject"}
+    )
+    assert "decided=reject" in done.headers["location"]
+    assert _count(connection, ActionTag.MATCH_REJECT, pair) == 1
+
+
+def test_a_confirmation_reaches_the_seeking_party_only(
+    app: FastAPI, mediator: TestClient, uows: UnitOfWorkFactory, world: World
+) -> None:
+    pair = _pair_of(uows, world, "Коваленко")
+    token = csrf_of(mediator.get(f"/mediator/review/{pair}"))
+    mediator.post(
+        f"/mediator/review/{pair}", data={"csrf_token": token, "seen": "pending@-", "verdict": "confirm"}
+    )
+    with ui_client(app) as seeking:
+        sign_in(seeking, "a_operator")
+        page = seeking.get("/party/disclosures")
+        assert page.status_code == 200
+        assert "Коваленко" in page.text and "confirmed held" in page.text
+        assert "Мельник" not in page.text  # still pending: nothing disclosed
+        assert "Александр" not in page.text  # the holder's record stays the holder's
+    with ui_client(app) as holding:
+        sign_in(holding, "b_operator")
+        page = holding.get("/party/disclosures")
+        assert "Коваленко" not in page.text
+        assert "None yet" in page.text
+    assert mediator.get("/party/disclosures").status_code == 403
+    assert HELD_BY_B  # the pairs above come from this list
