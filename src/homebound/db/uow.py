@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, event, text
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from homebound.core.access import Actor
 from homebound.db.engine import WRITE_OPTION
 from homebound.db.log_store import flush_log
+
+# The transaction's party for PostgreSQL's row-level security (migration 0005_row_level_security).
+PARTY_SETTING = "homebound.party_id"
+_SET_PARTY = text(f"SELECT set_config('{PARTY_SETTING}', :party, true)")
+# Set on a connection once a scoped unit of work has run on it inside an outer transaction (tests, a
+# request's shared transaction): later units of work on it reset the setting instead of inheriting it.
+_SCOPED_MARK = "homebound_party_scoped"
+_PARTY_INFO = "homebound_party"
+
+PartySource = Callable[[], str | None]
+
+
+def _scope(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    """On PostgreSQL, name the party of each transaction the session begins (SET LOCAL: it ends with it)."""
+    if connection.dialect.name != "postgresql" or _PARTY_INFO not in session.info:
+        return
+    source: PartySource | None = session.info[_PARTY_INFO]
+    party = source() if source is not None else None
+    nested = connection.in_nested_transaction()
+    if party is None and not (nested and connection.info.get(_SCOPED_MARK)):
+        return  # a transaction of its own starts without the setting: unscoped
+    connection.execute(_SET_PARTY, {"party": party or ""})
+    if nested and party is not None:
+        connection.info[_SCOPED_MARK] = True
 
 
 class UnitOfWork:
     """`with uow:` opens a transaction; `uow.commit()` ends it; leaving without commit rolls back."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], party: PartySource | None = None) -> None:
         self._factory = factory
+        self._party = party
         self._session: Session | None = None
 
     @property
@@ -25,7 +53,7 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._factory()
+        self._session = self._factory(info={_PARTY_INFO: self._party})
         return self
 
     def __exit__(
@@ -55,6 +83,7 @@ class UnitOfWorkFactory:
 
     def __init__(self, bind: Engine | Connection) -> None:
         self.bind = bind
+        self._party: PartySource | None = None
         if isinstance(bind, Engine):
             self._writer = sessionmaker(
                 bind=bind.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=False
@@ -64,20 +93,42 @@ class UnitOfWorkFactory:
             self._writer = self._reader = sessionmaker(
                 bind=bind, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
             )
+        for maker in {self._writer, self._reader}:
+            event.listen(maker, "after_begin", _scope)
 
     @property
     def dialect(self) -> str:
         return self.bind.dialect.name
 
     def writer(self) -> UnitOfWork:
-        return UnitOfWork(self._writer)
+        # Unscoped on purpose: a party's write can have effects the exchange protocol gives it on the other
+        # party's records (concluding an agreement lists both sides' people; a crossing moves both
+        # registries), decided by the services after their permission checks (docs/reliability.md).
+        return UnitOfWork(self._writer, None if self._party is None else _unscoped)
 
     def reader(self) -> UnitOfWork:
-        return UnitOfWork(self._reader)
+        return UnitOfWork(self._reader, self._party)
+
+    def scoped(self, party: PartySource) -> UnitOfWorkFactory:
+        """The same factory whose read-only units of work run as `party()` under row-level security.
+
+        `party` is asked at the start of each transaction (None: no party, every row; the services'
+        permissions decide), so a request can hand out the factory before it has resolved its caller.
+        """
+        clone = copy.copy(self)
+        clone._party = party
+        return clone
+
+    def for_actor(self, actor: Actor) -> UnitOfWorkFactory:
+        return self.scoped(lambda: actor.party_id)
 
     def shared_transaction(self) -> SharedTransaction:
         """One outer (writing) transaction that the units of work of one request join as savepoints."""
         return SharedTransaction(self.bind)
+
+
+def _unscoped() -> None:
+    return None
 
 
 class SharedTransaction:

@@ -21,9 +21,23 @@ ACTOR_STATE = "homebound_actor"
 
 
 def get_uows(request: Request) -> UnitOfWorkFactory:
-    """The request's shared transaction when it has one (idempotent writes), else the app's factory."""
-    uows: UnitOfWorkFactory = getattr(request.state, UOWS_STATE, None) or request.app.state.uows
-    return uows
+    """The request's shared transaction when it has one (idempotent writes), else the app's factory, whose
+    read-only transactions run as the caller's party under PostgreSQL's row-level security.
+    """
+    shared: UnitOfWorkFactory | None = getattr(request.state, UOWS_STATE, None)
+    if shared is not None:
+        return shared
+    app_uows: UnitOfWorkFactory = request.app.state.uows
+    return app_uows.scoped(lambda: _caller_party(request))
+
+
+def _caller_party(request: Request) -> str | None:
+    """The party of the caller resolved so far (API token or browser session); None before that."""
+    actor: Actor | None = getattr(request.state, ACTOR_STATE, None)
+    visit = getattr(request.state, "ui_visit", None)
+    if actor is None and visit is not None:
+        actor = visit.actor
+    return actor.party_id if actor is not None else None
 
 
 Uows = Annotated[UnitOfWorkFactory, Depends(get_uows)]
@@ -39,7 +53,9 @@ def optional_actor(
         return known
     if credentials is None:
         return PUBLIC_ACTOR
-    return actor_for_token(uows, credentials.credentials)
+    actor = actor_for_token(uows, credentials.credentials)
+    setattr(request.state, ACTOR_STATE, actor)
+    return actor
 
 
 def signed_in_actor(actor: Annotated[Actor, Depends(optional_actor)]) -> Actor:

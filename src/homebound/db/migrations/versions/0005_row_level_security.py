@@ -34,7 +34,7 @@ APP_ROLE = "homebound_app"
 PARTY = "coalesce(current_setting('homebound.party_id', true), '')"
 UNSCOPED = f"{PARTY} = ''"
 
-# table -> (USING: the rows a party member sees, WITH CHECK: the rows it may write, FORCE for the owner)
+# table -> (the rows a party member reads, the rows it may insert, update or delete, FORCE for the owner)
 POLICIES: dict[str, tuple[str, str, bool]] = {
     "person": (
         f"{UNSCOPED} OR party_id = {PARTY} OR homebound_shared_with(id, {PARTY})",
@@ -132,11 +132,12 @@ def upgrade() -> None:
     op.execute(SHARED_WITH.format(schema=schema))
     op.execute("REVOKE ALL ON FUNCTION homebound_shared_with(varchar, text) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION homebound_shared_with(varchar, text) TO {APP_ROLE}")
-    for table, (using, check, force) in POLICIES.items():
+    for table, (read, write, force) in POLICIES.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         if force:
             op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY {table}_by_party ON {table} USING ({using}) WITH CHECK ({check})")
+        op.execute(f"CREATE POLICY {table}_read ON {table} FOR SELECT USING ({read})")
+        op.execute(f"CREATE POLICY {table}_write ON {table} USING ({write}) WITH CHECK ({write})")
 
 
 def downgrade() -> None:
@@ -144,7 +145,8 @@ def downgrade() -> None:
         return
     schema = _schema()
     for table in POLICIES:
-        op.execute(f"DROP POLICY IF EXISTS {table}_by_party ON {table}")
+        op.execute(f"DROP POLICY IF EXISTS {table}_read ON {table}")
+        op.execute(f"DROP POLICY IF EXISTS {table}_write ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     op.execute("DROP FUNCTION IF EXISTS homebound_shared_with(varchar, text)")
