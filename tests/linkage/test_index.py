@@ -10,7 +10,7 @@ import pytest
 
 from homebound.linkage.batch import LinkSession
 from homebound.linkage.comparisons import COMPARISONS
-from homebound.linkage.features import frame_from_rows
+from homebound.linkage.features import frame_from_rows, prepare_features
 from homebound.linkage.index import RegistryIndex
 from homebound.linkage.model import LinkageModel
 from tests.linkage.conftest import KeyedLists
@@ -118,4 +118,60 @@ def test_empty_index_grows_from_nothing(trained_model: LinkageModel, keyed_lists
     assert index.look_up(SOUGHT) == []
     index.extend(keyed_lists.lists.held[:2000])  # past the first capacity doubling
     index.add(NEW_HELD)
+    assert index.look_up(SOUGHT, min_probability=0.5)[0].record_id == "RU-H-NEW"
+
+
+def test_many_at_once_scores_as_one_by_one_and_as_splink(
+    keyed_lists: KeyedLists, predictions: pd.DataFrame, held_index: RegistryIndex
+) -> None:
+    floor = 0.01
+    sought = keyed_lists.left.sample(400, random_state=7).reset_index(drop=True)
+    found = held_index.look_up_many(sought, min_probability=floor, limit=1000)
+    assert len(found) > 300
+    scored = predictions[predictions["match_probability"] >= floor].set_index(["left_id", "right_id"])
+    pairs = {
+        (str(sought["unique_id"][q]), r) for q, r in zip(found["query"], found["record_id"], strict=True)
+    }
+    expected = {p for p in scored.index if p[0] in set(sought["unique_id"])}
+    assert pairs == expected
+    for _, row in found.sample(200, random_state=3).iterrows():
+        batch = scored.loc[(str(sought["unique_id"][row["query"]]), row["record_id"])]
+        assert math.isclose(row["match_weight"], float(batch["match_weight"]), abs_tol=1e-9)
+        for spec in COMPARISONS:
+            assert int(row[f"gamma_{spec.name}"]) == int(batch[f"gamma_{spec.name}"])
+    sought_rows = {r["record_id"]: r for r in keyed_lists.lists.sought}
+    for q in range(0, 400, 40):
+        one = held_index.look_up(sought_rows[str(sought["unique_id"][q])], min_probability=floor, limit=3)
+        many = found[found["query"] == q].head(3)
+        assert [c.record_id for c in one] == many["record_id"].tolist()
+        assert [c.match_weight for c in one] == pytest.approx(many["match_weight"].tolist(), abs=1e-9)
+
+
+def test_records_are_replaced_and_removed_in_place(
+    trained_model: LinkageModel, keyed_lists: KeyedLists
+) -> None:
+    index = RegistryIndex.from_records(frame_from_rows(keyed_lists.lists.held[:300]), trained_model)
+    index.add(NEW_HELD)
+    assert "RU-H-NEW" in index
+    # The same id with other names: the old spelling is no longer found, the new one is.
+    index.add({**NEW_HELD, "family_name": "ШЕВЧЕНКО", "given_name": "ТАРАС", "patronymic": "ГРИГОРЬЕВИЧ"})
+    assert len(index) == 301
+    assert not [c for c in index.look_up(SOUGHT, min_probability=0.5) if c.record_id == "RU-H-NEW"]
+    index.add(NEW_HELD)
+    assert index.look_up(SOUGHT, min_probability=0.5)[0].record_id == "RU-H-NEW"
+    many = index.look_up_many(prepare_features(frame_from_rows([SOUGHT])), min_probability=0.5)
+    assert many["record_id"].tolist()[:1] == ["RU-H-NEW"]
+    assert index.remove("RU-H-NEW")
+    assert not index.remove("RU-H-NEW")
+    assert "RU-H-NEW" not in index
+    assert len(index) == 300
+    assert not [c for c in index.look_up(SOUGHT, min_probability=0.5) if c.record_id == "RU-H-NEW"]
+    many = index.look_up_many(prepare_features(frame_from_rows([SOUGHT])), min_probability=0.5)
+    assert "RU-H-NEW" not in many["record_id"].tolist()
+    # Removing most records compacts the arrays; what is left is still found.
+    for record in keyed_lists.lists.held[:300]:
+        if record["record_id"] != keyed_lists.lists.held[0]["record_id"]:
+            index.remove(str(record["record_id"]))
+    index.add(NEW_HELD)
+    assert len(index) == 2
     assert index.look_up(SOUGHT, min_probability=0.5)[0].record_id == "RU-H-NEW"

@@ -9,12 +9,13 @@ the trained model's match weights exactly as Splink's SQL does, so a pair scores
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from rapidfuzz.distance import JaroWinkler
 
 from homebound.linkage.comparisons import BLOCKING_KEYS, COMPARISONS
 from homebound.linkage.features import FEATURE_COLUMNS, prepare_features, record_keys
@@ -23,9 +24,11 @@ from homebound.linkage.levels import (
     GROUP_OF,
     INT_COLUMNS,
     MISSING,
+    UNSEEN,
     KeyArrays,
     Vocabulary,
     comparison_levels,
+    pairwise_levels,
 )
 from homebound.linkage.model import LinkageModel
 
@@ -81,6 +84,17 @@ class _BlockingList:
             self.tail.setdefault(key, []).append(row)
             self.tail_size += 1
 
+    def join(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (query position, row) pair whose keys are equal, for many query keys at once (sorted part
+        only: the caller re-sorts first when the tail holds anything)."""
+        starts = np.searchsorted(self.sorted_keys, keys, side="left")
+        stops = np.searchsorted(self.sorted_keys, keys, side="right")
+        counts = np.where(keys >= 0, stops - starts, 0)
+        total = int(counts.sum())
+        queries = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+        first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        return queries, self.sorted_rows[first + np.arange(total, dtype=np.int64)]
+
     def rows(self, key: int) -> np.ndarray:
         start, stop = np.searchsorted(self.sorted_keys, [key, key + 1])
         found = self.sorted_rows[start:stop]
@@ -98,17 +112,24 @@ class RegistryIndex:
         self.record_ids: list[str] = []
         self._columns = {c: np.full(_INITIAL_CAPACITY, MISSING, dtype=np.int32) for c in _KEY_COLUMNS}
         self._size = 0
+        # Rows of records since removed or replaced stay in the arrays, inactive, until the next compaction.
+        self._active = np.zeros(_INITIAL_CAPACITY, dtype=bool)
+        self._row_of: dict[str, int] = {}
+        self._inactive = 0
         self._blocking = [_BlockingList(np.empty(0, dtype=np.int64)) for _ in BLOCKING_KEYS]
         weights = model.match_weights()
         self._weights = [np.asarray(weights[spec.name]) for spec in COMPARISONS]
         self._prior_weight = model.prior_weight()
 
     def __len__(self) -> int:
-        return self._size
+        return self._size - self._inactive
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._row_of
 
     def approximate_bytes(self) -> int:
         """Memory held by the index: its arrays exactly, its vocabularies and ids by their Python sizes."""
-        arrays = sum(a.nbytes for a in self._columns.values())
+        arrays = sum(a.nbytes for a in self._columns.values()) + self._active.nbytes
         arrays += sum(b.sorted_keys.nbytes + b.sorted_rows.nbytes for b in self._blocking)
         strings = sum(
             sys.getsizeof(v) for vocabulary in self.vocabularies.values() for v in vocabulary.values
@@ -146,6 +167,14 @@ class RegistryIndex:
         self._columns = columns
         self._size = n
         self.record_ids = features["unique_id"].astype(str).tolist()
+        self._active = np.ones(n, dtype=bool)
+        self._row_of = {}
+        self._inactive = 0
+        for row, record_id in enumerate(self.record_ids):
+            if record_id in self._row_of:  # a repeated id: the last one counts
+                self._active[self._row_of[record_id]] = False
+                self._inactive += 1
+            self._row_of[record_id] = row
         self._resort()
 
     def _resort(self) -> None:
@@ -161,22 +190,53 @@ class RegistryIndex:
         self.add_keys(record_keys(record))
 
     def add_keys(self, keys: Mapping[str, Any]) -> None:
+        """Index one record by its keys; a record already indexed under the same id is replaced."""
+        record_id = str(keys["unique_id"])
+        self.remove(record_id)
         row = self._size
         if row == len(self._columns["fam_norm"]):
+            capacity = max(_INITIAL_CAPACITY, 2 * row)
             for name, array in self._columns.items():
-                grown = np.full(max(_INITIAL_CAPACITY, 2 * len(array)), MISSING, dtype=np.int32)
+                grown = np.full(capacity, MISSING, dtype=np.int32)
                 grown[:row] = array[:row]
                 self._columns[name] = grown
+            active = np.zeros(capacity, dtype=bool)
+            active[:row] = self._active[:row]
+            self._active = active
         encoded = self._encode(keys, insert=True)
         for name, value in encoded.items():
             self._columns[name][row] = value
-        self.record_ids.append(str(keys["unique_id"]))
+        self.record_ids.append(record_id)
+        self._active[row] = True
+        self._row_of[record_id] = row
         self._size += 1
         if max(b.tail_size for b in self._blocking) >= self.resort_every:
             self._resort()
             return
         for blocking, columns in zip(self._blocking, BLOCKING_KEYS, strict=True):
             blocking.add(int(_pack([np.array([encoded[c]]) for c in columns])[0]), row)
+
+    def remove(self, record_id: str) -> bool:
+        """Take a record out of the index (its status left the registry's open set, or it is replaced)."""
+        row = self._row_of.pop(record_id, None)
+        if row is None:
+            return False
+        self._active[row] = False
+        self._inactive += 1
+        if self._inactive > max(_INITIAL_CAPACITY, self._size // 4):
+            self._compact()
+        return True
+
+    def _compact(self) -> None:
+        """Drop the inactive rows from the arrays and re-sort (vocabularies keep their values)."""
+        keep = np.flatnonzero(self._active[: self._size])
+        self._columns = {name: array[keep] for name, array in self._columns.items()}
+        self.record_ids = [self.record_ids[k] for k in keep]
+        self._size = len(keep)
+        self._active = np.ones(self._size, dtype=bool)
+        self._row_of = {record_id: row for row, record_id in enumerate(self.record_ids)}
+        self._inactive = 0
+        self._resort()
 
     def _encode(self, keys: Mapping[str, Any], *, insert: bool) -> dict[str, int]:
         encoded: dict[str, int] = {}
@@ -204,7 +264,10 @@ class RegistryIndex:
             for blocking, columns in zip(self._blocking, BLOCKING_KEYS, strict=True)
             if (key := int(_pack([query[c] for c in columns])[0])) >= 0
         ]
-        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        rows = np.unique(np.concatenate(found))
+        return np.asarray(rows[self._active[rows]])
 
     def score_rows(
         self, keys: Mapping[str, Any], rows: np.ndarray
@@ -246,6 +309,100 @@ class RegistryIndex:
             for spec, w in zip(COMPARISONS, self._weights, strict=True)
         }
         return Candidate(self.record_ids[row], float(probability[k]), float(weight[k]), gammas, weights)
+
+    # --- many records at once ------------------------------------------------------------------------
+    def _encode_frame(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Codes of many query records (``prepare_features`` output); values no record has are UNSEEN."""
+        encoded: dict[str, np.ndarray] = {}
+        for name in _KEY_COLUMNS:
+            if name in INT_COLUMNS:
+                encoded[name] = features[name].astype("Int32").fillna(MISSING).to_numpy(dtype=np.int32)
+                continue
+            values = features[name]
+            codes = values.map(self.vocabularies[GROUP_OF[name]].codes)
+            missing = values.isna().to_numpy()
+            found = codes.notna().to_numpy()
+            column = np.full(len(values), UNSEEN, dtype=np.int32)
+            column[found] = codes[found].to_numpy(dtype=np.int64)
+            column[missing] = MISSING
+            encoded[name] = column
+        return encoded
+
+    def _pair_similarity(
+        self, texts: Mapping[str, np.ndarray], right: KeyArrays, queries: np.ndarray
+    ) -> Callable[[str], np.ndarray]:
+        def similarity(column: str) -> np.ndarray:
+            codes = right[column]
+            left = texts[column][queries]
+            result = np.zeros(len(codes))
+            present = (codes >= 0) & pd.notna(left)
+            if not present.any():
+                return result
+            left_codes, uniques = pd.factorize(left[present])
+            values = self.vocabularies[GROUP_OF[column]].values
+            base = len(values) + 1
+            combined = left_codes.astype(np.int64) * base + codes[present].astype(np.int64)
+            distinct, inverse = np.unique(combined, return_inverse=True)
+            scores = np.fromiter(
+                (JaroWinkler.similarity(str(uniques[d // base]), values[d % base]) for d in distinct),
+                dtype=float,
+                count=len(distinct),
+            )
+            result[present] = scores[inverse.reshape(-1)]
+            return result
+
+        return similarity
+
+    def look_up_many(
+        self, features: pd.DataFrame, *, min_probability: float = 0.01, limit: int = 10
+    ) -> pd.DataFrame:
+        """Score many new records at once (``prepare_features`` output), vectorised: blocking by sorted
+        joins, levels by ``levels.pairwise_levels``, the same weights as ``look_up``.
+
+        One row per kept pair, each query's best ``limit`` first: ``query`` (position in ``features``),
+        ``record_id``, ``match_probability``, ``match_weight``, ``gamma_<comparison>``, ``mw_<comparison>``.
+        """
+        if any(b.tail_size for b in self._blocking):
+            self._resort()
+        query = self._encode_frame(features)
+        found_queries, found_rows = [], []
+        for blocking, columns in zip(self._blocking, BLOCKING_KEYS, strict=True):
+            queries, rows = blocking.join(_pack([query[c] for c in columns]))
+            found_queries.append(queries)
+            found_rows.append(rows)
+        queries = np.concatenate(found_queries)
+        rows = np.concatenate(found_rows)
+        pair = np.unique(queries * max(self._size, 1) + rows)
+        queries, rows = pair // max(self._size, 1), pair % max(self._size, 1)
+        active = self._active[rows]
+        queries, rows = queries[active], rows[active]
+        left = KeyArrays({name: array[queries] for name, array in query.items()})
+        right = KeyArrays({name: array[rows] for name, array in self._columns.items()})
+        texts = {c: features[c].to_numpy(dtype=object) for c in _SKELETON_COLUMNS}
+        levels = pairwise_levels(left, right, self._pair_similarity(texts, right, queries))
+        weight = np.full(len(rows), self._prior_weight)
+        parts: dict[str, np.ndarray] = {}
+        for spec, weights in zip(COMPARISONS, self._weights, strict=True):
+            parts[spec.name] = weights[levels[spec.name].astype(np.int64) + 1]
+            weight = weight + parts[spec.name]
+        probability = _probability(weight)
+        keep = np.flatnonzero(probability >= min_probability)
+        order = keep[np.lexsort((-weight[keep], queries[keep]))]
+        group = queries[order]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.empty(0, int)
+        rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+        order = order[rank < limit]
+        out: dict[str, Any] = {
+            "query": queries[order],
+            "record_id": np.asarray([self.record_ids[r] for r in rows[order]], dtype=object),
+            "match_probability": probability[order],
+            "match_weight": weight[order],
+        }
+        for spec in COMPARISONS:
+            out[f"gamma_{spec.name}"] = levels[spec.name][order].astype(np.int64)
+        for spec in COMPARISONS:
+            out[f"mw_{spec.name}"] = parts[spec.name][order]
+        return pd.DataFrame(out)
 
     def extend(self, records: Iterable[Mapping[str, Any]]) -> None:
         for record in records:

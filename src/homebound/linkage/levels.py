@@ -23,6 +23,7 @@ __all__ = [
     "KeyArrays",
     "Vocabulary",
     "comparison_levels",
+    "pairwise_levels",
 ]
 
 # Key columns compared with each other share one vocabulary (giv_c1 meets giv_c2).
@@ -232,6 +233,29 @@ def _code(q: KeyArrays, c: KeyArrays, key: str, digits: str, n: int) -> np.ndarr
     return _ladder(null, [_equal(q[key], c[key]), _equal(q[digits], c[digits])], n)
 
 
+def _levels(q: KeyArrays, c: KeyArrays, jw: Callable[[str], np.ndarray], n: int) -> dict[str, np.ndarray]:
+    return {
+        "family_name": _family(q, c, jw, n),
+        "given_name": _given(q, c, jw, n),
+        "patronymic": _patronymic(q, c, jw, n),
+        "date_of_birth": _date_of_birth(q, c, n),
+        "sex": _ladder(~_present(q["sex"]) | ~_present(c["sex"]), [_equal(q["sex"], c["sex"])], n),
+        "service_number": _code(q, c, "sn_key", "sn_digits", n),
+        "unit": _code(q, c, "unit_key", "unit_digits", n),
+    }
+
+
+def _cached(similarity: Callable[[str], np.ndarray]) -> Callable[[str], np.ndarray]:
+    cache: dict[str, np.ndarray] = {}
+
+    def jw(column: str) -> np.ndarray:
+        if column not in cache:
+            cache[column] = similarity(column)
+        return cache[column]
+
+    return jw
+
+
 def comparison_levels(
     query: KeyArrays, candidates: KeyArrays, vocabularies: Mapping[str, Vocabulary]
 ) -> dict[str, np.ndarray]:
@@ -240,25 +264,21 @@ def comparison_levels(
     ``query`` holds arrays of length 1 (broadcast against the candidates).
     """
     n = len(candidates["fam_norm"])
-    cache: dict[str, np.ndarray] = {}
 
-    def jw(column: str) -> np.ndarray:
-        if column not in cache:
-            cache[column] = _skeleton_similarity(
-                query.skeletons.get(column), candidates[column], vocabularies[GROUP_OF[column]]
-            )
-        return cache[column]
+    def similarity(column: str) -> np.ndarray:
+        return _skeleton_similarity(
+            query.skeletons.get(column), candidates[column], vocabularies[GROUP_OF[column]]
+        )
 
-    return {
-        "family_name": _family(query, candidates, jw, n),
-        "given_name": _given(query, candidates, jw, n),
-        "patronymic": _patronymic(query, candidates, jw, n),
-        "date_of_birth": _date_of_birth(query, candidates, n),
-        "sex": _ladder(
-            ~_present(query["sex"]) | ~_present(candidates["sex"]),
-            [_equal(query["sex"], candidates["sex"])],
-            n,
-        ),
-        "service_number": _code(query, candidates, "sn_key", "sn_digits", n),
-        "unit": _code(query, candidates, "unit_key", "unit_digits", n),
-    }
+    return _levels(query, candidates, _cached(similarity), n)
+
+
+def pairwise_levels(
+    left: KeyArrays, right: KeyArrays, similarity: Callable[[str], np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The same ladders for many pairs at once: ``left[k]`` against ``right[k]`` (arrays of equal length).
+
+    ``similarity(column)`` gives the Jaro-Winkler similarity of each pair's skeletons in ``column`` (0 where
+    either is missing), as ``comparison_levels`` computes it for one record.
+    """
+    return _levels(left, right, _cached(similarity), len(right["fam_norm"]))

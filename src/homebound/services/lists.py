@@ -22,6 +22,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.readers import read_list
 from homebound.lists.validate import ValidatedList, validate_table
 from homebound.lists.writers import write_csv, write_xlsx
+from homebound.services.arrival import Arrival, match_on_arrival, matching_changed
 from homebound.services.payloads import fields_to_text, person_payload
 from homebound.services.registry import DEFAULT_STATUS
 
@@ -70,7 +71,13 @@ def import_list(
         plan = _plan(uow.session, actor.party_id, registry, checked, report, progress)
         if dry_run:
             return report
-        _write(uow.session, actor, actor.party_id, registry, plan, progress)
+        ids = [new_id() for _ in plan.inserts]
+        arrivals = _arrivals(actor.party_id, registry, plan, ids)
+        _write(uow.session, actor, actor.party_id, registry, plan, ids, progress)
+        # Scored in bulk once the rows are written, in the import's transaction: a refused or failed
+        # import leaves no candidate, and a re-import changes nothing, so it proposes nothing again.
+        progress("matching", 0, len(arrivals))
+        match_on_arrival(uow.session, arrivals)
         batch = ImportBatchRow(
             party_id=actor.party_id,
             registry_kind=registry.value,
@@ -170,15 +177,35 @@ def _status_blocked(registry: Registry, row: PersonRow, parsed: PersonInput) -> 
     return parsed.status not in TRANSITIONS[registry].get(Status(row.status), frozenset())
 
 
+def _arrivals(party_id: str, registry: Registry, plan: _Plan, ids: list[str]) -> list[Arrival]:
+    """The created records, and the updated ones whose matching fields changed."""
+    arrivals = [
+        Arrival(
+            person_id, party_id, registry, (parsed.status or DEFAULT_STATUS[registry]).value, parsed.fields
+        )
+        for person_id, parsed in zip(ids, plan.inserts, strict=True)
+    ]
+    for row, parsed in plan.updates:
+        if matching_changed(row_to_fields(row), parsed.fields):
+            status = parsed.status.value if parsed.status else row.status
+            arrivals.append(Arrival(row.id, party_id, registry, status, parsed.fields))
+    return arrivals
+
+
 def _write(
-    session: Session, actor: Actor, party_id: str, registry: Registry, plan: _Plan, progress: Progress
+    session: Session,
+    actor: Actor,
+    party_id: str,
+    registry: Registry,
+    plan: _Plan,
+    ids: list[str],
+    progress: Progress,
 ) -> None:
     now = utcnow()
     values = []
     total = len(plan.inserts) + len(plan.updates)
-    for done, parsed in enumerate(plan.inserts, start=1):
+    for done, (person_id, parsed) in enumerate(zip(ids, plan.inserts, strict=True), start=1):
         status = parsed.status or DEFAULT_STATUS[registry]
-        person_id = new_id()
         values.append(
             {
                 "id": person_id,

@@ -29,16 +29,16 @@ from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.persons import row_to_fields
 from homebound.db.tables import OrganisationRow, PersonRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.linkage.assign import Bands, Decision
+from homebound.linkage.assign import Bands
 from homebound.linkage.explain import explain_pair
 from homebound.linkage.features import frame_from_persons
-from homebound.linkage.index import Candidate, RegistryIndex
 from homebound.linkage.model import LinkageModel, default_model
 from homebound.linkage.pipeline import link_lists
+from homebound.services.arrival import Arrival, queue_proposals, score
+from homebound.services.match_index import IN_CUSTODY, OPEN_SOUGHT, IndexCache
 
-# Sought records still looked for, and held records still in custody: the two sides a run links.
-OPEN_SOUGHT = (Status.MISSING.value, Status.BELIEVED_CAPTIVE.value)
-IN_CUSTODY = (Status.HELD.value, Status.HOSPITALISED.value, Status.LISTED_FOR_EXCHANGE.value)
+# Sought records still looked for (OPEN_SOUGHT) and held records still in custody (IN_CUSTODY) are the two
+# sides a run links.
 MAX_PAGE = 200
 _VERDICT_TAGS = {
     Verdict.CONFIRM: ActionTag.MATCH_CONFIRM,
@@ -125,21 +125,6 @@ def _records(session: Session, party_id: str, registry: Registry, statuses: Sequ
 def _frame(rows: Sequence[PersonRow]) -> pd.DataFrame:
     """Records keyed by their database id, so every proposed pair names two person rows."""
     return frame_from_persons([PersonInput(row.id, row_to_fields(row), None) for row in rows])
-
-
-def _record(row: PersonRow) -> dict[str, str | None]:
-    """One record's source columns, as an incremental look-up reads them."""
-    fields = row_to_fields(row)
-    return {
-        "record_id": row.id,
-        "family_name": fields.family_name,
-        "given_name": fields.given_name,
-        "patronymic": fields.patronymic,
-        "sex": {"male": "m", "female": "f"}.get(fields.sex.value),
-        "date_of_birth": fields.date_of_birth.iso() if fields.date_of_birth else None,
-        "service_number": fields.service_number,
-        "unit": fields.unit,
-    }
 
 
 def _explanation(pair: dict[Any, Any], model: LinkageModel) -> dict[str, Any]:
@@ -240,75 +225,27 @@ def match_held_record(
     *,
     model: LinkageModel | None = None,
     bands: Bands | None = None,
+    cache: IndexCache | None = None,
 ) -> MatchRun:
-    """Match one held record on arrival against every other party's open sought records (no SQL scoring)."""
+    """Match one held record against the sought registry of the party it depends on (else every other
+    party's), through the process's cached incremental index (no SQL scoring), and queue new pairs."""
     if not can(actor, Permission.ANY_MATCH_RUN) or actor.organisation_id is None:
         # A route naming a person answers everyone who may not act on it alike: no existence oracle.
         raise NotFound("no such held record", field="person_id")
     mediator_id = actor.organisation_id
-    bands = bands or Bands()
     used = model or default_model()
-    with uows.reader() as uow:
+    run_id = str(uuid.uuid4())
+    with uows.writer() as uow:
         held = uow.session.get(PersonRow, held_person_id)
         if held is None or held.registry_kind != Registry.HELD.value:
             raise NotFound("no such held record", field="person_id")
-        query = select(PersonRow).where(
-            PersonRow.party_id != held.party_id,
-            PersonRow.registry_kind == Registry.SOUGHT.value,
-            PersonRow.status.in_(OPEN_SOUGHT),
-        )
-        sought = list(uow.session.execute(query).scalars())
-    index = RegistryIndex.from_records(_frame(sought), used)
-    found = index.look_up(_record(held), min_probability=bands.review, limit=20)
-    party_of = {row.id: row.party_id for row in sought}
-    run_id = str(uuid.uuid4())
-    with uows.writer() as uow:
-        queued = [
-            _queue_look_up(
-                uow.session, run_id, mediator_id, party_of[c.record_id], held, c, found, bands, used
-            )
-            for c in found
-        ]
-        kept = [q for q in queued if q is not None]
-        payload = {"run": run_id, "held": held.id, "sought_records": len(sought), "queued": kept}
+        arrival = Arrival(held.id, held.party_id, Registry.HELD, held.status, row_to_fields(held))
+        proposed, sought_records = score(uow.session, [arrival], model=used, bands=bands, cache=cache)
+        queued = queue_proposals(uow.session, proposed, mediator_id, run_id, used)
+        payload = {"run": run_id, "held": held.id, "sought_records": sought_records, "queued": queued}
         log_action(uow.session, actor, ActionTag.MATCH_RUN, "match_run", run_id, payload)
         uow.commit()
-    return MatchRun(run_id, "", "", len(sought), 1, len(found), len(kept))
-
-
-def _queue_look_up(
-    session: Session,
-    run_id: str,
-    mediator_id: str,
-    sought_party: str,
-    held: PersonRow,
-    candidate: Candidate,
-    rivals: Sequence[Candidate],
-    bands: Bands,
-    model: LinkageModel,
-) -> str | None:
-    exists = session.execute(
-        select(MatchCandidateRow.id).where(
-            MatchCandidateRow.sought_person_id == candidate.record_id,
-            MatchCandidateRow.held_person_id == held.id,
-        )
-    ).first()
-    if exists:
-        return None
-    rival = max((r.match_probability for r in rivals if r is not candidate), default=0.0)
-    strong = candidate.match_probability >= bands.match and rival < bands.review
-    pair: dict[Any, Any] = {
-        "left_id": candidate.record_id,
-        "right_id": held.id,
-        "match_probability": candidate.match_probability,
-        "match_weight": candidate.match_weight,
-        "decision": (Decision.MATCH if strong else Decision.REVIEW).value,
-        **{f"gamma_{name}": level for name, level in candidate.levels.items()},
-        **{f"mw_{name}": weight for name, weight in candidate.weights.items()},
-    }
-    row = _candidate_row(run_id, mediator_id, sought_party, held.party_id, pair, model)
-    session.add(row)
-    return row.id
+    return MatchRun(run_id, "", "", sought_records, 1, len(proposed), len(queued))
 
 
 def _summary(row: PersonRow, codes: dict[str, str]) -> PersonSummary:

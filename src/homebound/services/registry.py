@@ -37,6 +37,7 @@ from homebound.db.persons import (
 )
 from homebound.db.tables import OrganisationRow, PersonRow, PersonShareRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.arrival import Arrival, match_on_arrival, matching_changed
 from homebound.services.payloads import fields_to_text, person_payload
 
 DEFAULT_STATUS = {Registry.HELD: Status.HELD, Registry.SOUGHT: Status.MISSING}
@@ -119,6 +120,8 @@ def create_person(
         raise ValidationFailed(problems)
     with uows.writer() as uow:
         row = insert_person(uow.session, actor, party_id, registry, parsed)
+        # Scored against the other side in this transaction: the candidates commit with the record.
+        match_on_arrival(uow.session, [Arrival(row.id, party_id, registry, row.status, parsed.fields)])
         uow.commit()
         return _view(row, frozenset(), dt.date.today())
 
@@ -217,7 +220,8 @@ def update_person(
             raise PreconditionFailed(
                 "the record changed since it was read", code="person.stale_version", field="If-Match"
             )
-        current = fields_to_text(row_to_fields(row))
+        before = row_to_fields(row)
+        current = fields_to_text(before)
         merged = {**current, **changes, "record_id": row.source_id}
         parsed, problems = parse_person_row(merged, Registry(row.registry_kind))
         if problems or parsed is None:
@@ -235,6 +239,11 @@ def update_person(
                     **person_payload(row.id, Registry(row.registry_kind), Status(row.status), parsed.fields),
                 },
                 party=row.party_id,
+            )
+        if changed and matching_changed(before, parsed.fields):
+            registry = Registry(row.registry_kind)
+            match_on_arrival(
+                uow.session, [Arrival(row.id, row.party_id, registry, row.status, parsed.fields)]
             )
         uow.commit()
         return _view(row, shares, dt.date.today())

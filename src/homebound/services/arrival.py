@@ -1,0 +1,319 @@
+"""Matching on arrival: a new or changed record is scored, in its own transaction, against the other side.
+
+A held record is scored against the sought registry of the party it depends on (its ``party_depended_on``
+when that names a party, else every other party's, as the mediator's look-up does); a sought record against
+the held registries of every other party (held records known to depend on a third party are skipped). The
+scoring is the incremental index's (``linkage.index``) with the same trained model as batch matching; pairs
+in the match or review band join the mediator's review queue as pending candidates, written in the same
+transaction as the record, so a crash loses neither and a rolled-back import leaves no candidate. Nothing
+reaches either party: no log entry is written under the party's name (the mediator's verdict is logged, as
+for every candidate), and the queue is the mediator's alone.
+
+``HOMEBOUND_MATCH_ON_ARRIVAL=0`` turns it off (bulk migrations); the mediator's runs still find the pairs.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from homebound.core.access import OrganisationKind
+from homebound.core.matching.review import CandidateStatus
+from homebound.core.persons import PersonFields, Registry
+from homebound.db.bulk import bulk_insert
+from homebound.db.log_store import LogWriter
+from homebound.db.matching_tables import MatchCandidateRow
+from homebound.db.tables import OrganisationRow, utcnow
+from homebound.linkage.assign import Bands, Decision
+from homebound.linkage.comparisons import COMPARISONS
+from homebound.linkage.explain import explain_pair
+from homebound.linkage.features import prepare_features
+from homebound.linkage.model import LinkageModel, default_model
+from homebound.services.match_index import ELIGIBLE, IndexCache, default_cache, record_of
+
+__all__ = [
+    "ENABLED_ENV",
+    "MATCHING_FIELDS",
+    "Arrival",
+    "Proposed",
+    "enabled",
+    "match_on_arrival",
+    "matching_changed",
+    "queue_proposals",
+    "score",
+]
+
+ENABLED_ENV = "HOMEBOUND_MATCH_ON_ARRIVAL"
+# The best pairs kept per record, as the mediator's one-record look-up keeps them.
+PER_RECORD = 20
+_CHUNK = 500  # under SQLite's bound-parameter limit
+
+
+# The fields the matching keys are computed from: a change to one of them re-scores the record.
+MATCHING_FIELDS = (
+    "family_name",
+    "given_name",
+    "patronymic",
+    "sex",
+    "date_of_birth",
+    "service_number",
+    "unit",
+    "party_depended_on",
+)
+
+
+def matching_changed(before: PersonFields, after: PersonFields) -> bool:
+    return any(getattr(before, name) != getattr(after, name) for name in MATCHING_FIELDS)
+
+
+def enabled() -> bool:
+    """On unless HOMEBOUND_MATCH_ON_ARRIVAL is 0/false/no/off (read at each call: tests and tools flip it)."""
+    return os.environ.get(ENABLED_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A record just written (created, or changed in a field matching reads), as its transaction sees it."""
+
+    person_id: str
+    party_id: str
+    registry: Registry
+    status: str
+    fields: PersonFields
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """A scored pair for the queue: the sought and held sides, their parties, and the pair's columns."""
+
+    sought_person_id: str
+    held_person_id: str
+    sought_party_id: str
+    held_party_id: str
+    pair: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Parties:
+    ids: tuple[str, ...]
+    by_name: dict[str, str]
+
+    def resolve(self, text: str | None) -> str | None:
+        """The party a free-text "party depended on" names (its code or name, any case), if any."""
+        if not text:
+            return None
+        return self.by_name.get(text.strip().casefold())
+
+
+def _parties(session: Session) -> _Parties:
+    rows = session.execute(
+        select(OrganisationRow.id, OrganisationRow.code, OrganisationRow.name).where(
+            OrganisationRow.kind == OrganisationKind.PARTY.value
+        )
+    ).all()
+    names: dict[str, str] = {}
+    for party_id, code, name in rows:
+        names[code.strip().casefold()] = party_id
+        names[name.strip().casefold()] = party_id
+    return _Parties(tuple(sorted(r[0] for r in rows)), names)
+
+
+def mediator_of(session: Session) -> str | None:
+    """The mediator office whose queue takes proposals on arrival (the first created, if several)."""
+    return session.execute(
+        select(OrganisationRow.id)
+        .where(OrganisationRow.kind == OrganisationKind.MEDIATOR.value)
+        .order_by(OrganisationRow.created_at, OrganisationRow.id)
+        .limit(1)
+    ).scalar()
+
+
+def _targets(arrival: Arrival, parties: _Parties) -> list[tuple[Registry, str]]:
+    others = [p for p in parties.ids if p != arrival.party_id]
+    if arrival.registry is Registry.HELD:
+        depends = parties.resolve(arrival.fields.party_depended_on)
+        if depends is not None and depends != arrival.party_id:
+            return [(Registry.SOUGHT, depends)]
+        return [(Registry.SOUGHT, p) for p in others]
+    return [(Registry.HELD, p) for p in others]
+
+
+def score(
+    session: Session,
+    arrivals: Sequence[Arrival],
+    *,
+    model: LinkageModel | None = None,
+    bands: Bands | None = None,
+    cache: IndexCache | None = None,
+) -> tuple[list[Proposed], int]:
+    """Score records against the other side's registries; the proposed pairs and the records scored against.
+
+    Runs in the caller's writing transaction: the log head is locked first, so no other writer commits a
+    record between the index's refresh and this transaction's commit (its own arrivals then see ours).
+    """
+    used = model or default_model()
+    bands = bands or Bands()
+    cache = cache or default_cache()
+    LogWriter.for_session(session)  # the log head's lock: see above
+    parties = _parties(session)
+    groups: dict[tuple[Registry, str], list[int]] = {}
+    for position, arrival in enumerate(arrivals):
+        for target in _targets(arrival, parties):
+            groups.setdefault(target, []).append(position)
+    found: list[pd.DataFrame] = []
+    compared = 0
+    for (registry, party_id), positions in sorted(groups.items(), key=lambda g: (g[0][0].value, g[0][1])):
+        with cache.entry(session, registry, party_id, used) as entry:
+            compared += len(entry.index)
+            if not len(entry.index):
+                continue
+            frame = pd.DataFrame.from_records(
+                [record_of(arrivals[p].person_id, arrivals[p].fields) for p in positions]
+            )
+            pairs = entry.index.look_up_many(
+                prepare_features(frame), min_probability=bands.review, limit=PER_RECORD
+            )
+            pairs["arrival"] = [positions[q] for q in pairs["query"]]
+            pairs["target_party"] = party_id
+            if registry is Registry.HELD:
+                depends = [parties.resolve(entry.depends_on.get(r)) for r in pairs["record_id"]]
+                mine = [arrivals[a].party_id for a in pairs["arrival"]]
+                keep = [d is None or d == m for d, m in zip(depends, mine, strict=True)]
+                pairs = pairs[keep]
+            found.append(pairs)
+    if not found:
+        return [], compared
+    return _decide(pd.concat(found, ignore_index=True), arrivals, bands), compared
+
+
+def _decide(pairs: pd.DataFrame, arrivals: Sequence[Arrival], bands: Bands) -> list[Proposed]:
+    """Per record, its best pairs; "match" when strong and no rival of the record is in the review band."""
+    pairs = pairs.sort_values(["arrival", "match_weight"], ascending=[True, False], kind="stable")
+    pairs = pairs.groupby("arrival", sort=False).head(PER_RECORD)
+    proposed: list[Proposed] = []
+    for position, group in pairs.groupby("arrival", sort=False):
+        arrival = arrivals[int(str(position))]
+        probabilities = group["match_probability"].tolist()
+        for k, row in enumerate(group.to_dict("records")):
+            rival = max((p for j, p in enumerate(probabilities) if j != k), default=0.0)
+            strong = row["match_probability"] >= bands.match and rival < bands.review
+            held = arrival.registry is Registry.HELD
+            pair: dict[str, Any] = {
+                "left_id": row["record_id"] if held else arrival.person_id,
+                "right_id": arrival.person_id if held else row["record_id"],
+                "match_probability": float(row["match_probability"]),
+                "match_weight": float(row["match_weight"]),
+                "decision": (Decision.MATCH if strong else Decision.REVIEW).value,
+                **{f"gamma_{c.name}": int(row[f"gamma_{c.name}"]) for c in COMPARISONS},
+                **{f"mw_{c.name}": float(row[f"mw_{c.name}"]) for c in COMPARISONS},
+            }
+            parties = (
+                (row["target_party"], arrival.party_id) if held else (arrival.party_id, row["target_party"])
+            )
+            proposed.append(Proposed(pair["left_id"], pair["right_id"], parties[0], parties[1], pair))
+    return proposed
+
+
+def explanation(pair: dict[Any, Any], model: LinkageModel) -> dict[str, Any]:
+    explained = explain_pair(pair, model)
+    return {
+        "prior_weight": explained.prior_weight,
+        "evidence": [
+            {"comparison": e.comparison, "level": e.level, "gamma": e.gamma, "match_weight": e.match_weight}
+            for e in explained.evidence
+        ],
+    }
+
+
+def _known(session: Session, proposed: Sequence[Proposed]) -> set[tuple[str, str]]:
+    held = sorted({p.held_person_id for p in proposed})
+    sought = sorted({p.sought_person_id for p in proposed})
+    known: set[tuple[str, str]] = set()
+    for ids, column in (
+        (held, MatchCandidateRow.held_person_id),
+        (sought, MatchCandidateRow.sought_person_id),
+    ):
+        for start in range(0, len(ids), _CHUNK):
+            rows = session.execute(
+                select(MatchCandidateRow.sought_person_id, MatchCandidateRow.held_person_id).where(
+                    column.in_(ids[start : start + _CHUNK])
+                )
+            )
+            known.update((s, h) for s, h in rows)
+    return known
+
+
+def queue_proposals(
+    session: Session,
+    proposed: Sequence[Proposed],
+    mediator_id: str,
+    run_id: str,
+    model: LinkageModel | None = None,
+) -> list[str]:
+    """Write the pairs not yet in the queue as pending candidates; their ids."""
+    used = model or default_model()
+    known = _known(session, proposed)
+    now = utcnow()
+    values: list[dict[str, Any]] = []
+    for p in proposed:
+        if (p.sought_person_id, p.held_person_id) in known:
+            continue
+        known.add((p.sought_person_id, p.held_person_id))
+        values.append(
+            {
+                "id": str(uuid.uuid4()),
+                "run_id": run_id,
+                "mediator_id": mediator_id,
+                "sought_party_id": p.sought_party_id,
+                "held_party_id": p.held_party_id,
+                "sought_person_id": p.sought_person_id,
+                "held_person_id": p.held_person_id,
+                "match_probability": p.pair["match_probability"],
+                "match_weight": p.pair["match_weight"],
+                "band": p.pair["decision"],
+                "explanation": explanation(p.pair, used),
+                "status": CandidateStatus.PENDING.value,
+                "note": None,
+                "reviewed_by": None,
+                "reviewed_at": None,
+                "created_at": now,
+            }
+        )
+    if values:
+        session.flush()  # the records the candidates name are rows before the candidates are
+        for start in range(0, len(values), 2000):
+            bulk_insert(session, MatchCandidateRow.__table__, values[start : start + 2000])  # type: ignore[arg-type]
+    return [v["id"] for v in values]
+
+
+def match_on_arrival(
+    session: Session,
+    arrivals: Sequence[Arrival],
+    *,
+    model: LinkageModel | None = None,
+    bands: Bands | None = None,
+    cache: IndexCache | None = None,
+) -> list[str]:
+    """Score open records just written and queue their pairs for the mediator; the new candidates' ids.
+
+    A no-op when turned off, when no mediator office exists, or for records not open (a sought record no
+    longer looked for, a held record no longer in custody).
+    """
+    if not enabled():
+        return []
+    open_arrivals = [a for a in arrivals if a.status in ELIGIBLE[a.registry]]
+    if not open_arrivals:
+        return []
+    mediator_id = mediator_of(session)
+    if mediator_id is None:
+        return []
+    used = model or default_model()
+    proposed, _ = score(session, open_arrivals, model=used, bands=bands, cache=cache)
+    return queue_proposals(session, proposed, mediator_id, str(uuid.uuid4()), used)

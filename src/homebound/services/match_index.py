@@ -1,0 +1,230 @@
+"""A process-wide cache of incremental matching indexes, one per (database, registry, party).
+
+An index is built once from the registry's open records and then brought up to date in place, before every
+use, from the records changed since it was last refreshed. The high-water mark is the action log's
+sequence number: every change to a person record is logged (``object_type == "person"``), and log entries
+are numbered under the log head's row lock, so the numbers are in commit order and a refresh that reads
+every person entry above its mark misses no committed change. The mark keeps the entry's hash too: when
+the entry at the mark is gone or different (a rolled-back transaction, a restored database), the index is
+rebuilt instead of trusted. Several server processes each keep their own cache; each refreshes from the
+database before scoring, so none serves an index that misses a committed record.
+
+Memory is bounded: indexes beyond ``HOMEBOUND_MATCH_INDEX_MAX_RECORDS`` records in all (default 1,000,000,
+about 400 MB) are dropped least recently used first, and rebuilt when next needed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, inspect, select
+from sqlalchemy.orm import Session
+
+from homebound.core.person_input import PersonInput
+from homebound.core.persons import PersonFields, Registry, Status
+from homebound.db.persons import row_to_fields
+from homebound.db.tables import LogEntryRow, LogHeadRow, PersonRow
+from homebound.linkage.features import frame_from_persons
+from homebound.linkage.index import RegistryIndex
+from homebound.linkage.model import LinkageModel
+
+__all__ = [
+    "ELIGIBLE",
+    "IN_CUSTODY",
+    "OPEN_SOUGHT",
+    "IndexCache",
+    "IndexEntry",
+    "default_cache",
+    "record_of",
+]
+
+# Sought records still looked for, and held records still in custody: what an index holds.
+OPEN_SOUGHT = (Status.MISSING.value, Status.BELIEVED_CAPTIVE.value)
+IN_CUSTODY = (Status.HELD.value, Status.HOSPITALISED.value, Status.LISTED_FOR_EXCHANGE.value)
+ELIGIBLE = {Registry.SOUGHT: OPEN_SOUGHT, Registry.HELD: IN_CUSTODY}
+MAX_RECORDS_ENV = "HOMEBOUND_MATCH_INDEX_MAX_RECORDS"
+DEFAULT_MAX_RECORDS = 1_000_000
+_PERSON = "person"
+
+
+def record_of(person_id: str, fields: PersonFields) -> dict[str, str | None]:
+    """One record's source columns, as the index reads them, from ``PersonFields``."""
+    return {
+        "record_id": person_id,
+        "family_name": fields.family_name,
+        "given_name": fields.given_name,
+        "patronymic": fields.patronymic,
+        "sex": {"male": "m", "female": "f"}.get(fields.sex.value),
+        "date_of_birth": fields.date_of_birth.iso() if fields.date_of_birth else None,
+        "service_number": fields.service_number,
+        "unit": fields.unit,
+    }
+
+
+@dataclass
+class IndexEntry:
+    """One registry's index and what the refresh needs: versions, the log mark, the depended-on party."""
+
+    registry: Registry
+    party_id: str
+    index: RegistryIndex
+    seq: int
+    head_hash: str
+    versions: dict[str, int] = field(default_factory=dict)
+    depends_on: dict[str, str | None] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _database(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.engine.url.render_as_string(hide_password=True)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    id: str
+    version: int
+    status: str
+    party_depended_on: str | None
+    fields: PersonFields
+
+
+def _rows(session: Session, query: Select[Any]) -> list[_Loaded]:
+    """The selected persons' matching view, read through the caller's session (which opens any sealed
+    field); rows the session did not hold before are let go again, so a build leaves no million objects."""
+    held_before = set(session.identity_map.keys())
+    loaded: list[_Loaded] = []
+    fresh: list[PersonRow] = []
+    for row in session.execute(query).scalars():
+        fields = row_to_fields(row)
+        loaded.append(_Loaded(row.id, row.version, row.status, fields.party_depended_on, fields))
+        if inspect(row).key not in held_before:
+            fresh.append(row)
+    for row in fresh:
+        session.expunge(row)
+    return loaded
+
+
+def _person_query() -> Select[Any]:
+    return select(PersonRow)
+
+
+def _head(session: Session) -> tuple[int, str]:
+    found = session.execute(select(LogHeadRow.seq, LogHeadRow.head_hash).where(LogHeadRow.id == 1)).first()
+    return (int(found[0]), str(found[1])) if found else (0, "")
+
+
+def _frame(rows: Sequence[_Loaded]) -> pd.DataFrame:
+    return frame_from_persons([PersonInput(row.id, row.fields, None) for row in rows])
+
+
+class IndexCache:
+    """Indexes by (database, registry, party), least recently used dropped beyond ``max_records``."""
+
+    def __init__(self, max_records: int | None = None) -> None:
+        if max_records is None:
+            max_records = int(os.environ.get(MAX_RECORDS_ENV, DEFAULT_MAX_RECORDS))
+        self.max_records = max_records
+        self._entries: OrderedDict[tuple[str, str, str], IndexEntry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.builds = 0  # how many times an index was built from scratch (tests, monitoring)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    @contextmanager
+    def entry(
+        self, session: Session, registry: Registry, party_id: str, model: LinkageModel
+    ) -> Iterator[IndexEntry]:
+        """The registry's index, brought up to date in ``session``'s transaction, held for one use.
+
+        Call it inside the writing transaction whose records are matched, after the log head is locked
+        (``LogWriter.for_session``): from then on no other writer commits a change until this one ends.
+        """
+        key = (_database(session), registry.value, party_id)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+        if found is None:
+            found = IndexEntry(registry, party_id, RegistryIndex(model), -1, "")
+            with self._lock:
+                found = self._entries.setdefault(key, found)
+        with found.lock:
+            self._refresh(session, found, model)
+            yield found
+        self._bound()
+
+    def _bound(self) -> None:
+        with self._lock:
+            total = sum(len(e.index) for e in self._entries.values())
+            while len(self._entries) > 1 and total > self.max_records:
+                _, dropped = self._entries.popitem(last=False)
+                total -= len(dropped.index)
+
+    def _refresh(self, session: Session, entry: IndexEntry, model: LinkageModel) -> None:
+        seq, head_hash = _head(session)
+        if not self._still_valid(session, entry, model):
+            self._build(session, entry, model, seq, head_hash)
+            return
+        if seq == entry.seq:
+            return
+        changed = select(LogEntryRow.object_id).where(
+            LogEntryRow.seq > entry.seq, LogEntryRow.seq <= seq, LogEntryRow.object_type == _PERSON
+        )
+        query = _person_query().where(
+            PersonRow.id.in_(changed),
+            PersonRow.party_id == entry.party_id,
+            PersonRow.registry_kind == entry.registry.value,
+        )
+        open_statuses = ELIGIBLE[entry.registry]
+        for row in _rows(session, query):
+            if row.status not in open_statuses:
+                if entry.index.remove(row.id):
+                    entry.versions.pop(row.id, None)
+                    entry.depends_on.pop(row.id, None)
+            elif entry.versions.get(row.id) != row.version:
+                entry.index.add(record_of(row.id, row.fields))
+                entry.versions[row.id] = row.version
+                entry.depends_on[row.id] = row.party_depended_on
+        entry.seq, entry.head_hash = seq, head_hash
+
+    @staticmethod
+    def _still_valid(session: Session, entry: IndexEntry, model: LinkageModel) -> bool:
+        if entry.seq < 0 or entry.index.model is not model:
+            return False
+        if entry.seq == 0:
+            return True
+        stored = session.execute(select(LogEntryRow.entry_hash).where(LogEntryRow.seq == entry.seq)).scalar()
+        return stored == entry.head_hash
+
+    def _build(self, session: Session, entry: IndexEntry, model: LinkageModel, seq: int, head: str) -> None:
+        query = _person_query().where(
+            PersonRow.party_id == entry.party_id,
+            PersonRow.registry_kind == entry.registry.value,
+            PersonRow.status.in_(ELIGIBLE[entry.registry]),
+        )
+        rows = _rows(session, query)
+        entry.index = RegistryIndex.from_records(_frame(rows), model) if rows else RegistryIndex(model)
+        entry.versions = {row.id: row.version for row in rows}
+        entry.depends_on = {row.id: row.party_depended_on for row in rows}
+        entry.seq, entry.head_hash = seq, head
+        self.builds += 1
+
+
+@cache
+def default_cache() -> IndexCache:
+    """The process's cache (made on first use, so the size setting is read then, never at import)."""
+    return IndexCache()
