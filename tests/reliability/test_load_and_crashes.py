@@ -1,6 +1,6 @@
 """The load run and the crash runs of bench/ as tests, bounded for CI (traffic to 127.0.0.1 only).
 
-HOMEBOUND_LOAD_SECONDS (60 in CI; the issue's full figure is 180, the release run 600 with 50 clients)
+HOMEBOUND_LOAD_SECONDS (180 in CI, the issue's figure; the release run is 600 with 50 clients)
 and HOMEBOUND_CRASH_KILLS (10). Latency is reported, not asserted here (the machine is shared; the SLO is
 checked by `bench/load.py --slo`): these tests hold correctness, no 5xx and every acknowledged write
 present exactly once with the log verifying.
@@ -24,7 +24,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from homebound.db.engine import normalise_url
 
-LOAD_SECONDS = float(os.environ.get("HOMEBOUND_LOAD_SECONDS", "60"))
+LOAD_SECONDS = float(os.environ.get("HOMEBOUND_LOAD_SECONDS", "180"))
 LOAD_CLIENTS = int(os.environ.get("HOMEBOUND_LOAD_CLIENTS", "30"))
 KILLS = int(os.environ.get("HOMEBOUND_CRASH_KILLS", "10"))
 
