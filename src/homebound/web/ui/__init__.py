@@ -7,10 +7,21 @@ from importlib import resources
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from homebound.web.ui import auth, crossing, disclosures, exchange, imports, mediator, party, public, review
+from homebound.web.ui import (
+    auth,
+    crossing,
+    disclosures,
+    exchange,
+    imports,
+    mediator,
+    party,
+    public,
+    reconciliation,
+    review,
+)
 
 # imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
-AREAS = (auth, imports, disclosures, party, public, mediator, review, exchange, crossing)
+AREAS = (auth, imports, disclosures, party, public, mediator, review, exchange, crossing, reconciliation)
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:
     router.include_router(_area.router)
