@@ -208,8 +208,19 @@ def run_crashes(
 
 
 def run(
-    database_url: str, *, kills: int, seed: int, log_dir: Path, cut_database: bool
+    database_url: str,
+    *,
+    kills: int,
+    seed: int,
+    log_dir: Path,
+    cut_database: bool,
+    healthy_within: float = HEALTHY_WITHIN,
 ) -> tuple[dict[str, Any], list[str]]:
+    """Kill and disturb under writers; return the figures and every broken promise.
+
+    `healthy_within` bounds the slowest recovery: the issue's 10 s here and in `main`; CI tests pass a looser
+    bound, as recovery is mostly the Python start of the new process and slows with the machine's load.
+    """
     os.environ.setdefault("HOMEBOUND_KEY_DIR", str(log_dir / "keys"))
     if not cut_database:
         report, done = run_crashes(
@@ -223,8 +234,8 @@ def run(
                 database_url, via_proxy, kills=kills, proxy=proxy, seed=seed, log_dir=log_dir
             )
     problems = check_database(database_url, done)
-    if max(report.recoveries, default=0.0) > HEALTHY_WITHIN:
-        problems.append(f"slowest recovery {max(report.recoveries):.1f} s > {HEALTHY_WITHIN} s")
+    if max(report.recoveries, default=0.0) > healthy_within:
+        problems.append(f"slowest recovery {max(report.recoveries):.1f} s > {healthy_within} s")
     if report.abandoned:
         problems.append(f"{report.abandoned} writes never answered")
     problems.extend(report.unexpected[:10])

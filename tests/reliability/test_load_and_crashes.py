@@ -27,6 +27,9 @@ from homebound.db.engine import normalise_url
 LOAD_SECONDS = float(os.environ.get("HOMEBOUND_LOAD_SECONDS", "180"))
 LOAD_CLIENTS = int(os.environ.get("HOMEBOUND_LOAD_CLIENTS", "30"))
 KILLS = int(os.environ.get("HOMEBOUND_CRASH_KILLS", "10"))
+# Recovery within 10 s is the figure, checked by `bench/crash.py` (docs/reliability.md); here a bound
+# that says "it came back": on a loaded CI machine the new process's Python start alone took 12 s once.
+RECOVERY_BOUND_S = float(os.environ.get("HOMEBOUND_CRASH_RECOVERY_S", "45"))
 
 
 @pytest.fixture
@@ -64,7 +67,9 @@ def test_load_on_postgresql(postgres: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_kill_9_under_writes_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    figures, problems = crash.run(url, kills=KILLS, seed=7, log_dir=tmp_path, cut_database=False)
+    figures, problems = crash.run(
+        url, kills=KILLS, seed=7, log_dir=tmp_path, cut_database=False, healthy_within=RECOVERY_BOUND_S
+    )
     print(json.dumps(figures, indent=2))
     assert problems == []
     assert figures["kills"] == KILLS and figures["acknowledged_creates"] > 0
@@ -72,7 +77,9 @@ def test_kill_9_under_writes_on_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_kill_9_and_database_cuts_on_postgresql(postgres: str, tmp_path: Path) -> None:
-    figures, problems = crash.run(postgres, kills=KILLS, seed=11, log_dir=tmp_path, cut_database=True)
+    figures, problems = crash.run(
+        postgres, kills=KILLS, seed=11, log_dir=tmp_path, cut_database=True, healthy_within=RECOVERY_BOUND_S
+    )
     print(json.dumps(figures, indent=2))
     assert problems == []
     assert figures["kills"] == KILLS and figures["database_outages"] > 0 and figures["connection_drops"] > 0
