@@ -109,6 +109,7 @@ def test_compose_accept_and_run_a_tranche_with_a_substitution(
     expect(tab.page.locator(f"#line-{substituted_id}")).to_have_attribute("data-state", "substitute_accepted")
 
     crossing.page.reload()
+    crossing.page.get_by_label("Re-enter your password to close the tranche").fill(PASSWORD)
     crossing.page.get_by_role("button", name="Close tranche 1").click()
     expect(crossing.page.locator("#tranche-closed")).to_be_visible()
 

@@ -141,7 +141,11 @@ ROUTES = (
     ("/agreements/{id}/versions/1/accept", {"password": PASSWORD}),
     ("/agreements/{id}/conclude", {}),
     ("/agreements/{id}/handover/1/lines/x", {"action": "deliver"}),
-    ("/agreements/{id}/handover/1/close", {}),
+    ("/agreements/{id}/handover/1/close", {"password": PASSWORD}),
+    ("/agreements/{id}/amend", {"expected_version": "1", "record": "x", "reason": "y"}),
+    ("/agreements/{id}/counter", {"expected_version": "1", "note": "n"}),
+    ("/agreements/{id}/handover/1/remains", {"releasing_side": "a", "count": "1"}),
+    ("/agreements/{id}/handover/1/remains/T1-R1/identify", {"status": "identified"}),
 )
 
 
@@ -180,7 +184,7 @@ def test_closed_tranche_reaches_the_public_ledger(setup: Setup, clients: dict[st
     for chunk in lines:
         line = chunk.split('"')[0]
         assert _post(m, console, f"{console}/1/lines/{line}", {"action": "deliver"}).status_code == 303  # type: ignore[attr-defined]
-    assert _post(m, console, f"{console}/1/close", {}).status_code == 303  # type: ignore[attr-defined]
+    assert _post(m, console, f"{console}/1/close", {"password": PASSWORD}).status_code == 303  # type: ignore[attr-defined]
     assert 'id="tranche-closed"' in m.get(f"{console}?tranche=1").text
     with ui_client(setup.app) as public:
         page = public.get("/ledger").text

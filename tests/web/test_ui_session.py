@@ -111,7 +111,7 @@ def test_wrong_password_signs_nobody_in(browser: TestClient) -> None:
         "/sign-in", data={"csrf_token": token, "username": "a_operator", "password": "x" * 20}
     )
     assert answer.status_code == 200
-    assert "Unknown user or wrong password." in answer.text
+    assert "Unknown user, wrong password or wrong code." in answer.text
     assert not set_cookie_headers(answer, SESSION_COOKIE)
 
 

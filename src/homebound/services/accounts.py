@@ -341,6 +341,7 @@ class SessionUser:
     language: str
     organisation_code: str
     organisation_name: str
+    second_factor: bool = False  # enrolled: re-authentication asks for a code too
 
 
 def resolve_session(
@@ -369,7 +370,8 @@ def resolve_session(
         _mark_session(uows, tok.id, last_used_at=now)
     party = org.id if org.kind == OrganisationKind.PARTY else None
     actor = Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
-    return SessionUser(actor, user.display_name, user.language, org.code, org.name)
+    enrolled = user.totp_secret is not None
+    return SessionUser(actor, user.display_name, user.language, org.code, org.name, enrolled)
 
 
 def _mark_session(uows: UnitOfWorkFactory, token_id: str, **values: dt.datetime) -> None:

@@ -8,14 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import NotFound, PermissionDenied
+from homebound.core.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from homebound.core.exchange.agreement import Role
+from homebound.core.persons import Registry
 from homebound.db.agreement_store import acceptance_rows, participants_of
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
+from homebound.db.tables import PersonRow, PersonShareRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.exchange_access import load_agreement_row, seat_of
 
@@ -148,3 +150,32 @@ def get_version(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, number
             raise NotFound("no such version", field="version")
         accepted = [(a.version, a.role) for a in acceptance_rows(uow.session, row.id)]
         return version_view(version, accepted, full=True)
+
+
+def find_held_record(
+    uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, reference: str, *, field: str
+) -> tuple[str, str]:
+    """A held record of either party to the agreement, by its ID or its record number, as the actor may see
+    it (its own party's records and those shared with it; all for the mediator): (person id, releasing side).
+    Read-only: whether the person may be listed is checked when the version is written."""
+    reference = reference.strip()
+    with uows.reader() as uow:
+        row, _seat = load_agreement_row(uow.session, actor, agreement_id)
+        query = select(PersonRow.id, PersonRow.party_id).where(
+            PersonRow.registry_kind == Registry.HELD.value,
+            PersonRow.party_id.in_([row.party_a_id, row.party_b_id]),
+            or_(PersonRow.id == reference, PersonRow.source_id == reference),
+        )
+        if not can(actor, Permission.ANY_PERSON_READ):
+            shared = exists().where(
+                PersonShareRow.person_id == PersonRow.id, PersonShareRow.party_id == (actor.party_id or "")
+            )
+            query = query.where(or_(PersonRow.party_id == (actor.party_id or ""), shared))
+        found = uow.session.execute(query.limit(2)).all()
+    if len(found) != 1:
+        text = "no held record of either party has this number or ID"
+        if found:
+            text = "both parties use this record number; enter the record's ID instead"
+        raise ValidationFailed([FieldProblem(field, "not_found", text)], message=text)
+    person_id, party_id = found[0]
+    return str(person_id), "a" if party_id == row.party_a_id else "b"

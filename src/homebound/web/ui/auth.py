@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.errors import FieldProblem, NotAuthenticated, ValidationFailed
 from homebound.services import accounts
+from homebound.services import sign_in as guarded
 from homebound.web.deps import Uows
 from homebound.web.ui.nav import workspace_url
 from homebound.web.ui.render import UiRoute, redirect, render
@@ -46,17 +47,39 @@ def sign_in(
     visit: PostedVisit,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
+    totp_code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
+    """The same guarded sign-in as the API: throttled, and the code of an enrolled account checked."""
+    name = username.strip()
     try:
-        issued = accounts.sign_in(uows, username.strip(), password)
-    except NotAuthenticated:
-        return render(
-            request, visit, "sign_in.html", failed=True, signed_out=False, username=username.strip()
+        issued = guarded.sign_in(
+            uows,
+            request.app.state.sign_in_throttle,
+            name,
+            password,
+            address=request.client.host if request.client else None,
+            totp_code=one_time_code(totp_code),
+            require_second_factor=request.app.state.settings.second_factor_required(),
         )
+    except guarded.TooManyAttempts as exc:
+        throttled = render(
+            request, visit, "sign_in.html", status=429, failed="throttled", signed_out=False, username=name
+        )
+        throttled.headers["Retry-After"] = str(exc.retry_after)
+        return throttled
+    except NotAuthenticated as exc:
+        failed = "no_second_factor" if exc.code == "auth.second_factor_required" else "credentials"
+        return render(request, visit, "sign_in.html", failed=failed, signed_out=False, username=name)
     user = accounts.resolve_session(uows, issued.token)
     response = redirect(visit, workspace_url(user.actor))
     start_session(response, issued.token, user.language)
     return response
+
+
+def one_time_code(text: str) -> str | None:
+    """Authenticator apps show '123 456'; spaces are dropped, an empty field is no code."""
+    code = "".join(text.split())
+    return code or None
 
 
 @router.post("/sign-out")

@@ -3,19 +3,27 @@ the live balance against the formula, and closing the tranche."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.exchange.handover import LineAction, LineState, Substitute
+from homebound.core.exchange.candidate import Side
+from homebound.core.exchange.handover import LineAction, LineState, Substitute, ThirdPartyCustody
+from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
 from homebound.services import agreement_views as views
 from homebound.services import handover
 from homebound.services.handover import LINE_ACTORS, LineCommand, Seat
 from homebound.web.deps import Uows
-from homebound.web.ui.exchange import person_labels
+from homebound.web.ui.negotiation import (
+    ReauthenticationFailed,
+    person_labels,
+    reauthenticate,
+    reauthentication_errors,
+)
 from homebound.web.ui.render import UiRoute, is_htmx, redirect, render
-from homebound.web.ui.session import CurrentVisit, PostedVisit
+from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -26,10 +34,21 @@ OPEN_ACTIONS: dict[str, tuple[LineAction, ...]] = {
         LineAction.BRING_SUBSTITUTE,
         LineAction.REFUSE,
         LineAction.NOT_DELIVER,
+        LineAction.HAND_TO_THIRD_PARTY,
     ),
     LineState.SUBSTITUTE_PROPOSED: (LineAction.ACCEPT_SUBSTITUTE, LineAction.REJECT_SUBSTITUTE),
-    LineState.SUBSTITUTE_REJECTED: (LineAction.DELIVER, LineAction.BRING_SUBSTITUTE, LineAction.NOT_DELIVER),
+    LineState.SUBSTITUTE_REJECTED: (
+        LineAction.DELIVER,
+        LineAction.BRING_SUBSTITUTE,
+        LineAction.REFUSE,
+        LineAction.NOT_DELIVER,
+        LineAction.HAND_TO_THIRD_PARTY,
+    ),
+    # A place left by a refusal or a non-delivery may still be filled by a substitute the receiver accepts.
+    LineState.REFUSED: (LineAction.BRING_SUBSTITUTE,),
+    LineState.NOT_DELIVERED: (LineAction.BRING_SUBSTITUTE,),
 }
+REMAINS_STATUSES = tuple(s.value for s in IdentificationStatus)
 
 
 def _line_seat(agreement: views.AgreementView, releasing_side: str) -> Seat:
@@ -53,7 +72,8 @@ def _with_actions(
     return {**line, "actions": [a.value for a in offered]}
 
 
-def _console_context(uows: Uows, actor: Actor, agreement_id: str, number: int | None) -> dict[str, Any]:
+def _console_context(uows: Uows, visit: Visit, agreement_id: str, number: int | None) -> dict[str, Any]:
+    actor = visit.signed_in().actor
     agreement = views.get_agreement(uows, actor, agreement_id)
     tranches = handover.list_tranches(uows, actor, agreement_id)
     if number is None:
@@ -72,6 +92,11 @@ def _console_context(uows: Uows, actor: Actor, agreement_id: str, number: int | 
         "lines": lines,
         "names": person_labels(uows, actor, ids),
         "may_close": can(actor, Permission.ANY_HANDOVER_RECORD) and not closed,
+        # Remains: the mediator records batches while the tranche is open, identification also afterwards.
+        "may_record_remains": can(actor, Permission.ANY_HANDOVER_RECORD),
+        "remains_statuses": REMAINS_STATUSES,
+        "second_factor": bool(visit.user and visit.user.second_factor),
+        "errors": {},
         "back": f"/agreements/{agreement_id}",
     }
 
@@ -80,20 +105,35 @@ def _console_context(uows: Uows, actor: Actor, agreement_id: str, number: int | 
 def console(
     request: Request, uows: Uows, visit: CurrentVisit, agreement_id: str, tranche: int | None = None
 ) -> Response:
-    actor = visit.signed_in().actor
-    context = _console_context(uows, actor, agreement_id, tranche)
+    context = _console_context(uows, visit, agreement_id, tranche)
     return render(request, visit, "exchange/handover.html", **context)
 
 
-def _command(
-    action: LineAction, candidate_id: str, substitute_id: str, description: str, reason: str, stays_with: str
-) -> LineCommand:
-    substitute = (
-        Substitute(substitute_id.strip(), description=description.strip()) if substitute_id.strip() else None
-    )
-    return LineCommand(
-        action, candidate_id, substitute=substitute, reason=reason.strip(), stays_with=stays_with.strip()
-    )
+@dataclass(frozen=True)
+class LineForm:
+    """What one button's form sends, besides the action: only the fields that action asks for."""
+
+    substitute_id: str = ""
+    description: str = ""
+    reason: str = ""
+    stays_with: str = ""
+    custodian: str = ""
+    conditions: str = ""
+
+    def command(self, action: LineAction, candidate_id: str) -> LineCommand:
+        sub = self.substitute_id.strip()
+        substitute = Substitute(sub, description=self.description.strip()) if sub else None
+        custody = None
+        if action is LineAction.HAND_TO_THIRD_PARTY:
+            custody = ThirdPartyCustody(self.custodian.strip(), self.conditions.strip())
+        return LineCommand(
+            action,
+            candidate_id,
+            substitute=substitute,
+            reason=self.reason.strip(),
+            stays_with=self.stays_with.strip(),
+            custody=custody,
+        )
 
 
 @router.post("/agreements/{agreement_id}/handover/{number}/lines/{candidate_id}")
@@ -109,18 +149,81 @@ def record_line(
     description: Annotated[str, Form(max_length=200)] = "",
     reason: Annotated[str, Form(max_length=200)] = "",
     stays_with: Annotated[str, Form(max_length=200)] = "",
+    custodian: Annotated[str, Form(max_length=200)] = "",
+    conditions: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     actor = visit.signed_in().actor
-    command = _command(action, candidate_id, substitute_id, description, reason, stays_with)
-    handover.record_lines(uows, actor, agreement_id, number, [command])
+    form = LineForm(substitute_id, description, reason, stays_with, custodian, conditions)
+    handover.record_lines(uows, actor, agreement_id, number, [form.command(action, candidate_id)])
     if not is_htmx(request):
         return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")
-    context = _console_context(uows, actor, agreement_id, number)
+    context = _console_context(uows, visit, agreement_id, number)
     line = next(line for line in context["lines"] if line["candidate_id"] == candidate_id)
     return render(request, visit, "exchange/_line_swap.html", line=line, **context)
 
 
+@router.post("/agreements/{agreement_id}/handover/{number}/remains")
+def receive_remains(
+    request: Request,
+    uows: Uows,
+    visit: PostedVisit,
+    agreement_id: str,
+    number: int,
+    releasing_side: Annotated[Side, Form()],
+    count: Annotated[int, Form(ge=1, le=1_000_000)],
+    status: Annotated[IdentificationStatus, Form()] = IdentificationStatus.PENDING_DNA,
+    batch_id: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """A batch of remains (bodies) handed over: counted per side, outside parity unless the terms say so."""
+    actor = visit.signed_in().actor
+    if not batch_id.strip():
+        known = handover.get_tranche(uows, actor, agreement_id, number).remains
+        batch_id = f"T{number}-R{len(known) + 1}"
+    batch = RemainsBatch(batch_id.strip(), releasing_side, count, status, note.strip())
+    handover.receive_remains(uows, actor, agreement_id, number, batch)
+    return _remains_answer(request, uows, visit, agreement_id, number)
+
+
+@router.post("/agreements/{agreement_id}/handover/{number}/remains/{batch_id}/identify")
+def identify_remains(
+    request: Request,
+    uows: Uows,
+    visit: PostedVisit,
+    agreement_id: str,
+    number: int,
+    batch_id: str,
+    status: Annotated[IdentificationStatus, Form()],
+) -> Response:
+    actor = visit.signed_in().actor
+    handover.identify_remains(uows, actor, agreement_id, number, batch_id, status)
+    return _remains_answer(request, uows, visit, agreement_id, number)
+
+
+def _remains_answer(request: Request, uows: Uows, visit: Visit, agreement_id: str, number: int) -> Response:
+    if not is_htmx(request):
+        return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")
+    context = _console_context(uows, visit, agreement_id, number)
+    return render(request, visit, "exchange/_remains_swap.html", **context)
+
+
 @router.post("/agreements/{agreement_id}/handover/{number}/close")
-def close(uows: Uows, visit: PostedVisit, agreement_id: str, number: int) -> Response:
-    handover.close_tranche(uows, visit.signed_in().actor, agreement_id, number)
+def close(
+    request: Request,
+    uows: Uows,
+    visit: PostedVisit,
+    agreement_id: str,
+    number: int,
+    password: Annotated[str, Form(max_length=200)] = "",
+    totp_code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Binding like an acceptance: the mediator re-enters the password (and code) to close the tranche."""
+    actor = visit.signed_in().actor
+    try:
+        reauthenticate(request, uows, actor, password, totp_code)
+    except ReauthenticationFailed:
+        context = _console_context(uows, visit, agreement_id, number)
+        context["errors"] = reauthentication_errors(visit.t)
+        return render(request, visit, "exchange/handover.html", status=403, **context)
+    handover.close_tranche(uows, actor, agreement_id, number)
     return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")

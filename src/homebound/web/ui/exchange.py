@@ -4,37 +4,33 @@ reason per person, acceptance with the password re-entered, and conclusion with 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import DomainError, FieldProblem, ValidationFailed
+from homebound.core.errors import FieldProblem, ValidationFailed
 from homebound.core.exchange.formula import NForN
 from homebound.core.exchange.terms import Terms, TrancheSpec
 from homebound.services import agreement_views as views
-from homebound.services import agreements, registry
+from homebound.services import agreements
 from homebound.services.composition import compose_version
 from homebound.web.deps import Uows
+from homebound.web.ui import negotiation
+from homebound.web.ui.negotiation import (
+    ReauthenticationFailed,
+    agreement_response,
+    person_labels,
+    reauthenticate,
+    reauthentication_errors,
+)
 from homebound.web.ui.render import UiRoute, redirect, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
+router.include_router(negotiation.router)  # amendments and counter-proposals, beside the page they return to
+__all__ = ["person_labels", "router"]
 MAX_TRANCHES = 10
-
-
-def person_labels(uows: Uows, actor: Actor, ids: Iterable[str]) -> dict[str, str]:
-    """Names the actor may read, through the registry's own policy; anyone else stays a record number."""
-    labels: dict[str, str] = {}
-    for person_id in dict.fromkeys(ids):
-        try:
-            fields = registry.get_person(uows, actor, person_id).fields
-        except DomainError:
-            continue
-        parts = (fields.family_name, fields.given_name, fields.patronymic)
-        labels[person_id] = " ".join(p for p in parts if p)
-    return labels
 
 
 def _manages(actor: Actor) -> bool:
@@ -69,50 +65,16 @@ def open_agreement(
     return redirect(visit, f"/agreements/{opened.id}")
 
 
-def _version_context(
-    uows: Uows, actor: Actor, agreement_id: str, versions: list[views.VersionView], chosen: int | None
-) -> dict[str, Any]:
-    if not versions:
-        return {"version": None, "lists": {}, "names": {}, "previous": None}
-    numbers = [v.number for v in versions]
-    number = chosen if chosen in numbers else numbers[-1]
-    version = views.get_version(uows, actor, agreement_id, number)
-    document = version.document or {}
-    lists = {"a": document.get("list_a", []), "b": document.get("list_b", [])}
-    ids = [p["candidate_id"] for side in lists.values() for p in side]
-    ids += [c["candidate_id"] for c in version.changes if c.get("candidate_id")]
-    ids += [c["replacement_id"] for c in version.changes if c.get("replacement_id")]
-    earlier = [n for n in numbers if n < number]
-    return {
-        "version": version,
-        "lists": lists,
-        "names": person_labels(uows, actor, ids),
-        "previous": earlier[-1] if earlier else None,
-    }
-
-
 @router.get("/agreements/{agreement_id}")
 def agreement_page(
-    request: Request, uows: Uows, visit: CurrentVisit, agreement_id: str, v: int | None = None
+    request: Request,
+    uows: Uows,
+    visit: CurrentVisit,
+    agreement_id: str,
+    v: int | None = None,
+    against: int | None = None,
 ) -> Response:
-    actor = visit.signed_in().actor
-    agreement = views.get_agreement(uows, actor, agreement_id)
-    versions = views.list_versions(uows, actor, agreement_id)
-    context = _version_context(uows, actor, agreement_id, versions, v)
-    accepted_latest = {role for number, role in agreement.acceptances if number == agreement.latest_version}
-    return render(
-        request,
-        visit,
-        "exchange/agreement.html",
-        agreement=agreement,
-        versions=versions,
-        manages=_manages(actor),
-        may_accept=can(actor, Permission.PARTY_AGREEMENT_ACCEPT) and agreement.seat in ("party_a", "party_b"),
-        accepted_latest=accepted_latest,
-        today=dt.date.today().isoformat(),
-        back="/agreements",
-        **context,
-    )
+    return agreement_response(request, uows, visit, agreement_id, v, against)
 
 
 def _tranches(text: str) -> tuple[TrancheSpec, ...]:
@@ -165,13 +127,22 @@ def share(uows: Uows, visit: PostedVisit, agreement_id: str, number: int) -> Res
 
 @router.post("/agreements/{agreement_id}/versions/{number}/accept")
 def accept(
+    request: Request,
     uows: Uows,
     visit: PostedVisit,
     agreement_id: str,
     number: int,
     password: Annotated[str, Form(max_length=200)] = "",
+    totp_code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    agreements.accept(uows, visit.signed_in().actor, agreement_id, number, password)
+    """Binding: the password (and the code of an enrolled account) re-entered with this very request."""
+    actor = visit.signed_in().actor
+    try:
+        reauthenticate(request, uows, actor, password, totp_code)
+    except ReauthenticationFailed:
+        errors = reauthentication_errors(visit.t)
+        return agreement_response(request, uows, visit, agreement_id, number, status=403, errors=errors)
+    agreements.accept(uows, actor, agreement_id, number, password)
     return redirect(visit, f"/agreements/{agreement_id}?v={number}")
 
 
