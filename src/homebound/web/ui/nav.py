@@ -39,6 +39,7 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
             items.append((N_("Overdue capture cards"), "/party/overdue"))
         if can(actor, Permission.PARTY_LIST_IMPORT):
             items.append((N_("Import a list"), "/party/import"))
+            items.append((N_("Reconcile a list"), "/reconciliation"))
         if can(actor, Permission.PARTY_INQUIRY_READ):
             items.append((N_("Inquiries"), "/party/inquiries"))
         items += [(N_("Disclosures received"), "/party/disclosures"), (N_("Agreements"), "/agreements")]
@@ -46,7 +47,10 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
         items.append((N_("Mediator desk"), "/mediator"))
         if can(actor, Permission.ANY_PERSON_READ):
             items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
-        items += [(N_("Review queue"), "/mediator/review"), (N_("Agreements"), "/agreements")]
+        items.append((N_("Review queue"), "/mediator/review"))
+        if can(actor, Permission.ANY_MATCH_RUN):
+            items.append((N_("Reconcile a list"), "/reconciliation"))
+        items.append((N_("Agreements"), "/agreements"))
     items.append((N_("Public ledger"), "/ledger"))
     built = [_item(label, href, here) for label, href in items]
     # The most specific area is the current one (the review queue under the desk, not both).
