@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,7 @@ from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.persons import row_to_fields
 from homebound.db.tables import OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.linkage.features import frame_from_persons
+from homebound.linkage.features import frame_from_persons, prepare_features
 from homebound.linkage.index import RegistryIndex
 from homebound.linkage.model import LinkageModel, default_model
 from homebound.lists.readers import FORMULA_GUARD, formula_like, read_list
@@ -144,21 +145,6 @@ def _identity(person: PersonInput) -> Identity:
     )
 
 
-def _source(person: PersonInput, key: str) -> dict[str, str | None]:
-    """One record's source columns, as an incremental look-up reads them."""
-    fields = person.fields
-    return {
-        "record_id": key,
-        "family_name": fields.family_name,
-        "given_name": fields.given_name,
-        "patronymic": fields.patronymic,
-        "sex": {"male": "m", "female": "f"}.get(fields.sex.value),
-        "date_of_birth": fields.date_of_birth.iso() if fields.date_of_birth else None,
-        "service_number": fields.service_number,
-        "unit": fields.unit,
-    }
-
-
 def score_list(
     rows: Sequence[tuple[int, PersonInput]],
     ours: Sequence[OurRecord],
@@ -178,46 +164,55 @@ def score_list(
         ListEntry(number, _identity(p), p.fields.category is Category.CIVILIAN_INTERNEE) for number, p in rows
     ]
     record_of = {r.person.record_id: r for r in ours}
-    links: list[Link] = []
-    if ours:
+    scored: dict[int, dict[str, float]] = {number: {} for number, _ in rows}
+    # The list's keys, computed once; the row number stands in for the record id (ids may repeat).
+    keys = prepare_features(
+        frame_from_persons([PersonInput(str(number), p.fields, None) for number, p in rows])
+    )
+    if ours and rows:
         index = RegistryIndex.from_records(frame_from_persons([r.person for r in ours]), used)
-        for number, person in rows:
-            found = index.look_up(
-                _source(person, person.record_id), min_probability=0.0, limit=CANDIDATES_PER_ROW
-            )
-            scored = {c.record_id: c.match_probability for c in found}
-            for record_id in {o for lst, o in confirmed if lst == person.record_id} - scored.keys():
-                if record_id in record_of:
-                    scored[record_id] = 0.0  # confirmed by a person though the model did not block it
-            links.extend(
-                Link(
-                    number,
-                    record_id,
-                    probability,
-                    _identity(record_of[record_id].person),
-                    record_of[record_id].state,
-                    record_of[record_id].person.fields.category is Category.CIVILIAN_INTERNEE,
-                    (person.record_id, record_id) in confirmed,
-                )
-                for record_id, probability in scored.items()
-            )
-    return reconcile(entries, links, _row_pairs(rows, used, bands), bands)
+        found = index.look_up_many(keys, min_probability=0.0, limit=CANDIDATES_PER_ROW)
+        positions = found["query"].to_numpy()
+        for position, record_id, probability in zip(
+            positions, found["record_id"], found["match_probability"], strict=True
+        ):
+            scored[rows[int(position)][0]][str(record_id)] = float(probability)
+    for number, person in rows:
+        for listed, record_id in confirmed:
+            if listed == person.record_id and record_id in record_of:
+                # Confirmed by a person, though the model may not even have blocked the pair.
+                scored[number].setdefault(record_id, 0.0)
+    links = [
+        Link(
+            number,
+            record_id,
+            probability,
+            _identity(record_of[record_id].person),
+            record_of[record_id].state,
+            record_of[record_id].person.fields.category is Category.CIVILIAN_INTERNEE,
+            (person.record_id, record_id) in confirmed,
+        )
+        for number, person in rows
+        for record_id, probability in scored[number].items()
+    ]
+    return reconcile(entries, links, _row_pairs(rows, keys, used, bands), bands)
 
 
 def _row_pairs(
-    rows: Sequence[tuple[int, PersonInput]], model: LinkageModel, bands: Thresholds
+    rows: Sequence[tuple[int, PersonInput]], keys: pd.DataFrame, model: LinkageModel, bands: Thresholds
 ) -> list[RowPair]:
     """Pairs of rows of the same list that the model scores at match band: the list's duplicates."""
     if len(rows) < 2:
         return []
-    persons = [PersonInput(str(number), p.fields, None) for number, p in rows]
-    index = RegistryIndex.from_records(frame_from_persons(persons), model)
+    index = RegistryIndex.from_features(keys, model)
+    found = index.look_up_many(keys, min_probability=bands.match, limit=5)
     pairs = []
-    for number, person in rows:
-        for found in index.look_up(_source(person, str(number)), min_probability=bands.match, limit=5):
-            other = int(found.record_id)
-            if other > number:
-                pairs.append(RowPair(number, other, found.match_probability))
+    for position, other, probability in zip(
+        found["query"], found["record_id"], found["match_probability"], strict=True
+    ):
+        number = rows[int(position)][0]
+        if int(other) > number:
+            pairs.append(RowPair(number, int(other), float(probability)))
     return pairs
 
 
