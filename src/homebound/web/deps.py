@@ -31,12 +31,17 @@ def get_uows(request: Request) -> UnitOfWorkFactory:
     return app_uows.scoped(lambda: _caller_party(request))
 
 
-def _caller_party(request: Request) -> str | None:
-    """The party of the caller resolved so far (API token or browser session); None before that."""
+def caller(request: Request) -> Actor | None:
+    """The caller resolved so far (API token or browser session); None before that."""
     actor: Actor | None = getattr(request.state, ACTOR_STATE, None)
     visit = getattr(request.state, "ui_visit", None)
     if actor is None and visit is not None:
         actor = visit.actor
+    return actor
+
+
+def _caller_party(request: Request) -> str | None:
+    actor = caller(request)
     return actor.party_id if actor is not None else None
 
 

@@ -10,9 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from homebound.core.errors import DomainError, FieldProblem, NotAuthenticated, ValidationFailed
+from homebound.core.errors import DomainError, FieldProblem, NotAuthenticated, NotFound, ValidationFailed
+from homebound.services.access_audit import record_not_found
+from homebound.web.deps import caller
 
 PROBLEM_TYPE = "https://homebound.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -45,8 +48,10 @@ def _problem_item(p: FieldProblem) -> dict[str, Any]:
     return {"field": p.field, "code": p.code, "message": p.message, "row": p.row, "column": p.column}
 
 
-async def _domain(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    if isinstance(exc, NotFound):
+        await _log_refused(request)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
     retry_after = getattr(exc, "retry_after", None)  # throttling: when the client may try again
     if isinstance(retry_after, int):
@@ -55,6 +60,23 @@ async def _domain(_request: Request, exc: Exception) -> JSONResponse:
         items = [_problem_item(p) for p in exc.problems]
         return problem(exc.status_hint, exc.code, exc.message, field=exc.field, errors=items)
     return problem(exc.status_hint, exc.code, exc.message, field=exc.field, headers=headers)
+
+
+async def _log_refused(request: Request) -> None:
+    """A 404 on a route naming an object goes to the access log (services/access_audit.py)."""
+    template = getattr(request.scope.get("route"), "path", None)
+    if template is None or not request.path_params:
+        return
+    try:
+        await run_in_threadpool(
+            record_not_found,
+            request.app.state.uows,
+            caller(request),
+            f"{request.method} {template}",
+            dict(request.path_params),
+        )
+    except (DBAPIError, PoolTimeout):  # the answer stays a 404 when the look-up cannot be made
+        log.warning("a refused access could not be logged: the database is unavailable")
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -1,0 +1,451 @@
+"""The role x endpoint x object matrix, generated from the OpenAPI document and checked in full.
+
+1. Every operation whose path names an object, as every role and the anonymous public: an object of
+   another party that was not shared with the caller answers exactly as an id that exists nowhere (same
+   status, same body), never 2xx; the anonymous public gets 401 everywhere. Request bodies are generated
+   from each operation's schema so that the look-up is reached, not refused by validation first.
+2. Person records in full: own, another party's unshared, another party's shared with the caller, the
+   caller's own shared with the other party; read routes answer 200 exactly when the record is visible,
+   every route answers 404 on another party's unshared record, and the receiving party cannot change a
+   record shared with it.
+3. Health fields: a receiving party sees a shared record's health as its owner recorded it (the GC III
+   Art. 110 category is why a record is shared); another party's unshared record, health included, appears
+   in no answer: not by id, not in a listing, not in a search.
+4. Refused reads are logged (services/access_audit.py): a 404 on an existing object is a WARNING line with
+   the actor, role, party, route template and a non-reversible object reference, and no personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
+
+from homebound.core.access import OrganisationKind
+from homebound.db.matching_tables import MatchCandidateRow
+from homebound.db.tables import SigningKeyRow
+from homebound.db.uow import UnitOfWorkFactory
+from homebound.services import accounts, agreements
+from homebound.services.access_audit import OBJECT_COLUMNS, object_ref
+from tests.world import World, idempotent
+
+API = "/api/v1"
+PARTY_OF = {
+    "a_admin": "pa",
+    "a_operator": "pa",
+    "a_observer": "pa",
+    "b_admin": "pb",
+    "b_operator": "pb",
+}
+MEDIATOR_ROLES = ("mediator", "med_observer")
+ROLES: tuple[str | None, ...] = (*PARTY_OF, *MEDIATOR_ROLES, None)  # None: the anonymous public
+OTHER = {"pa": "pb", "pb": "pa"}
+HEALTH = "seriously_wounded_sick"
+
+
+@dataclass
+class Objects:
+    """Ids of the objects the matrix uses, per owning party."""
+
+    persons: dict[str, dict[str, str]] = field(default_factory=dict)  # party -> kind -> id
+    inquiries: dict[str, str] = field(default_factory=dict)  # party -> id
+    tokens: dict[str, str] = field(default_factory=dict)  # username -> a token id of that user
+    agreements: dict[str, str] = field(default_factory=dict)  # party -> an agreement it is no party to
+    candidate: str = ""
+
+
+def _person(client: TestClient, world: World, who: str, record: str, share_with: str | None) -> str:
+    created = client.post(
+        f"{API}/persons",
+        json={"registry": "held", "record_id": record, "family_name": f"Zyx{record}", "health": HEALTH},
+        headers=world.writes(who),
+    )
+    assert created.status_code == 201, created.text
+    person_id: str = created.json()["id"]
+    if share_with is not None:
+        admin = who.replace("operator", "admin")
+        shared = client.post(
+            f"{API}/persons/{person_id}/shares", json={"party": share_with}, headers=world.writes(admin)
+        )
+        assert shared.status_code == 200, shared.text
+    return person_id
+
+
+def _inquiry(client: TestClient, party: str) -> None:
+    filed = client.post(
+        f"{API}/inquiries",
+        json={
+            "party": party,
+            "inquirer_name": "Synthetic Family",
+            "inquirer_contact": "+10000000000",
+            "consent": True,
+            "sought": {"family_name": "Zyx"},
+        },
+        headers=idempotent(),
+    )
+    assert filed.status_code in (200, 201), filed.text
+
+
+@pytest.fixture
+def objects(client: TestClient, world: World, connection: Connection) -> Objects:
+    uows = UnitOfWorkFactory(connection)
+    found = Objects()
+    for party, operator in (("pa", "a_operator"), ("pb", "b_operator")):
+        found.persons[party] = {
+            "unshared": _person(client, world, operator, f"{party}-1", None),
+            "shared": _person(client, world, operator, f"{party}-2", OTHER[party]),
+        }
+        _inquiry(client, party)
+    for party, operator in (("pa", "a_operator"), ("pb", "b_operator")):
+        listed = client.get(f"{API}/inquiries", headers=world.headers(operator))
+        assert listed.status_code == 200, listed.text
+        found.inquiries[party] = listed.json()[0]["id"]
+    for username in (*PARTY_OF, *MEDIATOR_ROLES):
+        found.tokens[username] = accounts.create_api_token(uows, "test-setup", username, "matrix").id
+    # A third party, so that each of A and B has an agreement it is no party to.
+    accounts.create_organisation(uows, "pc", "Party C", OrganisationKind.PARTY)
+    mediator = world.actors["mediator"]
+    for party, other in (("pa", "pb"), ("pb", "pa")):
+        found.agreements[party] = agreements.create_agreement(
+            uows, mediator, title=f"{other} and pc", party_a=other, party_b="pc", venue="Somewhere"
+        ).id
+    candidate = MatchCandidateRow(
+        run_id=str(uuid.uuid4()),
+        mediator_id=world.party_ids["med"],
+        sought_party_id=world.party_ids["pb"],
+        held_party_id=world.party_ids["pa"],
+        sought_person_id=found.persons["pb"]["unshared"],
+        held_person_id=found.persons["pa"]["unshared"],
+        match_probability=0.9,
+        match_weight=5.0,
+        band="match",
+        explanation={},
+        status="pending",
+    )
+    with uows.writer() as uow:
+        uow.session.add(candidate)
+        uow.session.flush()
+        found.candidate = candidate.id
+        uow.commit()
+    return found
+
+
+# --- the OpenAPI side ---------------------------------------------------------------------------------------
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = spec
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def example(spec: dict[str, Any], schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - one case per JSON type
+    """A minimal value that the schema accepts: required properties only, the smallest sizes."""
+    schema = _resolve(spec, schema)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [o for o in schema[key] if _resolve(spec, o).get("type") != "null"]
+            return example(spec, options[0]) if options else None
+    if "allOf" in schema:
+        return example(spec, schema["allOf"][0])
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {name: example(spec, props[name]) for name in schema.get("required", [])}
+    if kind == "array":
+        return [example(spec, schema["items"]) for _ in range(schema.get("minItems", 0))]
+    if kind in {"integer", "number"}:
+        return max(int(schema.get("minimum", 1)), 1)
+    if kind == "boolean":
+        return True
+    hex_digits = re.fullmatch(r"\^\[0-9a-f\]\{(\d+)\}\$", schema.get("pattern", ""))
+    if hex_digits:
+        return "0" * int(hex_digits.group(1))
+    if schema.get("format") == "date":
+        return "2024-01-01"
+    if schema.get("format") == "date-time":
+        return "2024-01-01T00:00:00Z"
+    return "x" * max(int(schema.get("minLength", 1)), 1)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    parameters: tuple[str, ...]
+    body: Any
+
+    @property
+    def object_parameter(self) -> str | None:
+        return next((p for p in self.parameters if p in OBJECT_COLUMNS), None)
+
+
+def operations(client: TestClient) -> list[Operation]:
+    """Every operation whose path has a parameter, with a body its schema accepts."""
+    spec = client.get(f"{API}/openapi.json").json()
+    found = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            names = tuple(p["name"] for p in op.get("parameters", []) if p["in"] == "path")
+            if not names:
+                continue
+            content = op.get("requestBody", {}).get("content", {})
+            body = (
+                example(spec, content["application/json"]["schema"])
+                if "application/json" in content
+                else None
+            )
+            found.append(Operation(method, path, names, body))
+    return found
+
+
+FILLERS = {"registry": "held", "number": "1", "batch_id": "batch-1"}
+
+
+def _url(op: Operation, object_id: str) -> str:
+    url = op.path
+    for name in op.parameters:
+        url = url.replace(
+            "{" + name + "}", object_id if name == op.object_parameter else FILLERS.get(name, "x")
+        )
+    return url
+
+
+def _call(
+    client: TestClient, world: World, who: str | None, op: Operation, object_id: str, body: Any = None
+) -> Any:
+    """One request; writes carry an Idempotency-Key and an If-Match naming the object's first version
+    (persons and agreements take `"{id}.{version}"`), so only visibility can refuse them."""
+    etag = f'"{object_id}.1"'
+    headers: dict[str, str] = {}
+    if who is not None:
+        headers = world.headers(who) if op.method == "get" else world.writes(who, if_match=etag)
+    elif op.method != "get":
+        headers = idempotent(if_match=etag)
+    sent = op.body if body is None else body
+    return client.request(op.method.upper(), _url(op, object_id), json=sent, headers=headers)
+
+
+def missing_id(parameter: str) -> str:
+    """An id of the parameter's shape that names nothing."""
+    return uuid.uuid4().hex if parameter == "key_id" else str(uuid.uuid4())
+
+
+def _foreign(objects: Objects, who: str, parameter: str) -> str | None:
+    """Another party's object that was not shared with the caller, if the parameter has one."""
+    party = PARTY_OF.get(who)
+    if parameter == "token_id":  # another organisation's user's token
+        return objects.tokens["b_operator" if party == "pa" else "a_operator"]
+    if party is None:  # the mediator's office reads every party's records, inquiries and agreements
+        return None
+    return {
+        "person_id": objects.persons[OTHER[party]]["unshared"],
+        "inquiry_id": objects.inquiries[OTHER[party]],
+        "agreement_id": objects.agreements[party],
+        "candidate_id": objects.candidate,  # the mediator's queue: no party reads it
+    }.get(parameter)
+
+
+def test_foreign_objects_answer_as_missing_ones_on_every_route(
+    client: TestClient, world: World, objects: Objects
+) -> None:
+    ops = operations(client)
+    assert len(ops) >= 30  # the document lists every object route
+    checked: set[tuple[str, str]] = set()
+    reached: set[tuple[str, str]] = set()  # operations where some caller got the not-found answer
+    for op in ops:
+        parameter = op.object_parameter
+        if parameter is None:
+            continue
+        for who in ROLES:
+            missing = _call(client, world, who, op, missing_id(parameter))
+            if who is None:
+                assert missing.status_code == 401, (op.method, op.path, missing.status_code)
+                continue
+            if missing.status_code == 404:
+                reached.add((op.method, op.path))
+            foreign_id = _foreign(objects, who, parameter)
+            if foreign_id is None:
+                continue
+            foreign = _call(client, world, who, op, foreign_id)
+            where = (who, op.method, op.path)
+            assert foreign.status_code == missing.status_code, (
+                *where,
+                foreign.status_code,
+                missing.status_code,
+            )
+            assert not 200 <= foreign.status_code < 300, where
+            assert foreign.json() == missing.json(), where
+            checked.add((op.method, op.path))
+    object_ops = {(op.method, op.path) for op in ops if op.object_parameter in _FOREIGN_KINDS}
+    assert object_ops <= checked  # every route naming a party's object was checked against its foreign one
+    # and the look-up was reached on every object route (a body refused by validation would prove nothing)
+    unreached = {(op.method, op.path) for op in ops if op.object_parameter} - reached
+    assert unreached <= UNREACHED_BY_DESIGN, unreached
+
+
+_FOREIGN_KINDS = ("person_id", "inquiry_id", "agreement_id", "candidate_id", "token_id")
+# Routes whose unknown ids answer something other than 404 for every caller, by design (none today).
+UNREACHED_BY_DESIGN: set[tuple[str, str]] = set()
+
+
+# --- person records in full ---------------------------------------------------------------------------------
+
+PERSON_READS = {("get", f"{API}/persons/{{person_id}}"), ("get", f"{API}/persons/{{person_id}}/history")}
+
+
+def _person_kinds(objects: Objects, who: str) -> dict[str, str]:
+    party = PARTY_OF.get(who)
+    if party is None:
+        return {"a_unshared": objects.persons["pa"]["unshared"], "b_shared": objects.persons["pb"]["shared"]}
+    other = OTHER[party]
+    return {
+        "own": objects.persons[party]["unshared"],
+        "own_shared": objects.persons[party]["shared"],
+        "foreign_unshared": objects.persons[other]["unshared"],
+        "shared_with_me": objects.persons[other]["shared"],
+    }
+
+
+def _person_expectation(who: str, kind: str, method: str, path: str) -> set[int]:
+    """The statuses a (role, object, route) cell may answer."""
+    if kind == "foreign_unshared":
+        return {404}  # as if it did not exist
+    if (method, path) in PERSON_READS:
+        # own, shared with the caller, or any record for the mediator; the mediator's observers read
+        # the log and the exchanges, not the registries
+        return {404} if who == "med_observer" else {200}
+    refused = {403, 404}
+    if kind == "shared_with_me" or who.endswith("observer"):
+        return refused  # visible, but not the receiving party's (nor an observer's) to change or pass on
+    if path.endswith("/shares"):  # admins share their party's records; the mediator shares any
+        return {200, 409} if who.endswith("admin") or who == "mediator" else refused
+    # A change made by the owning party's operator or admin: done, or refused on its merits (a status it
+    # may not move to), never "not found"; the mediator's office reads but does not write registries.
+    return refused if who == "mediator" else {200, 409, 412, 422}
+
+
+def _person_body(op: Operation, who: str) -> Any:
+    if op.path.endswith("/shares"):
+        return {"party": "pc"}  # a third party: the matrix's own visibility stays as it was
+    if op.method == "patch":
+        return {"rank": "sergeant"}
+    return op.body
+
+
+def test_person_matrix_in_full(client: TestClient, world: World, objects: Objects) -> None:
+    ops = [
+        op
+        for op in operations(client)
+        if op.object_parameter == "person_id" and op.path.startswith(f"{API}/persons/")
+    ]
+    assert {op.path for op in ops} >= {f"{API}/persons/{{person_id}}", f"{API}/persons/{{person_id}}/shares"}
+    cells = 0
+    for who in (*PARTY_OF, *MEDIATOR_ROLES):
+        for kind, person_id in _person_kinds(objects, who).items():
+            for op in ops:
+                answer = _call(client, world, who, op, person_id, _person_body(op, who))
+                expected = _person_expectation(who, kind, op.method, op.path)
+                assert answer.status_code in expected, (who, kind, op.method, op.path, answer.status_code)
+                if answer.status_code == 404:
+                    assert answer.json()["code"] == "not_found"
+                cells += 1
+    assert cells == (5 * 4 + 2 * 2) * len(ops)
+
+
+# --- health fields ------------------------------------------------------------------------------------------
+
+
+def test_receiving_party_sees_shared_health_and_nothing_of_unshared(
+    client: TestClient, world: World, objects: Objects
+) -> None:
+    shared, unshared = objects.persons["pa"]["shared"], objects.persons["pa"]["unshared"]
+    owner_view = client.get(f"{API}/persons/{shared}", headers=world.headers("a_operator")).json()
+    receiver_view = client.get(f"{API}/persons/{shared}", headers=world.headers("b_operator")).json()
+    assert owner_view["fields"]["health"] == receiver_view["fields"]["health"] == HEALTH
+    listed = client.get(f"{API}/persons", params={"limit": 500}, headers=world.headers("b_operator")).json()
+    by_id = {item["id"]: item for item in listed["items"]}
+    assert by_id[shared]["fields"]["health"] == HEALTH
+    assert unshared not in by_id
+    found = client.post(
+        f"{API}/persons/search", json={"family_name_prefix": "Zyxpa"}, headers=world.headers("b_operator")
+    ).json()
+    assert {item["id"] for item in found["items"]} == {shared}
+    listed_text = client.get(
+        f"{API}/persons", params={"limit": 500}, headers=world.headers("b_operator")
+    ).text
+    assert unshared not in listed_text and "Zyxpa-1" not in listed_text
+
+
+# --- refused reads are logged -------------------------------------------------------------------------------
+
+
+def test_refused_cross_party_read_is_logged_without_personal_data(
+    client: TestClient, world: World, objects: Objects, caplog: pytest.LogCaptureFixture
+) -> None:
+    foreign = objects.persons["pa"]["unshared"]
+    with caplog.at_level(logging.INFO, logger="homebound.access"):
+        refused = client.get(f"{API}/persons/{foreign}", headers=world.headers("b_operator"))
+        missing = client.get(f"{API}/persons/{uuid.uuid4()}", headers=world.headers("b_operator"))
+        allowed = client.get(
+            f"{API}/persons/{objects.persons['pa']['shared']}", headers=world.headers("b_operator")
+        )
+    assert refused.status_code == missing.status_code == 404 and allowed.status_code == 200
+    records = [r for r in caplog.records if r.name == "homebound.access"]
+    assert [r.levelno for r in records] == [logging.WARNING, logging.INFO]  # the allowed read logs nothing
+    line = records[0].getMessage()
+    actor = world.actors["b_operator"]
+    assert f"actor={actor.user_id}" in line and f"party={actor.party_id}" in line
+    assert "role=party_operator" in line and "route='GET /api/v1/persons/{person_id}'" in line
+    assert f"object=person_id:{object_ref(foreign)}" in line and "exists=true" in line
+    assert foreign not in line and "Zyx" not in line  # neither the id nor a name
+    assert "exists=false" in records[1].getMessage()
+
+
+def test_refused_reads_of_other_objects_are_logged(
+    client: TestClient, world: World, objects: Objects, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="homebound.access"):
+        agreement = client.get(
+            f"{API}/agreements/{objects.agreements['pb']}", headers=world.headers("b_admin")
+        )
+        inquiry = client.post(
+            f"{API}/inquiries/{objects.inquiries['pa']}/attach",
+            json={"person_id": objects.persons["pb"]["unshared"]},
+            headers=world.writes("b_operator"),
+        )
+    assert agreement.status_code == inquiry.status_code == 404
+    lines = [r.getMessage() for r in caplog.records if r.name == "homebound.access"]
+    assert any("object=agreement_id:" in x and "exists=true" in x for x in lines), lines
+    assert any("object=inquiry_id:" in x and "exists=true" in x for x in lines), lines
+
+
+def test_signing_keys_are_public_not_party_objects(
+    client: TestClient, world: World, connection: Connection
+) -> None:
+    """Key ids are listed to everyone (docs/security.md): withdrawing another organisation's key is refused
+    without pretending it does not exist, and the refusal changes nothing."""
+    key_id = connection.execute(
+        select(SigningKeyRow.key_id).where(
+            SigningKeyRow.owner == world.party_ids["pa"], SigningKeyRow.valid_until.is_(None)
+        )
+    ).scalar_one()
+    answer = client.post(f"{API}/log/keys/{key_id}/withdraw", json={}, headers=world.writes("b_admin"))
+    assert answer.status_code in (403, 404, 422), answer.text
+    still = connection.execute(
+        select(SigningKeyRow.valid_until).where(SigningKeyRow.key_id == key_id)
+    ).scalar()
+    assert still is None
