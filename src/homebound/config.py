@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = DEFAULT_DB
+    # The owner's URL for `homebound db upgrade` when the server connects as the application role
+    # (PostgreSQL: a LOGIN member of homebound_app, docs/operations.md); None: database_url.
+    migration_database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)

@@ -83,7 +83,8 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
-    """Create the database if needed and apply every migration up to REVISION."""
+    """Create the database if needed and apply every migration up to REVISION (as the owner:
+    HOMEBOUND_MIGRATION_DATABASE_URL when set)."""
     from homebound.db.engine import make_engine
     from homebound.db.migrate import current_revision, upgrade
 
@@ -91,7 +92,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.migration_database_url or settings.database_url)
     upgrade(engine, revision)
     out.print(f"database at revision {current_revision(engine)}")
 
