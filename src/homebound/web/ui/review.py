@@ -53,7 +53,7 @@ COMPARISON_LABELS = {
 }
 # The model's level labels (linkage.comparisons), as a reviewer reads them.
 LEVEL_LABELS = {
-    "missing": N_("missing on one side"),
+    "missing": N_("missing on one side or both"),
     queue_service.LEVEL_ELSE: N_("different"),
     "same spelling": N_("same spelling"),
     "same skeleton": N_("same skeleton (spelling across scripts)"),
@@ -105,6 +105,11 @@ def _query(flt: QueueFilter, **extra: Any) -> str:
     return "?" + urlencode(kept) if kept else ""
 
 
+def probability(value: float) -> str:
+    """Four decimals; above 0.9999 say so rather than round a near-certainty up to 1."""
+    return "> 0.9999" if value > 0.9999 else f"{value:.4f}"
+
+
 def _age(created_at: dt.datetime, now: dt.datetime) -> tuple[int, str]:
     """How long a pair has waited, as (count, unit) for the template's plural forms."""
     if created_at.tzinfo is None:
@@ -150,6 +155,7 @@ def queue_page(
         decision_labels=DECISION_LABELS,
         status_labels=STATUS_LABELS,
         done=VERDICT_DONE.get(decided),
+        probability=probability,
     )
 
 
@@ -269,6 +275,7 @@ def candidate_page(
         comparison_labels=COMPARISON_LABELS,
         level_labels=LEVEL_LABELS,
         done=VERDICT_DONE.get(decided),
+        probability=probability,
         back=f"{QUEUE}/{view.id}{context}",
     )
 

@@ -105,5 +105,6 @@
     var form = document.getElementById("decision-form");
     if (form) { guardForm(form); }
     document.addEventListener("keydown", onKey);
+    document.body.setAttribute("data-shortcuts", "on");
   });
 })();
