@@ -125,14 +125,15 @@ def test_the_mediator_reconciles_b_held_against_a_sought(
         sorted(buckets.values()).count("confirmed_ours") + sorted(buckets.values()).count("duplicate_in_list")
         == 2
     )
-    # A reviewer confirms the Мельник pair despite the dates: the next run counts it as ours.
+    # A reviewer confirms the Мельник pair despite the dates: the next run knows it is ours.
     melnyk = next(r for r in held_ids.values() if r.family_name == "Мельник")
     confirmation = candidates.IdentityConfirmation(melnyk.list_record_id, a_ids["S-3"], "unit roster")
     candidates.confirm_identities(uows, mediator, [confirmation])
     again = service.reconcile_registries(uows, mediator, "pb", "pa")
     row = next(r for r in again.rows if r.list_record_id == melnyk.list_record_id)
-    assert row.bucket.value == "confirmed_ours" and row.record_id == a_ids["S-3"]
-    assert "date_disagrees" in row.secondary
+    # Now ours for certain, and still a record to correct: the dates disagree.
+    assert row.bucket.value == "probable_data_error" and row.record_id == a_ids["S-3"]
+    assert "confirmed pair" in row.reason and "confirmed_ours" in row.secondary
     # The mediator's own entries: neither party's log shows them.
     assert [party for _, party, _ in logged] == [None, None]
     assert _tags(uows, world, "a_admin") == [] and _tags(uows, world, "b_admin") == []

@@ -65,6 +65,8 @@ __all__ = [
     "score_list",
 ]
 
+# Comparisons whose disagreement rules out "the same person with a wrong date of birth".
+CONFLICTING = ("sex", "service_number", "unit")
 # Candidates kept per row: enough to find a namesake whose date disagrees behind stronger rivals.
 CANDIDATES_PER_ROW = 10
 _STATE = {
@@ -164,7 +166,7 @@ def score_list(
         ListEntry(number, _identity(p), p.fields.category is Category.CIVILIAN_INTERNEE) for number, p in rows
     ]
     record_of = {r.person.record_id: r for r in ours}
-    scored: dict[int, dict[str, float]] = {number: {} for number, _ in rows}
+    scored: dict[int, dict[str, tuple[float, tuple[str, ...]]]] = {number: {} for number, _ in rows}
     # The list's keys, computed once; the row number stands in for the record id (ids may repeat).
     keys = prepare_features(
         frame_from_persons([PersonInput(str(number), p.fields, None) for number, p in rows])
@@ -172,16 +174,18 @@ def score_list(
     if ours and rows:
         index = RegistryIndex.from_records(frame_from_persons([r.person for r in ours]), used)
         found = index.look_up_many(keys, min_probability=0.0, limit=CANDIDATES_PER_ROW)
-        positions = found["query"].to_numpy()
-        for position, record_id, probability in zip(
-            positions, found["record_id"], found["match_probability"], strict=True
+        # A field both sides give at its "else" level (gamma 0) disagrees; -1 is missing on a side.
+        different = pd.DataFrame({c: found[f"gamma_{c}"] == 0 for c in CONFLICTING}).to_numpy()
+        for position, record_id, probability, flags in zip(
+            found["query"], found["record_id"], found["match_probability"], different, strict=True
         ):
-            scored[rows[int(position)][0]][str(record_id)] = float(probability)
+            conflicts = tuple(c for c, d in zip(CONFLICTING, flags, strict=True) if d)
+            scored[rows[int(position)][0]][str(record_id)] = (float(probability), conflicts)
     for number, person in rows:
         for listed, record_id in confirmed:
             if listed == person.record_id and record_id in record_of:
                 # Confirmed by a person, though the model may not even have blocked the pair.
-                scored[number].setdefault(record_id, 0.0)
+                scored[number].setdefault(record_id, (0.0, ()))
     links = [
         Link(
             number,
@@ -191,9 +195,10 @@ def score_list(
             record_of[record_id].state,
             record_of[record_id].person.fields.category is Category.CIVILIAN_INTERNEE,
             (person.record_id, record_id) in confirmed,
+            conflicts,
         )
         for number, person in rows
-        for record_id, probability in scored[number].items()
+        for record_id, (probability, conflicts) in scored[number].items()
     ]
     return reconcile(entries, links, _row_pairs(rows, keys, used, bands), bands)
 

@@ -114,12 +114,44 @@ CASES = [
         (),
     ),
     (
-        "matched despite a disagreeing date: confirmed, date flagged",
+        "matched, names agree, dates disagree: a data error in a record of ours",
         ListEntry(2, KOVALENKO_RU),
+        [_link(2, "r1", 0.97, KOVALENKO_OTHER_DATE)],
+        Bucket.DATA_ERROR,
+        "r1",
+        (Flag.DATE_DISAGREES, Bucket.CONFIRMED.value),
+    ),
+    (
+        "matched on other evidence, names not close, dates disagree: ours, date flagged",
+        ListEntry(2, SHEVCHUK),
         [_link(2, "r1", 0.97, KOVALENKO_OTHER_DATE)],
         Bucket.CONFIRMED,
         "r1",
         (Flag.DATE_DISAGREES,),
+    ),
+    (
+        "names agree, dates disagree, but the unit differs: not a data error",
+        ListEntry(2, KOVALENKO_RU),
+        [_link(2, "r1", 0.001, KOVALENKO_OTHER_DATE, conflicts=("unit",))],
+        Bucket.NOT_FOUND,
+        None,
+        (),
+    ),
+    (
+        "two candidates of ours (twins): a match with a rival is only worth a look",
+        ListEntry(2, KOVALENKO_RU),
+        [_link(2, "r1", 0.99), _link(2, "r2", 0.6)],
+        Bucket.NOT_FOUND,
+        "r1",
+        (Flag.POSSIBLE_MATCH, Flag.CONTESTED),
+    ),
+    (
+        "a rival below review band does not stand in the way",
+        ListEntry(2, KOVALENKO_RU),
+        [_link(2, "r1", 0.99), _link(2, "r2", 0.3)],
+        Bucket.CONFIRMED,
+        "r1",
+        (),
     ),
     (
         "a data error beats a possible match",
@@ -175,13 +207,22 @@ def test_duplicate_groups_chain_to_their_first_row() -> None:
     ]
 
 
-def test_one_record_one_row_the_stronger_claim_wins() -> None:
+def test_a_record_two_rows_claim_is_confirmed_for_neither() -> None:
     twins = [ListEntry(2, KOVALENKO_RU), ListEntry(3, KOVALENKO_RU)]
-    links = [_link(2, "r1", 0.96), _link(3, "r1", 0.99), _link(2, "r2", 0.4)]
+    links = [_link(2, "r1", 0.96), _link(3, "r1", 0.99)]
     placed = {p.row: p for p in reconcile(twins, links)}
-    assert placed[3].bucket is Bucket.CONFIRMED and placed[3].record_id == "r1"
-    assert placed[2].bucket is Bucket.NOT_FOUND
-    assert Flag.CONTESTED.value in placed[2].secondary
+    for row in (2, 3):
+        assert placed[row].bucket is Bucket.NOT_FOUND and placed[row].record_id == "r1"
+        assert {Flag.CONTESTED.value, Flag.POSSIBLE_MATCH.value} <= set(placed[row].secondary)
+
+
+def test_twins_in_the_list_are_not_duplicates() -> None:
+    """Same family, father and date, another given name: the model may score them high; still two rows."""
+    brother = Identity("КОВАЛЕНКО", "ДМИТРИЙ", "НИКОЛАЕВИЧ", (1994, 3, 12))
+    other_date = Identity("КОВАЛЕНКО", "АЛЕКСАНДР", "НИКОЛАЕВИЧ", (1971, 8, 2))
+    entries = [ListEntry(2, KOVALENKO_RU), ListEntry(3, brother), ListEntry(4, other_date)]
+    pairs = [RowPair(2, 3, 0.999), RowPair(2, 4, 0.97)]
+    assert [p.bucket for p in reconcile(entries, [], pairs)] == [Bucket.NOT_FOUND] * 3
 
 
 def test_a_confirmed_pair_wins_over_a_higher_score() -> None:

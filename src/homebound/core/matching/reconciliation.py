@@ -57,13 +57,14 @@ class Bucket(StrEnum):
 
 
 # One bucket per row: the first that holds. A duplicate is counted once, on its first row; a person
-# already home is news whatever else holds; a civilian stays apart from POW counts even when ours.
+# already home is news whatever else holds; a civilian stays apart from POW counts even when ours; a match
+# whose names agree but whose dates of birth do not is ours, but a record to correct before anything else.
 PRECEDENCE: tuple[Bucket, ...] = (
     Bucket.DUPLICATE,
     Bucket.ALREADY_RETURNED,
     Bucket.CIVILIAN,
-    Bucket.CONFIRMED,
     Bucket.DATA_ERROR,
+    Bucket.CONFIRMED,
     Bucket.NOT_FOUND,
 )
 
@@ -128,6 +129,7 @@ class Link:
     state: RecordState = RecordState.OPEN
     civilian: bool = False  # our record's category is civilian internee
     confirmed_pair: bool = False  # a reviewer already confirmed this very pair
+    conflicts: tuple[str, ...] = ()  # other fields both sides give that disagree (sex, unit, service number)
 
 
 @dataclass(frozen=True)
@@ -188,8 +190,19 @@ def date_disagreement(left: PartialDate | None, right: PartialDate | None) -> tu
 
 
 # --- classification -------------------------------------------------------------------------------
-def _duplicate_groups(rows: Sequence[int], pairs: Iterable[RowPair], match: float) -> dict[int, int]:
-    """Each row of a group of rows that match each other, mapped to the group's first row."""
+def _same_entry(a: ListEntry, b: ListEntry) -> bool:
+    """Two rows of one list are one person only if their names agree strongly and their dates do not
+    disagree: one side writes both, and twins (same family, father and date) differ in the given name."""
+    if date_disagreement(a.identity.date_of_birth, b.identity.date_of_birth):
+        return False
+    return names_agree_strongly(a.identity, b.identity)
+
+
+def _duplicate_groups(
+    entries: Mapping[int, ListEntry], pairs: Iterable[RowPair], match: float
+) -> dict[int, int]:
+    """Each row of a group of rows that are one person, mapped to the group's first row."""
+    rows = list(entries)
     parent = {r: r for r in rows}
 
     def root(r: int) -> int:
@@ -199,7 +212,9 @@ def _duplicate_groups(rows: Sequence[int], pairs: Iterable[RowPair], match: floa
         return r
 
     for pair in pairs:
-        if pair.probability >= match and pair.first in parent and pair.second in parent:
+        if pair.probability < match or pair.first not in parent or pair.second not in parent:
+            continue
+        if _same_entry(entries[pair.first], entries[pair.second]):
             a, b = root(pair.first), root(pair.second)
             if a != b:
                 parent[max(a, b)] = min(a, b)
@@ -212,17 +227,39 @@ def _strong(link: Link, thresholds: Thresholds) -> bool:
     return link.state is RecordState.CONFIRMED and link.probability >= thresholds.review
 
 
+def _rivalled(
+    link: Link,
+    links_of: Mapping[int, Sequence[Link]],
+    by_record: Mapping[str, Sequence[Link]],
+    thresholds: Thresholds,
+) -> bool:
+    """As batch matching's match band: a pair with another candidate at review band or above, for the row
+    or for the record, is only a review (twins, brothers, namesakes), unless a person confirmed it."""
+    if link.confirmed_pair:
+        return False
+    others = [k for k in links_of.get(link.row, ()) if k.record_id != link.record_id]
+    others += [k for k in by_record.get(link.record_id, ()) if k.row != link.row]
+    return any(k.probability >= thresholds.review or k.confirmed_pair for k in others)
+
+
 def _assign(
     links_of: Mapping[int, Sequence[Link]], rows: Iterable[int], thresholds: Thresholds
 ) -> tuple[dict[int, Link], set[int]]:
-    """One record per row and one row per record among the strong links: confirmed pairs first, then by
-    probability; a row whose strong candidate went elsewhere is contested."""
-    strong = [link for r in rows for link in links_of.get(r, ()) if _strong(link, thresholds)]
+    """One record per row and one row per record among the strong links without rivals: confirmed pairs
+    first, then by probability; a row whose strong candidate is rivalled or went elsewhere is contested."""
+    leaders = list(rows)
+    by_record: dict[str, list[Link]] = {}
+    for r in leaders:
+        for link in links_of.get(r, ()):
+            by_record.setdefault(link.record_id, []).append(link)
+    strong = [link for r in leaders for link in links_of.get(r, ()) if _strong(link, thresholds)]
     strong.sort(key=lambda k: (not k.confirmed_pair, -k.probability, k.row, k.record_id))
     taken: set[str] = set()
     chosen: dict[int, Link] = {}
     for link in strong:
         if link.row in chosen or link.record_id in taken:
+            continue
+        if _rivalled(link, links_of, by_record, thresholds):
             continue
         chosen[link.row] = link
         taken.add(link.record_id)
@@ -251,7 +288,7 @@ def reconcile(
             links_of.setdefault(link.row, []).append(link)
     for found in links_of.values():
         found.sort(key=lambda k: (-k.probability, k.record_id))
-    first_of = _duplicate_groups(list(by_row), row_pairs, bands.match)
+    first_of = _duplicate_groups(by_row, row_pairs, bands.match)
     pair_score = _pair_scores(row_pairs)
     leaders = [r for r in by_row if first_of[r] == r]
     chosen, contested = _assign(links_of, leaders, bands)
@@ -316,7 +353,11 @@ def _place(
         parts = date_disagreement(entry.identity.date_of_birth, match.record.date_of_birth)
         if parts:
             found.flags.append(Flag.DATE_DISAGREES.value)
-            found.reasons[Bucket.CONFIRMED] += f"; date of birth differs in {' and '.join(parts)}"
+            differs = f"date of birth differs in {' and '.join(parts)}"
+            found.reasons[Bucket.CONFIRMED] += f"; {differs}"
+            if names_agree_strongly(entry.identity, match.record):
+                names = _describe_names(entry.identity, match.record)
+                found.add(Bucket.DATA_ERROR, f"{names}; {differs} ({how})", match)
     if entry.civilian and Bucket.CIVILIAN not in found.buckets:
         found.add(Bucket.CIVILIAN, "the list marks this person a civilian", match)
     if match is None:
@@ -342,18 +383,16 @@ def _place(
 
 
 def _unmatched(entry: ListEntry, links: Sequence[Link], bands: Thresholds, found: _Findings) -> None:
-    """No record at match band: a strong name with a disagreeing date, or a review-band candidate."""
+    """No clean match: a strong name with a disagreeing date, or a candidate worth a look."""
     for link in links:
-        if link.probability >= bands.match:
-            continue  # taken by another row (contested)
         parts = date_disagreement(entry.identity.date_of_birth, link.record.date_of_birth)
-        if parts and names_agree_strongly(entry.identity, link.record):
+        if parts and not link.conflicts and names_agree_strongly(entry.identity, link.record):
             names = _describe_names(entry.identity, link.record)
             text = f"{names}; date of birth differs in {' and '.join(parts)} (p={link.probability:.3f})"
             found.add(Bucket.DATA_ERROR, text, link)
             found.flags.append(Flag.DATE_DISAGREES.value)
             return
-    plausible = next((k for k in links if bands.review <= k.probability < bands.match), None)
+    plausible = next((k for k in links if k.probability >= bands.review), None)
     if plausible is not None:
         found.flags.append(Flag.POSSIBLE_MATCH.value)
         found.record[Bucket.NOT_FOUND] = plausible
