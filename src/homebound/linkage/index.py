@@ -117,7 +117,7 @@ class RegistryIndex:
         self._row_of: dict[str, int] = {}
         self._inactive = 0
         self._blocking = [_BlockingList(np.empty(0, dtype=np.int64)) for _ in BLOCKING_KEYS]
-        weights = model.match_weights()
+        weights = _match_weights(model)
         self._weights = [np.asarray(weights[spec.name]) for spec in COMPARISONS]
         self._prior_weight = model.prior_weight()
 
@@ -407,6 +407,19 @@ class RegistryIndex:
     def extend(self, records: Iterable[Mapping[str, Any]]) -> None:
         for record in records:
             self.add(record)
+
+
+_WEIGHTS: dict[int, tuple[LinkageModel, dict[str, tuple[float, ...]]]] = {}
+
+
+def _match_weights(model: LinkageModel) -> dict[str, tuple[float, ...]]:
+    """The model's weights, computed once per model (Splink's settings take ~0.1 s to build)."""
+    found = _WEIGHTS.get(id(model))
+    if found is None or found[0] is not model:
+        if len(_WEIGHTS) >= 16:
+            _WEIGHTS.clear()
+        found = _WEIGHTS[id(model)] = (model, model.match_weights())
+    return found[1]
 
 
 def _probability(weight: np.ndarray) -> np.ndarray:

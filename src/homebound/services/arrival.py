@@ -18,7 +18,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import select
@@ -35,6 +35,7 @@ from homebound.linkage.assign import Bands, Decision
 from homebound.linkage.comparisons import COMPARISONS
 from homebound.linkage.explain import explain_pair
 from homebound.linkage.features import prepare_features
+from homebound.linkage.index import RegistryIndex
 from homebound.linkage.model import LinkageModel, default_model
 from homebound.services.match_index import ELIGIBLE, IndexCache, default_cache, record_of
 
@@ -53,6 +54,8 @@ __all__ = [
 ENABLED_ENV = "HOMEBOUND_MATCH_ON_ARRIVAL"
 # The best pairs kept per record, as the mediator's one-record look-up keeps them.
 PER_RECORD = 20
+# Up to this many records against one registry are looked up one by one (no frame to build); more in bulk.
+ONE_BY_ONE = 16
 _CHUNK = 500  # under SQLite's bound-parameter limit
 
 
@@ -76,6 +79,9 @@ def matching_changed(before: PersonFields, after: PersonFields) -> bool:
 def enabled() -> bool:
     """On unless HOMEBOUND_MATCH_ON_ARRIVAL is 0/false/no/off (read at each call: tests and tools flip it)."""
     return os.environ.get(ENABLED_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+Pair = dict[str, Any]  # one scored pair: query position, record id, probability, weight, gamma_*, mw_*
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,28 @@ def _targets(arrival: Arrival, parties: _Parties) -> list[tuple[Registry, str]]:
     return [(Registry.HELD, p) for p in others]
 
 
+def _pairs_one_by_one(index: RegistryIndex, records: list[dict[str, str | None]], bands: Bands) -> list[Pair]:
+    found: list[Pair] = []
+    for query, record in enumerate(records):
+        for c in index.look_up(record, min_probability=bands.review, limit=PER_RECORD):
+            pair: Pair = {
+                "query": query,
+                "record_id": c.record_id,
+                "match_probability": c.match_probability,
+                "match_weight": c.match_weight,
+            }
+            pair.update({f"gamma_{name}": level for name, level in c.levels.items()})
+            pair.update({f"mw_{name}": weight for name, weight in c.weights.items()})
+            found.append(pair)
+    return found
+
+
+def _pairs_in_bulk(index: RegistryIndex, records: list[dict[str, str | None]], bands: Bands) -> list[Pair]:
+    features = prepare_features(pd.DataFrame.from_records(records))
+    found = index.look_up_many(features, min_probability=bands.review, limit=PER_RECORD)
+    return cast("list[Pair]", found.to_dict("records"))
+
+
 def score(
     session: Session,
     arrivals: Sequence[Arrival],
@@ -157,6 +185,8 @@ def score(
 
     Runs in the caller's writing transaction: the log head is locked first, so no other writer commits a
     record between the index's refresh and this transaction's commit (its own arrivals then see ours).
+    A few records are looked up one by one; more are scored in one vectorised pass (the same levels and
+    weights either way).
     """
     used = model or default_model()
     bands = bands or Bands()
@@ -167,57 +197,55 @@ def score(
     for position, arrival in enumerate(arrivals):
         for target in _targets(arrival, parties):
             groups.setdefault(target, []).append(position)
-    found: list[pd.DataFrame] = []
+    found: list[Pair] = []
     compared = 0
     for (registry, party_id), positions in sorted(groups.items(), key=lambda g: (g[0][0].value, g[0][1])):
         with cache.entry(session, registry, party_id, used) as entry:
             compared += len(entry.index)
             if not len(entry.index):
                 continue
-            frame = pd.DataFrame.from_records(
-                [record_of(arrivals[p].person_id, arrivals[p].fields) for p in positions]
-            )
-            pairs = entry.index.look_up_many(
-                prepare_features(frame), min_probability=bands.review, limit=PER_RECORD
-            )
-            pairs["arrival"] = [positions[q] for q in pairs["query"]]
-            pairs["target_party"] = party_id
-            if registry is Registry.HELD:
-                depends = [parties.resolve(entry.depends_on.get(r)) for r in pairs["record_id"]]
-                mine = [arrivals[a].party_id for a in pairs["arrival"]]
-                keep = [d is None or d == m for d, m in zip(depends, mine, strict=True)]
-                pairs = pairs[keep]
-            found.append(pairs)
-    if not found:
-        return [], compared
-    return _decide(pd.concat(found, ignore_index=True), arrivals, bands), compared
+            records = [record_of(arrivals[p].person_id, arrivals[p].fields) for p in positions]
+            many = len(records) > ONE_BY_ONE
+            pairs = (_pairs_in_bulk if many else _pairs_one_by_one)(entry.index, records, bands)
+            for pair in pairs:
+                arrival = arrivals[positions[int(pair["query"])]]
+                if registry is Registry.HELD:
+                    # A held record known to depend on a third party is not this party's person.
+                    depends = parties.resolve(entry.depends_on.get(str(pair["record_id"])))
+                    if depends is not None and depends != arrival.party_id:
+                        continue
+                pair["arrival"] = positions[int(pair["query"])]
+                pair["target_party"] = party_id
+                found.append(pair)
+    return _decide(found, arrivals, bands), compared
 
 
-def _decide(pairs: pd.DataFrame, arrivals: Sequence[Arrival], bands: Bands) -> list[Proposed]:
+def _decide(found: list[Pair], arrivals: Sequence[Arrival], bands: Bands) -> list[Proposed]:
     """Per record, its best pairs; "match" when strong and no rival of the record is in the review band."""
-    pairs = pairs.sort_values(["arrival", "match_weight"], ascending=[True, False], kind="stable")
-    pairs = pairs.groupby("arrival", sort=False).head(PER_RECORD)
+    by_arrival: dict[int, list[Pair]] = {}
+    for scored_pair in found:
+        by_arrival.setdefault(int(scored_pair["arrival"]), []).append(scored_pair)
     proposed: list[Proposed] = []
-    for position, group in pairs.groupby("arrival", sort=False):
-        arrival = arrivals[int(str(position))]
-        probabilities = group["match_probability"].tolist()
-        for k, row in enumerate(group.to_dict("records")):
-            rival = max((p for j, p in enumerate(probabilities) if j != k), default=0.0)
-            strong = row["match_probability"] >= bands.match and rival < bands.review
-            held = arrival.registry is Registry.HELD
+    for position, scored in by_arrival.items():
+        arrival = arrivals[position]
+        held = arrival.registry is Registry.HELD
+        best = sorted(scored, key=lambda p: -float(p["match_weight"]))[:PER_RECORD]
+        for k, row in enumerate(best):
+            rival = max((float(p["match_probability"]) for j, p in enumerate(best) if j != k), default=0.0)
+            strong = float(row["match_probability"]) >= bands.match and rival < bands.review
+            other = str(row["record_id"])
             pair: dict[str, Any] = {
-                "left_id": row["record_id"] if held else arrival.person_id,
-                "right_id": arrival.person_id if held else row["record_id"],
+                "left_id": other if held else arrival.person_id,
+                "right_id": arrival.person_id if held else other,
                 "match_probability": float(row["match_probability"]),
                 "match_weight": float(row["match_weight"]),
                 "decision": (Decision.MATCH if strong else Decision.REVIEW).value,
                 **{f"gamma_{c.name}": int(row[f"gamma_{c.name}"]) for c in COMPARISONS},
                 **{f"mw_{c.name}": float(row[f"mw_{c.name}"]) for c in COMPARISONS},
             }
-            parties = (
-                (row["target_party"], arrival.party_id) if held else (arrival.party_id, row["target_party"])
-            )
-            proposed.append(Proposed(pair["left_id"], pair["right_id"], parties[0], parties[1], pair))
+            target = str(row["target_party"])
+            sought_party, held_party = (target, arrival.party_id) if held else (arrival.party_id, target)
+            proposed.append(Proposed(pair["left_id"], pair["right_id"], sought_party, held_party, pair))
     return proposed
 
 

@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from homebound.core.person_input import PersonInput
@@ -53,6 +53,7 @@ ELIGIBLE = {Registry.SOUGHT: OPEN_SOUGHT, Registry.HELD: IN_CUSTODY}
 MAX_RECORDS_ENV = "HOMEBOUND_MATCH_INDEX_MAX_RECORDS"
 DEFAULT_MAX_RECORDS = 1_000_000
 _PERSON = "person"
+_CHUNK = 500  # under SQLite's bound-parameter limit
 
 
 def record_of(person_id: str, fields: PersonFields) -> dict[str, str | None]:
@@ -98,19 +99,24 @@ class _Loaded:
 
 
 def _rows(session: Session, query: Select[Any]) -> list[_Loaded]:
-    """The selected persons' matching view, read through the caller's session (which opens any sealed
-    field); rows the session did not hold before are let go again, so a build leaves no million objects."""
-    held_before = set(session.identity_map.keys())
-    loaded: list[_Loaded] = []
-    fresh: list[PersonRow] = []
-    for row in session.execute(query).scalars():
-        fields = row_to_fields(row)
-        loaded.append(_Loaded(row.id, row.version, row.status, fields.party_depended_on, fields))
-        if inspect(row).key not in held_before:
-            fresh.append(row)
-    for row in fresh:
-        session.expunge(row)
-    return loaded
+    """The selected persons' matching view, read in ``session``'s transaction through a session of its own
+    (same connection, same settings, so sealed fields open as usual): the caller's session is left as it
+    was, holding none of the rows read, which may be a whole registry."""
+    side = Session(
+        bind=session.connection(),
+        info=dict(session.info),
+        autoflush=False,
+        expire_on_commit=False,
+        join_transaction_mode="rollback_only",  # closing it leaves the caller's transaction alone
+    )
+    try:
+        loaded = []
+        for row in side.execute(query).scalars():
+            fields = row_to_fields(row)
+            loaded.append(_Loaded(row.id, row.version, row.status, fields.party_depended_on, fields))
+        return loaded
+    finally:
+        side.close()
 
 
 def _person_query() -> Select[Any]:
@@ -181,16 +187,23 @@ class IndexCache:
             return
         if seq == entry.seq:
             return
-        changed = select(LogEntryRow.object_id).where(
-            LogEntryRow.seq > entry.seq, LogEntryRow.seq <= seq, LogEntryRow.object_type == _PERSON
-        )
-        query = _person_query().where(
-            PersonRow.id.in_(changed),
-            PersonRow.party_id == entry.party_id,
-            PersonRow.registry_kind == entry.registry.value,
-        )
+        # Two steps, each on a primary key (one joined query made PostgreSQL scan the person table).
+        changed = session.execute(
+            select(LogEntryRow.object_id)
+            .where(LogEntryRow.seq > entry.seq, LogEntryRow.seq <= seq, LogEntryRow.object_type == _PERSON)
+            .distinct()
+        ).scalars()
+        ids = sorted(set(changed))
+        rows: list[_Loaded] = []
+        for start in range(0, len(ids), _CHUNK):
+            query = _person_query().where(
+                PersonRow.id.in_(ids[start : start + _CHUNK]),
+                PersonRow.party_id == entry.party_id,
+                PersonRow.registry_kind == entry.registry.value,
+            )
+            rows.extend(_rows(session, query))
         open_statuses = ELIGIBLE[entry.registry]
-        for row in _rows(session, query):
+        for row in rows:
             if row.status not in open_statuses:
                 if entry.index.remove(row.id):
                     entry.versions.pop(row.id, None)
