@@ -136,6 +136,7 @@ def test_the_mediator_reviews_pairs_with_the_keyboard_and_the_mouse(
     _open_pair(tablet, pairs[LONG_CYRILLIC])
     expect(tablet.page.locator("#pair-fields")).to_contain_text(LONG_CYRILLIC)
     check_page(tablet.page)
+    tablet.shot("review-candidate-tablet")
     tablet.go("/mediator/review")
     check_page(tablet.page)
 

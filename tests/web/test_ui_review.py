@@ -17,7 +17,7 @@ from homebound.core.log.entries import ActionTag
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import LogEntryRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import review_queue
+from homebound.services import accounts, review_queue
 from homebound.services.review_queue import DecisionFilter, QueueFilter
 from homebound.web.ui import review as review_ui
 from homebound.web.ui.render import CONTENT_SECURITY_POLICY
@@ -217,3 +217,23 @@ def test_a_confirmation_reaches_the_seeking_party_only(
         assert "None yet" in page.text
     assert mediator.get("/party/disclosures").status_code == 403
     assert HELD_BY_B  # the pairs above come from this list
+
+
+@pytest.mark.parametrize(
+    ("language", "headings"),
+    [("uk", ("Черга перевірки", "Два записи поруч")), ("ru", ("Очередь проверки", "Две записи рядом"))],
+)
+def test_the_pages_speak_the_readers_language(
+    app: FastAPI, uows: UnitOfWorkFactory, world: World, language: str, headings: tuple[str, str]
+) -> None:
+    queue_heading, records_heading = headings
+    pair = _pair_of(uows, world, "Коваленко")
+    accounts.set_language(uows, world.actors["mediator"], language)
+    with ui_client(app) as client:
+        sign_in(client, "mediator")
+        queue = client.get("/mediator/review")
+        assert f"<h1>{queue_heading}</h1>" in queue.text
+        page = client.get(f"/mediator/review/{pair}")
+        assert page.status_code == 200
+        assert records_heading in page.text
+        assert "Коваленко" in page.text  # names stay as written, whatever the page's language
