@@ -72,6 +72,8 @@ def test_the_queue_lists_the_pairs_with_filters_and_pages(
     total = len(set(_PAIR_LINK.findall(page.text)))
     assert total >= 3
     assert 'href="/mediator/review" aria-current="page"' in page.text
+    desk = mediator.get("/mediator").text
+    assert f'<p id="open-pairs"><strong>{total} pairs waiting for a decision</strong></p>' in desk
     strong = len(set(_PAIR_LINK.findall(mediator.get("/mediator/review?band=match").text)))
     weak = len(set(_PAIR_LINK.findall(mediator.get("/mediator/review?band=review").text)))
     assert strong >= 3 and strong + weak == total

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from homebound.core.access import Permission, can
 from homebound.core.errors import PermissionDenied
-from homebound.services import ledger
+from homebound.services import ledger, review_queue
 from homebound.services import log as log_service
 from homebound.web.deps import Uows
 from homebound.web.ui.public import ledger_tables
@@ -25,7 +26,18 @@ def _mediator_office(visit: Visit) -> None:
 def desk(request: Request, uows: Uows, visit: CurrentVisit) -> Response:
     _mediator_office(visit)
     summary = ledger.public_summary(uows)
-    return render(request, visit, "mediator/desk.html", summary=summary, tables=ledger_tables(summary))
+    actor = visit.signed_in().actor
+    open_pairs = None
+    if can(actor, Permission.ANY_MATCH_REVIEW):
+        open_pairs = review_queue.read_queue(uows, actor, review_queue.QueueFilter(), limit=1).total
+    return render(
+        request,
+        visit,
+        "mediator/desk.html",
+        summary=summary,
+        tables=ledger_tables(summary),
+        open_pairs=open_pairs,
+    )
 
 
 @router.get("/mediator/verification")
