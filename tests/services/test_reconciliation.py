@@ -160,3 +160,39 @@ def test_csv_report(uows: UnitOfWorkFactory, world: World) -> None:
     assert [(int(r["row"]), r["bucket"]) for r in rows] == [(n, b) for n, (b, _) in EXPECTED.items()]
     assert rows[-1]["family_name"] == "'=HYPERLINK(1)"  # guarded as list exports guard formulas
     assert rows[4]["duplicate_of"] == "3" and rows[0]["score"].startswith(("0.9", "1.0"))
+
+
+def test_the_prior_is_fitted_to_the_lists_at_hand() -> None:
+    """As batch matching's fit_prior: pairs agreeing on skeleton, name key and full date, over the rule's
+    recall, among all pairs; a list against itself leaves out each row's pair with itself."""
+    import pandas as pd
+
+    from homebound.linkage.batch import PRIOR_RULE_RECALL
+    from homebound.linkage.features import frame_from_rows, prepare_features
+    from homebound.linkage.model import default_model
+
+    def keys(*rows: tuple[str, str, str]) -> pd.DataFrame:
+        return prepare_features(
+            frame_from_rows(
+                {"record_id": str(n), "family_name": f, "given_name": g, "date_of_birth": d}
+                for n, (f, g, d) in enumerate(rows)
+            )
+        )
+
+    kovalenko = ("Коваленко", "Олександр", "1994-03-12")
+    listed = keys(("КОВАЛЕНКО", "АЛЕКСАНДР", "12.03.1994"), ("Петренко", "Василий", "1979"))
+    ours = keys(kovalenko, ("Шевчук", "Ганна", "1988-01-05"), ("Мельник", "Тарас", "1985-07-20"))
+    fitted = service.fitted_prior(default_model(), listed, ours)
+    assert fitted.prior == pytest.approx(1 / PRIOR_RULE_RECALL / 6)
+    assert fitted.levels == default_model().levels
+    # Nothing agrees: one match among all pairs (at most even odds); a list against itself: its repeated
+    # row, both ways, and no row against itself.
+    assert service.fitted_prior(default_model(), listed.iloc[1:], ours).prior == pytest.approx(1 / 3)
+    assert service.fitted_prior(default_model(), listed.iloc[1:], ours.iloc[1:]).prior == 0.5
+    others = [
+        ("Шевчук", "Ганна", "1988-01-05"),
+        ("Мельник", "Тарас", "1985-07-20"),
+        ("Бондар", "Ігор", "1990"),
+    ]
+    twice = keys(kovalenko, kovalenko, *others)
+    assert service.fitted_prior(default_model(), twice).prior == pytest.approx(2 / PRIOR_RULE_RECALL / 20)

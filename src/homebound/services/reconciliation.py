@@ -48,6 +48,7 @@ from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.persons import row_to_fields
 from homebound.db.tables import OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.linkage.batch import MAX_PRIOR, PRIOR_RULE, PRIOR_RULE_RECALL
 from homebound.linkage.features import frame_from_persons, prepare_features
 from homebound.linkage.index import RegistryIndex
 from homebound.linkage.model import LinkageModel, default_model
@@ -172,7 +173,10 @@ def score_list(
         frame_from_persons([PersonInput(str(number), p.fields, None) for number, p in rows])
     )
     if ours and rows:
-        index = RegistryIndex.from_records(frame_from_persons([r.person for r in ours]), used)
+        registry_keys = prepare_features(frame_from_persons([r.person for r in ours]))
+        if model is None:
+            used = fitted_prior(used, keys, registry_keys)
+        index = RegistryIndex.from_features(registry_keys, used)
         found = index.look_up_many(keys, min_probability=0.0, limit=CANDIDATES_PER_ROW)
         # A field both sides give at its "else" level (gamma 0) disagrees; -1 is missing on a side.
         different = pd.DataFrame({c: found[f"gamma_{c}"] == 0 for c in CONFLICTING}).to_numpy()
@@ -200,16 +204,41 @@ def score_list(
         for number, person in rows
         for record_id, (probability, conflicts) in scored[number].items()
     ]
-    return reconcile(entries, links, _row_pairs(rows, keys, used, bands), bands)
+    base = model or default_model()
+    return reconcile(entries, links, _row_pairs(rows, keys, base, bands, fit=model is None), bands)
+
+
+def fitted_prior(model: LinkageModel, left: pd.DataFrame, right: pd.DataFrame | None = None) -> LinkageModel:
+    """The model with its prior re-estimated on these two keyed lists, as batch matching's ``fit_prior``:
+    the pairs agreeing on the strict rule (skeleton, name key, full date), over the rule's assumed recall,
+    among all pairs. A list of 10 against a registry of 100,000 makes a match far likelier per pair than
+    the lists the model was trained on, and a registry of a million far rarer. ``right`` None: the list
+    against itself (for its duplicates)."""
+    columns = list(PRIOR_RULE)
+    a = left[columns].dropna().value_counts()
+    if right is None:  # a list against itself: every row agrees with itself, and is not compared with it
+        agreeing = float((a * a).sum() - a.sum())
+        pairs = max(1, len(left) * (len(left) - 1))
+    else:
+        b = right[columns].dropna().value_counts()
+        agreeing = float((a * b.reindex(a.index, fill_value=0)).sum())
+        pairs = max(1, len(left) * len(right))
+    estimated = agreeing / PRIOR_RULE_RECALL / pairs
+    return model.with_prior(min(max(estimated, 1.0 / pairs), MAX_PRIOR))
 
 
 def _row_pairs(
-    rows: Sequence[tuple[int, PersonInput]], keys: pd.DataFrame, model: LinkageModel, bands: Thresholds
+    rows: Sequence[tuple[int, PersonInput]],
+    keys: pd.DataFrame,
+    model: LinkageModel,
+    bands: Thresholds,
+    *,
+    fit: bool,
 ) -> list[RowPair]:
     """Pairs of rows of the same list that the model scores at match band: the list's duplicates."""
     if len(rows) < 2:
         return []
-    index = RegistryIndex.from_features(keys, model)
+    index = RegistryIndex.from_features(keys, fitted_prior(model, keys) if fit else model)
     found = index.look_up_many(keys, min_probability=bands.match, limit=5)
     pairs = []
     for position, other, probability in zip(

@@ -23,6 +23,7 @@ KOVALENKO = Identity("Коваленко", "Олександр", "Миколай
 KOVALENKO_RU = Identity("КОВАЛЕНКО", "АЛЕКСАНДР", "НИКОЛАЕВИЧ", (1994, 3, 12))
 KOVALENKO_OTHER_DATE = Identity("Kovalenko", "Oleksandr", None, (1971, 8, 2))
 SHEVCHUK = Identity("Шевчук", "Ганна", "Петрівна", (1988, 1, 5))
+BROTHER = Identity("Коваленко", "Дмитро", "Миколайович", (1994, 3, 12))  # a twin
 
 
 def _link(row: int, record: str, p: float, who: Identity = KOVALENKO, **kw: object) -> Link:
@@ -146,6 +147,14 @@ CASES = [
         (Flag.POSSIBLE_MATCH, Flag.CONTESTED),
     ),
     (
+        "a twin with another given name is no rival when the names tell them apart",
+        ListEntry(2, KOVALENKO_RU),
+        [_link(2, "r1", 0.99), _link(2, "r2", 0.9, BROTHER)],
+        Bucket.CONFIRMED,
+        "r1",
+        (),
+    ),
+    (
         "a rival below review band does not stand in the way",
         ListEntry(2, KOVALENKO_RU),
         [_link(2, "r1", 0.99), _link(2, "r2", 0.3)],
@@ -218,7 +227,7 @@ def test_a_record_two_rows_claim_is_confirmed_for_neither() -> None:
 
 def test_twins_in_the_list_are_not_duplicates() -> None:
     """Same family, father and date, another given name: the model may score them high; still two rows."""
-    brother = Identity("КОВАЛЕНКО", "ДМИТРИЙ", "НИКОЛАЕВИЧ", (1994, 3, 12))
+    brother = Identity("КОВАЛЕНКО", "ДМИТРИЙ", "НИКОЛАЕВИЧ", (1994, 3, 12))  # a twin, in the list
     other_date = Identity("КОВАЛЕНКО", "АЛЕКСАНДР", "НИКОЛАЕВИЧ", (1971, 8, 2))
     entries = [ListEntry(2, KOVALENKO_RU), ListEntry(3, brother), ListEntry(4, other_date)]
     pairs = [RowPair(2, 3, 0.999), RowPair(2, 4, 0.97)]

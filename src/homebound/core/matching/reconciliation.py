@@ -229,21 +229,41 @@ def _strong(link: Link, thresholds: Thresholds) -> bool:
 
 def _rivalled(
     link: Link,
+    entries: Mapping[int, ListEntry],
     links_of: Mapping[int, Sequence[Link]],
     by_record: Mapping[str, Sequence[Link]],
     thresholds: Thresholds,
 ) -> bool:
     """As batch matching's match band: a pair with another candidate at review band or above, for the row
-    or for the record, is only a review (twins, brothers, namesakes), unless a person confirmed it."""
+    or for the record, is only a review (twins, brothers, namesakes), unless a person confirmed it. When
+    the pair's names agree strongly, a rival must too: the model scores a twin with another given name
+    high (same family, father and date), the names tell the two apart."""
     if link.confirmed_pair:
         return False
-    others = [k for k in links_of.get(link.row, ()) if k.record_id != link.record_id]
-    others += [k for k in by_record.get(link.record_id, ()) if k.row != link.row]
-    return any(k.probability >= thresholds.review or k.confirmed_pair for k in others)
+    row = entries[link.row].identity
+    by_name = names_agree_strongly(row, link.record)
+    for other in links_of.get(link.row, ()):
+        if other.record_id == link.record_id or not _plausible(other, thresholds):
+            continue
+        if not by_name or names_agree_strongly(row, other.record):
+            return True
+    for other in by_record.get(link.record_id, ()):
+        if other.row == link.row or not _plausible(other, thresholds):
+            continue
+        if not by_name or names_agree_strongly(entries[other.row].identity, link.record):
+            return True
+    return False
+
+
+def _plausible(link: Link, thresholds: Thresholds) -> bool:
+    return link.confirmed_pair or link.probability >= thresholds.review
 
 
 def _assign(
-    links_of: Mapping[int, Sequence[Link]], rows: Iterable[int], thresholds: Thresholds
+    entries: Mapping[int, ListEntry],
+    links_of: Mapping[int, Sequence[Link]],
+    rows: Iterable[int],
+    thresholds: Thresholds,
 ) -> tuple[dict[int, Link], set[int]]:
     """One record per row and one row per record among the strong links without rivals: confirmed pairs
     first, then by probability; a row whose strong candidate is rivalled or went elsewhere is contested."""
@@ -259,7 +279,7 @@ def _assign(
     for link in strong:
         if link.row in chosen or link.record_id in taken:
             continue
-        if _rivalled(link, links_of, by_record, thresholds):
+        if _rivalled(link, entries, links_of, by_record, thresholds):
             continue
         chosen[link.row] = link
         taken.add(link.record_id)
@@ -291,7 +311,7 @@ def reconcile(
     first_of = _duplicate_groups(by_row, row_pairs, bands.match)
     pair_score = _pair_scores(row_pairs)
     leaders = [r for r in by_row if first_of[r] == r]
-    chosen, contested = _assign(links_of, leaders, bands)
+    chosen, contested = _assign(by_row, links_of, leaders, bands)
     placements = []
     for entry in sorted(entries, key=lambda e: e.row):
         placements.append(
