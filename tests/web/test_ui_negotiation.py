@@ -289,3 +289,31 @@ def test_closing_a_tranche_needs_the_password_and_remains_and_custody_are_record
     right: Any = _post(m, console, f"{console}/1/close", {"password": PASSWORD})
     assert right.status_code == 303
     assert handover.get_tranche(uows, world.actors["mediator"], setup.agreement_id, 1).closure is not None
+
+
+def test_a_refused_click_at_the_console_comes_back_on_its_line(
+    setup: Setup, clients: dict[str, TestClient]
+) -> None:
+    """htmx swaps only what it is given: a refusal without where the person stays returns the line unchanged,
+    with the reason it was not recorded, instead of an error page htmx would not show."""
+    url = _compose(setup, clients["mediator"])
+    for admin in ("a_admin", "b_admin"):
+        assert (
+            _post(clients[admin], url, f"{url}/versions/1/accept", {"password": PASSWORD}).status_code == 303
+        )  # type: ignore[attr-defined]
+    assert _post(clients["mediator"], url, f"{url}/conclude", {}).status_code == 303  # type: ignore[attr-defined]
+    console = f"{url}/handover"
+    m = clients["mediator"]
+    line = re.findall(r'id="line-([0-9a-f-]{36})"', m.get(console).text)[0]
+    answer: Any = _post(
+        m,
+        console,
+        f"{console}/1/lines/{line}",
+        {"action": "refuse_repatriation"},
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 200
+    assert f'id="line-{line}" data-state="pending"' in answer.text.replace('class="line state-pending" ', "")
+    assert "Not recorded:" in answer.text and "where the person stays" in answer.text
+    plain: Any = _post(m, console, f"{console}/1/lines/{line}", {"action": "refuse_repatriation"})
+    assert plain.status_code == 422

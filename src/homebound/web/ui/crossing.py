@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.access import Actor, Permission, can
+from homebound.core.errors import DomainError, NotFound
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.handover import LineAction, LineState, Substitute, ThirdPartyCustody
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
@@ -154,12 +155,20 @@ def record_line(
 ) -> Response:
     actor = visit.signed_in().actor
     form = LineForm(substitute_id, description, reason, stays_with, custodian, conditions)
-    handover.record_lines(uows, actor, agreement_id, number, [form.command(action, candidate_id)])
+    problem = ""
+    try:
+        handover.record_lines(uows, actor, agreement_id, number, [form.command(action, candidate_id)])
+    except DomainError as exc:
+        if not is_htmx(request):
+            raise
+        problem = exc.message  # htmx swaps only what it is given: the line comes back as it is, with why
     if not is_htmx(request):
         return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")
     context = _console_context(uows, visit, agreement_id, number)
-    line = next(line for line in context["lines"] if line["candidate_id"] == candidate_id)
-    return render(request, visit, "exchange/_line_swap.html", line=line, **context)
+    line = next((line for line in context["lines"] if line["candidate_id"] == candidate_id), None)
+    if line is None:
+        raise NotFound("no such line in this tranche", field="candidate_id")
+    return render(request, visit, "exchange/_line_swap.html", line=line, line_error=problem, **context)
 
 
 @router.post("/agreements/{agreement_id}/handover/{number}/remains")
@@ -180,8 +189,13 @@ def receive_remains(
     if not batch_id.strip():
         known = handover.get_tranche(uows, actor, agreement_id, number).remains
         batch_id = f"T{number}-R{len(known) + 1}"
-    batch = RemainsBatch(batch_id.strip(), releasing_side, count, status, note.strip())
-    handover.receive_remains(uows, actor, agreement_id, number, batch)
+    try:
+        batch = RemainsBatch(batch_id.strip(), releasing_side, count, status, note.strip())
+        handover.receive_remains(uows, actor, agreement_id, number, batch)
+    except DomainError as exc:
+        if not is_htmx(request):
+            raise
+        return _remains_answer(request, uows, visit, agreement_id, number, problem=exc.message)
     return _remains_answer(request, uows, visit, agreement_id, number)
 
 
@@ -196,15 +210,22 @@ def identify_remains(
     status: Annotated[IdentificationStatus, Form()],
 ) -> Response:
     actor = visit.signed_in().actor
-    handover.identify_remains(uows, actor, agreement_id, number, batch_id, status)
+    try:
+        handover.identify_remains(uows, actor, agreement_id, number, batch_id, status)
+    except DomainError as exc:
+        if not is_htmx(request):
+            raise
+        return _remains_answer(request, uows, visit, agreement_id, number, problem=exc.message)
     return _remains_answer(request, uows, visit, agreement_id, number)
 
 
-def _remains_answer(request: Request, uows: Uows, visit: Visit, agreement_id: str, number: int) -> Response:
+def _remains_answer(
+    request: Request, uows: Uows, visit: Visit, agreement_id: str, number: int, *, problem: str = ""
+) -> Response:
     if not is_htmx(request):
         return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")
     context = _console_context(uows, visit, agreement_id, number)
-    return render(request, visit, "exchange/_remains_swap.html", **context)
+    return render(request, visit, "exchange/_remains_swap.html", remains_error=problem, **context)
 
 
 @router.post("/agreements/{agreement_id}/handover/{number}/close")
