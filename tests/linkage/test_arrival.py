@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, text
 
 from homebound.config import Settings
 from homebound.core.errors import ValidationFailed
@@ -21,6 +21,7 @@ from homebound.db.engine import make_engine
 from homebound.db.log_store import log_action
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.migrate import upgrade
+from homebound.db.persons import row_to_fields
 from homebound.db.tables import PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.linkage.batch import LinkSession
@@ -29,7 +30,7 @@ from homebound.linkage.features import prepare_features
 from homebound.linkage.model import default_model
 from homebound.lists.writers import write_csv
 from homebound.services import lists, registry
-from homebound.services.arrival import ENABLED_ENV
+from homebound.services.arrival import ENABLED_ENV, ONE_BY_ONE, Arrival, queue_proposals, score
 from homebound.services.match_index import default_cache
 from homebound.services.matching import _frame
 from homebound.services.registry import insert_person
@@ -293,3 +294,38 @@ def test_the_index_sees_a_record_committed_by_another_process(fresh_engines: tup
     (pair,) = _candidates(first)
     assert (pair.sought_person_id, pair.held_person_id) == (sought.id, held.id)
     assert cache.builds == builds  # refreshed in place, not rebuilt
+
+
+def test_matching_on_arrival_runs_as_the_application_role(
+    backend: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
+) -> None:
+    """Under PostgreSQL's row-level security as the server's role: the write (unscoped) reads the other
+    party's registry and writes the mediator's candidates, one record or a list."""
+    if backend.name != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    savepoint = connection.begin_nested()
+    try:
+        connection.execute(text("SET LOCAL ROLE homebound_app"))
+        registry.create_person(uows, world.actors["a_operator"], Registry.SOUGHT, SOUGHT)
+        registry.create_person(uows, world.actors["b_operator"], Registry.HELD, HELD)
+        assert len(_candidates(uows)) == 1
+        # Lists as single creates: an import's COPY of persons is refused under RLS (until db/bulk.py
+        # falls back to INSERT); enough records to score in bulk are scored through the same writes.
+        pair_lists = generate_exchange_lists(30, 5, n_reverse=0).forward
+        for who, kind, rows in (
+            ("a_operator", Registry.SOUGHT, pair_lists.sought),
+            ("b_operator", Registry.HELD, pair_lists.held),
+        ):
+            for row in rows:
+                record = {k: v for k, v in row.items() if v and k != "status"}
+                registry.create_person(uows, world.actors[who], kind, record)
+        assert len(_candidates(uows)) > 20
+        with uows.writer() as uow:
+            held = list(uow.session.execute(select(PersonRow).where(PersonRow.registry_kind == "held")))
+            arrivals = [Arrival(p.id, p.party_id, Registry.HELD, p.status, row_to_fields(p)) for (p,) in held]
+            assert len(arrivals) > ONE_BY_ONE
+            proposed, _ = score(uow.session, arrivals)
+            assert len(queue_proposals(uow.session, proposed, world.party_ids["med"], "bulk")) == 0
+            uow.commit()
+    finally:
+        savepoint.rollback()

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import OrganisationKind
 from homebound.core.matching.review import CandidateStatus
 from homebound.core.persons import PersonFields, Registry
-from homebound.db.bulk import bulk_insert
 from homebound.db.log_store import LogWriter
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import OrganisationRow, utcnow
@@ -316,8 +315,9 @@ def queue_proposals(
         )
     if values:
         session.flush()  # the records the candidates name are rows before the candidates are
+        # Multi-row INSERTs, not COPY: PostgreSQL refuses COPY FROM into a table under row-level security.
         for start in range(0, len(values), 2000):
-            bulk_insert(session, MatchCandidateRow.__table__, values[start : start + 2000])  # type: ignore[arg-type]
+            session.execute(insert(MatchCandidateRow), values[start : start + 2000])
     return [v["id"] for v in values]
 
 
