@@ -114,6 +114,9 @@ def test_the_mediator_reconciles_b_held_against_a_sought(
 ) -> None:
     a_ids = write_ours(uows, world)
     lists.import_list(uows, world.actors["b_operator"], Registry.HELD, LIST.encode(), "held.csv")
+    # A person who died in custody is in B's held registry, but not on a list B would hand over.
+    died = "record_id;Фамилия;Имя;Статус\nRU-9;Кравченко;Олег;deceased\n"
+    lists.import_list(uows, world.actors["b_operator"], Registry.HELD, died.encode(), "died.csv")
     mediator = world.actors["mediator"]
     report = service.reconcile_registries(uows, mediator, "pb", "pa")
     held_ids = {r.list_record_id: r for r in report.rows}

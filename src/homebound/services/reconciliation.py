@@ -66,6 +66,11 @@ __all__ = [
     "score_list",
 ]
 
+# What a party's registry would hand over as a list: the persons in its custody, or those it still seeks.
+LISTED = {
+    Registry.HELD: (Status.HELD.value, Status.HOSPITALISED.value, Status.LISTED_FOR_EXCHANGE.value),
+    Registry.SOUGHT: (Status.MISSING.value, Status.BELIEVED_CAPTIVE.value, Status.CONFIRMED_HELD.value),
+}
 # Comparisons whose disagreement rules out "the same person with a wrong date of birth".
 CONFLICTING = ("sex", "service_number", "unit")
 # Candidates kept per row: enough to find a namesake whose date disagrees behind stronger rivals.
@@ -291,13 +296,17 @@ def _report(
 
 
 # --- use cases ------------------------------------------------------------------------------------
-def _ours(session: Session, party_id: str, registry: Registry) -> list[OurRecord]:
+def _ours(
+    session: Session, party_id: str, registry: Registry, statuses: Sequence[str] | None = None
+) -> list[OurRecord]:
     query = (
         select(PersonRow)
         .where(PersonRow.party_id == party_id, PersonRow.registry_kind == registry.value)
         .order_by(PersonRow.id)
         .execution_options(yield_per=2000)
     )
+    if statuses is not None:
+        query = query.where(PersonRow.status.in_(statuses))
     return [
         OurRecord(PersonInput(row.id, row_to_fields(row), None), _STATE.get(row.status, RecordState.OTHER))
         for row in session.execute(query).scalars()
@@ -396,8 +405,9 @@ def reconcile_registries(
     model: LinkageModel | None = None,
     thresholds: Thresholds | None = None,
 ) -> ReconciliationReport:
-    """The mediator reconciles ``list_party``'s registry (its held list, as a list it would hand over)
-    against ``against_party``'s registry. Only the mediator sees the report; neither party's log has it."""
+    """The mediator reconciles ``list_party``'s registry, as the list it would hand over (the persons in
+    its custody, or those it still seeks: ``LISTED``), against all of ``against_party``'s registry. Only the
+    mediator sees the report; neither party's log has it."""
     if not can(actor, Permission.ANY_MATCH_RUN) or actor.organisation_id is None:
         raise PermissionDenied("only the mediator reconciles one party's registry against another's")
     with uows.writer() as uow:
@@ -406,7 +416,7 @@ def reconcile_registries(
         if listing.id == owner.id:
             message = "a party's list is reconciled against another party's registry"
             raise ValidationFailed([FieldProblem("against_party", "reconcile.same_party", message)])
-        listed = _ours(uow.session, listing.id, list_registry)
+        listed = _ours(uow.session, listing.id, list_registry, LISTED[list_registry])
         rows = [(n, r.person) for n, r in enumerate(listed, start=1)]
         confirmed: set[tuple[str, str]] = set()
         if list_registry is Registry.HELD and against is Registry.SOUGHT:
