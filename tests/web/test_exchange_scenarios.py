@@ -39,13 +39,8 @@ def _statuses(uows: UnitOfWorkFactory, ids: list[str]) -> dict[str, str]:
 
 def _seriously_wounded(uows: UnitOfWorkFactory, ids: list[str]) -> set[str]:
     with uows.reader() as uow:
-        return set(
-            uow.session.execute(
-                select(PersonRow.id).where(
-                    PersonRow.id.in_(ids), PersonRow.health == Health.SERIOUSLY_WOUNDED_SICK.value
-                )
-            ).scalars()
-        )
+        rows = uow.session.execute(select(PersonRow).where(PersonRow.id.in_(ids))).scalars()
+        return {row.id for row in rows if row.health == Health.SERIOUSLY_WOUNDED_SICK.value}  # sealed
 
 
 def _hash_of(document: dict[str, Any]) -> str:

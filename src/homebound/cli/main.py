@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from homebound.cli.context import actor_for_username, load_settings, open_uows
+from homebound.cli.data_keys import keys_app
 from homebound.cli.exchange import exchange_app
 from homebound.cli.link import link
 from homebound.cli.log import log_app
@@ -35,6 +36,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(log_app, name="log")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(keys_app, name="keys")
 app.command("link")(link)
 console = Console(stderr=True)
 out = Console()

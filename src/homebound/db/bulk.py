@@ -1,4 +1,5 @@
-"""Bulk inserts: COPY on PostgreSQL (pg8000 re-parses big multi-row INSERTs slowly), executemany elsewhere."""
+"""Bulk inserts: COPY on PostgreSQL (pg8000 re-parses big multi-row INSERTs slowly), executemany elsewhere;
+sealed columns sealed on the way."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from homebound.db.sealed import TABLES, seal_values
+
 
 def _cell(value: Any) -> str:
     """One CSV cell for COPY: unquoted empty means NULL, everything else is quoted text."""
     if value is None:
         return ""
+    if isinstance(value, bytes):
+        return '"\\x' + value.hex() + '"'  # bytea, hex form
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, dt.datetime | dt.date):
@@ -28,9 +33,17 @@ def _cell(value: Any) -> str:
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows (all with the same keys) inside the session's current transaction."""
+    """Insert rows (all with the same keys) inside the session's current transaction.
+
+    Rows of a table with sealed columns (db/sealed.py) come with plain values and are sealed here, each under
+    its party's key and bound to its id.
+    """
     if not rows:
         return
+    if table.name in TABLES:
+        rows = [
+            seal_values(session, table.name, row, party=row["party_id"], row_id=row["id"]) for row in rows
+        ]
     connection = session.connection()
     if connection.dialect.name != "postgresql" or connection.dialect.driver != "pg8000":
         session.execute(insert(table), list(rows))

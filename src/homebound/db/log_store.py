@@ -9,15 +9,18 @@ predates signing gets its key from the system key), so a log never holds a signe
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import rfc8785
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, OrganisationKind
 from homebound.core.log.entries import (
     LEGACY_VERSION,
+    PUBLIC_PAYLOAD_TAGS,
     SYSTEM_SIGNER,
     ActionTag,
     LogEntry,
@@ -38,6 +41,8 @@ from homebound.core.log.merkle import leaf_hash
 from homebound.core.log.signing import SigningKey, generate_key_pair, public_key_from_text
 from homebound.db.bulk import bulk_insert
 from homebound.db.keystore import KeyStore, default_key_store
+from homebound.db.sealed import provider_of
+from homebound.db.sealing import KeyUnavailable, PartyKeys, associated_data
 from homebound.db.tables import LogEntryRow, LogHeadRow, LogPayloadRow, OrganisationRow, SigningKeyRow
 
 _WRITER_KEY = "homebound.log_writer"
@@ -127,9 +132,22 @@ class LogWriter:
                 "leaf_hash": leaf_hash(leaf).hex(),
             }
         )
-        self._payloads.append({"seq": entry.seq, "salt": salt, "payload": dict(payload)})
+        sealed_by = None if tag.value in PUBLIC_PAYLOAD_TAGS else entry.party
+        self._payloads.append(self._payload_row(entry.seq, salt, payload, sealed_by))
         self._seq, self._hash = entry.seq, entry_hash
         return entry
+
+    def _payload_row(
+        self, seq: int, salt: str, payload: Mapping[str, Any], party: str | None
+    ) -> dict[str, Any]:
+        """A party's payload sealed under its data key (erasable with it); public payloads (keys, checkpoints)
+        and those of no party in clear.
+        """
+        if party is None:
+            return {"seq": seq, "salt": salt, "payload": dict(payload), "sealed": None}
+        plain = rfc8785.dumps(dict(payload))
+        keys = provider_of(self._session).keys(party, create=True)
+        return {"seq": seq, "salt": salt, "payload": None, "sealed": keys.seal(plain, payload_ad(seq))}
 
     def flush(self) -> None:
         if not self._entries:
@@ -340,8 +358,44 @@ def record_of(row: SigningKeyRow) -> KeyRecord:
     )
 
 
+def payload_ad(seq: int) -> bytes:
+    return associated_data("log_payload", "payload", str(seq))
+
+
 def load_payloads(
     session: Session, visible: Callable[[int], bool] | None = None
 ) -> dict[int, tuple[str, Mapping[str, Any]]]:
-    rows = session.execute(select(LogPayloadRow.seq, LogPayloadRow.salt, LogPayloadRow.payload)).all()
-    return {seq: (salt, payload) for seq, salt, payload in rows if visible is None or visible(seq)}
+    """The payloads `visible` admits, opened; a payload whose party's key was erased is left out (it can no
+    longer be read, and its commitment still stands in the log).
+    """
+    rows = session.execute(
+        select(LogPayloadRow.seq, LogPayloadRow.salt, LogPayloadRow.payload, LogPayloadRow.sealed)
+        .add_columns(LogEntryRow.party)
+        .join(LogEntryRow, LogEntryRow.seq == LogPayloadRow.seq)
+        .order_by(LogPayloadRow.seq)
+    ).all()
+    provider = provider_of(session)
+    keys: dict[str, PartyKeys | None] = {}
+    result: dict[int, tuple[str, Mapping[str, Any]]] = {}
+    for seq, salt, payload, sealed, party in rows:
+        if visible is not None and not visible(seq):
+            continue
+        if payload is not None or sealed is None:  # in clear: public, or of no party, or older than sealing
+            result[seq] = (salt, payload)
+            continue
+        if party not in keys:
+            try:
+                keys[party] = provider.keys(party)
+            except KeyUnavailable:
+                keys[party] = None
+        party_keys = keys[party]
+        if party_keys is not None:
+            result[seq] = (salt, open_payload(party_keys, seq, sealed))
+    return result
+
+
+def open_payload(keys: PartyKeys, seq: int, sealed: bytes) -> Mapping[str, Any]:
+    """One sealed payload opened (KeyUnavailable or SealBroken name the key and the entry, never content)."""
+    plain = keys.open(bytes(sealed), payload_ad(seq), f"payload of entry {seq}")
+    value: Mapping[str, Any] = json.loads(plain)
+    return value

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, bindparam, event, exists, false, func, or_, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from homebound.core.dates import PartialDate
+from homebound.core.errors import FieldProblem, ValidationFailed
 from homebound.core.persons import (
     CAPTURE_CARD_DAYS,
     Category,
@@ -24,9 +24,11 @@ from homebound.core.persons import (
     WillToReturn,
     WillToReturnRecord,
 )
+from homebound.db.sealed import TABLES, fold, provider_of
+from homebound.db.sealing import KeyUnavailable, PartyKeys
 from homebound.db.tables import PersonRow, PersonShareRow
 
-_PLAIN = [
+_PLAIN = [  # as they are (the row seals the sealed ones)
     "family_name",
     "given_name",
     "patronymic",
@@ -49,15 +51,15 @@ CLOSED_FOR_CARDS = (Status.DECEASED.value, Status.RELEASED.value, Status.EXCHANG
 
 
 def search_key(text: str) -> str:
-    """Case- and form-insensitive key; SQL's lower() does not fold Cyrillic on SQLite."""
-    return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е").strip()
+    """Case- and form-insensitive fold; the blind index is an HMAC over it (never stored as it is)."""
+    return fold(text)
 
 
 def fields_to_columns(fields: PersonFields) -> dict[str, Any]:
+    """Plain values by attribute name (sealed ones included: the row seals them, see db/sealed.py)."""
     dob = fields.date_of_birth
     columns: dict[str, Any] = {name: getattr(fields, name) for name in _PLAIN}
     columns.update(
-        family_name_key=search_key(fields.family_name),
         sex=fields.sex.value,
         category=fields.category.value,
         health=fields.health.value,
@@ -118,9 +120,10 @@ def filtered(query: Select[Any], flt: PersonFilter) -> Select[Any]:
     if flt.category is not None:
         query = query.where(PersonRow.category == flt.category.value)
     if flt.family_name_prefix:
-        query = query.where(
-            PersonRow.family_name_key.startswith(search_key(flt.family_name_prefix), autoescape=True)
-        )
+        # Names are sealed: the prefix becomes the blind indexes of the matching names when the query runs
+        # in a session (_resolve_name_prefix), so counts and pages stay exact SQL.
+        query = query.where(PersonRow.family_name_key.in_(bindparam(NAME_TOKENS, expanding=True)))
+        query = query.execution_options(**{NAME_PREFIX_OPTION: flt})
     if flt.updated_since is not None:
         query = query.where(PersonRow.updated_at >= flt.updated_since)
     if flt.overdue_on is not None:
@@ -132,6 +135,60 @@ def filtered(query: Select[Any], flt: PersonFilter) -> Select[Any]:
             PersonRow.status.not_in(CLOSED_FOR_CARDS),
         )
     return query
+
+
+NAME_TOKENS = "homebound_name_tokens"
+NAME_PREFIX_OPTION = "homebound_name_prefix"
+MAX_NAME_TOKENS = 20_000  # names matching one prefix; more is a prefix too short to be useful
+
+
+def name_tokens(session: Session, flt: PersonFilter) -> set[str]:
+    """Blind indexes of the family names, among the records `flt` selects, that start with its prefix.
+
+    One representative row per (party, blind index) is opened in memory; parties whose keys were erased
+    have no readable names and match nothing.
+    """
+    prefix = search_key(flt.family_name_prefix or "")
+    first = filtered(select(func.min(PersonRow.id)), replace(flt, family_name_prefix=None)).group_by(
+        PersonRow.party_id, PersonRow.family_name_key
+    )
+    rows = session.execute(
+        select(PersonRow.id, PersonRow.party_id, PersonRow.family_name_key)
+        .add_columns(PersonRow.family_name_sealed)
+        .where(PersonRow.id.in_(first))
+    ).all()
+    provider = provider_of(session)
+    keys: dict[str, PartyKeys | None] = {}
+    tokens: set[str] = set()
+    for row_id, party, token, blob in rows:
+        if party not in keys:
+            try:
+                keys[party] = provider.keys(party)
+            except KeyUnavailable:
+                keys[party] = None
+        party_keys = keys[party]
+        if party_keys is None:
+            continue
+        name = TABLES["person"].open(party_keys, "family_name", row_id, blob)
+        if search_key(name).startswith(prefix):
+            tokens.add(token)
+    if len(tokens) > MAX_NAME_TOKENS:
+        raise ValidationFailed(
+            [FieldProblem("family_name_prefix", "too_short", "too many names match; give more letters")]
+        )
+    return tokens
+
+
+def _resolve_name_prefix(state: ORMExecuteState) -> Any:
+    flt = state.execution_options.get(NAME_PREFIX_OPTION)
+    if not isinstance(flt, PersonFilter) or NAME_TOKENS in (state.parameters or {}):
+        return None
+    given = dict(state.parameters) if isinstance(state.parameters, Mapping) else {}
+    state.parameters = {**given, NAME_TOKENS: sorted(name_tokens(state.session, flt))}
+    return state.invoke_statement()
+
+
+event.listen(Session, "do_orm_execute", _resolve_name_prefix)
 
 
 def shared_with(session: Session, person_ids: Sequence[str]) -> dict[str, frozenset[str]]:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -25,6 +26,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from homebound.db.sealed import SealedField, enable_sealing
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -111,7 +114,11 @@ class ApiTokenRow(Base):
 
 
 class PersonRow(Base):
-    """A held or sought record of one party; names exactly as the source wrote them."""
+    """A held or sought record of one party; names exactly as the source wrote them.
+
+    Personal fields are sealed (db/sealed.py): `row.family_name` is plain text in memory, the column
+    `family_name` holds AES-256-GCM bytes under the party's key, bound to this row and column.
+    """
 
     __tablename__ = "person"
     __table_args__ = (
@@ -125,38 +132,59 @@ class PersonRow(Base):
     source_id: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    family_name: Mapped[str] = mapped_column(String(200))
-    family_name_key: Mapped[str] = mapped_column(
-        String(200)
-    )  # NFKC + casefold, for prefix search in any script
-    given_name: Mapped[str | None] = mapped_column(String(200))
-    patronymic: Mapped[str | None] = mapped_column(String(200))
-    father_given_name: Mapped[str | None] = mapped_column(String(200))
-    mother_maiden_name: Mapped[str | None] = mapped_column(String(200))
+    # Blind index: HMAC under the party's search key of the folded family name (equality search only).
+    family_name_key: Mapped[str] = mapped_column(String(200))
     sex: Mapped[str] = mapped_column(String(8))
-    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
-    birth_month: Mapped[int | None] = mapped_column(SmallInteger)
-    birth_day: Mapped[int | None] = mapped_column(SmallInteger)
-    place_of_birth: Mapped[str | None] = mapped_column(String(200))
     party_depended_on: Mapped[str | None] = mapped_column(String(200))
     rank: Mapped[str | None] = mapped_column(String(200))
-    service_number: Mapped[str | None] = mapped_column(String(200))
-    unit: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(24))
     capture_date: Mapped[dt.date | None] = mapped_column(Date)
-    capture_place: Mapped[str | None] = mapped_column(String(200))
-    detention_place: Mapped[str | None] = mapped_column(String(200))
     capture_card_sent_on: Mapped[dt.date | None] = mapped_column(Date)
-    health: Mapped[str] = mapped_column(String(32))
     legal_hold: Mapped[str] = mapped_column(String(16))
-    legal_hold_note: Mapped[str | None] = mapped_column(String(200))
     will_to_return: Mapped[str] = mapped_column(String(16))
-    will_verified_by: Mapped[str | None] = mapped_column(String(200))
     will_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     last_seen_date: Mapped[dt.date | None] = mapped_column(Date)
-    last_seen_place: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    family_name_sealed: Mapped[bytes] = mapped_column("family_name", LargeBinary)
+    given_name_sealed: Mapped[bytes | None] = mapped_column("given_name", LargeBinary)
+    patronymic_sealed: Mapped[bytes | None] = mapped_column("patronymic", LargeBinary)
+    father_given_name_sealed: Mapped[bytes | None] = mapped_column("father_given_name", LargeBinary)
+    mother_maiden_name_sealed: Mapped[bytes | None] = mapped_column("mother_maiden_name", LargeBinary)
+    birth_year_sealed: Mapped[bytes | None] = mapped_column("birth_year", LargeBinary)
+    birth_month_sealed: Mapped[bytes | None] = mapped_column("birth_month", LargeBinary)
+    birth_day_sealed: Mapped[bytes | None] = mapped_column("birth_day", LargeBinary)
+    place_of_birth_sealed: Mapped[bytes | None] = mapped_column("place_of_birth", LargeBinary)
+    service_number_sealed: Mapped[bytes | None] = mapped_column("service_number", LargeBinary)
+    unit_sealed: Mapped[bytes | None] = mapped_column("unit", LargeBinary)
+    health_sealed: Mapped[bytes] = mapped_column("health", LargeBinary)
+    legal_hold_note_sealed: Mapped[bytes | None] = mapped_column("legal_hold_note", LargeBinary)
+    will_verified_by_sealed: Mapped[bytes | None] = mapped_column("will_verified_by", LargeBinary)
+    capture_place_sealed: Mapped[bytes | None] = mapped_column("capture_place", LargeBinary)
+    detention_place_sealed: Mapped[bytes | None] = mapped_column("detention_place", LargeBinary)
+    last_seen_place_sealed: Mapped[bytes | None] = mapped_column("last_seen_place", LargeBinary)
+
+    family_name = SealedField(blind="family_name_key")
+    given_name = SealedField()
+    patronymic = SealedField()
+    father_given_name = SealedField()
+    mother_maiden_name = SealedField()
+    birth_year = SealedField("int")
+    birth_month = SealedField("int")
+    birth_day = SealedField("int")
+    place_of_birth = SealedField()
+    service_number = SealedField()
+    unit = SealedField()
+    health = SealedField()
+    legal_hold_note = SealedField()
+    will_verified_by = SealedField()
+    capture_place = SealedField()
+    detention_place = SealedField()
+    last_seen_place = SealedField()
+
+
+enable_sealing(PersonRow)
 
 
 Index("ix_person_name_key", PersonRow.party_id, PersonRow.family_name_key)
@@ -175,7 +203,10 @@ class PersonShareRow(Base):
 
 
 class InquiryRow(Base):
-    """A family's inquiry: contact and consent, looked up by case code and secret, never by name."""
+    """A family's inquiry: contact and consent, looked up by case code and secret, never by name.
+
+    The inquirer's name, contact and relationship and the sought details are sealed under the party's key.
+    """
 
     __tablename__ = "inquiry"
 
@@ -184,13 +215,22 @@ class InquiryRow(Base):
     person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), index=True)
     case_code: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(200))
-    inquirer_name: Mapped[str] = mapped_column(String(200))
-    inquirer_contact: Mapped[str] = mapped_column(String(200))
-    relationship: Mapped[str | None] = mapped_column(String(100))
-    sought_details: Mapped[dict[str, Any]] = mapped_column(JsonType)
     consent_given_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    inquirer_name_sealed: Mapped[bytes] = mapped_column("inquirer_name", LargeBinary)
+    inquirer_contact_sealed: Mapped[bytes] = mapped_column("inquirer_contact", LargeBinary)
+    relationship_sealed: Mapped[bytes | None] = mapped_column("relationship", LargeBinary)
+    sought_details_sealed: Mapped[bytes] = mapped_column("sought_details", LargeBinary)
+
+    inquirer_name = SealedField()
+    inquirer_contact = SealedField()
+    relationship = SealedField()
+    sought_details = SealedField("json")
+
+
+enable_sealing(InquiryRow)
 
 
 class LogHeadRow(Base):
@@ -236,7 +276,11 @@ class LogPayloadRow(Base):
 
     seq: Mapped[int] = mapped_column(ForeignKey("log_entry.seq"), primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # A party's payload is sealed under its data key (AES-256-GCM, bound to log_payload.payload and seq), so
+    # erasing the key ends it while the commitment still verifies; payloads of no party (keys, checkpoints,
+    # set-up) are public and stay in clear.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SigningKeyRow(Base):

@@ -114,7 +114,7 @@ class DeliveryReport:
 def _pending(uows: UnitOfWorkFactory, channels: Mapping[str, Channel], limit: int) -> list[Notice]:
     with uows.reader() as uow:
         rows = uow.session.execute(
-            select(NotificationRow, InquiryRow.case_code, InquiryRow.inquirer_contact)
+            select(NotificationRow, InquiryRow)  # the contact is sealed: opened on the row, in memory
             .join(InquiryRow, InquiryRow.id == NotificationRow.inquiry_id)
             .where(
                 NotificationRow.delivered_at.is_(None),
@@ -124,7 +124,9 @@ def _pending(uows: UnitOfWorkFactory, channels: Mapping[str, Channel], limit: in
             .order_by(NotificationRow.created_at, NotificationRow.id)
             .limit(limit)
         ).all()
-    return [Notice(n.id, n.inquiry_id, code, n.kind, n.channel, contact) for n, code, contact in rows]
+        return [
+            Notice(n.id, n.inquiry_id, i.case_code, n.kind, n.channel, i.inquirer_contact) for n, i in rows
+        ]
 
 
 def deliver_pending(
