@@ -210,13 +210,15 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
     assert heights and min(heights) >= 44  # touch targets on the tablet
     substituted = lines.filter(has_text="released by pa").first
     substituted_id = (substituted.get_attribute("id") or "").removeprefix("line-")
-    substituted.get_by_label("Substitute's record number").fill(
-        _spare(live_server, eligible, agreement_id, "pa", "a")
-    )
+    spare_a = _spare(live_server, eligible, agreement_id, "pa", "a")
+    substituted.get_by_label("Substitute (record number or ID)").fill(_record_number(live_server, spare_a))
     substituted.get_by_role("button", name="Substituted").click()
     expect(crossing.page.locator(f"#line-{substituted_id}")).to_have_attribute(
         "data-state", "substitute_proposed"
     )
+    expect(crossing.page.locator(f"#line-{substituted_id}")).to_contain_text(
+        spare_a[:8]
+    )  # found by its number
     crossing.page.locator("#remains-side").select_option("b")
     crossing.page.locator("#remains-count").fill("3")
     crossing.page.locator("#remains-submit").click()

@@ -91,7 +91,7 @@ def test_compose_accept_and_run_a_tranche_with_a_substitution(
     expect(lines).to_have_count(8)
     substituted = lines.filter(has_text="released by pa").first
     substituted_id = (substituted.get_attribute("id") or "").removeprefix("line-")
-    substituted.get_by_label("Substitute's record number").fill(
+    substituted.get_by_label("Substitute (record number or ID)").fill(
         _spare_of_a(live_server, eligible, agreement_id)
     )
     substituted.get_by_role("button", name="Substituted").click()

@@ -14,9 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
 
+from homebound.config import Settings
 from homebound.db.tables import PersonRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import agreement_views, handover, second_factor
+from homebound.web.app import create_app
+from tests.conftest import Backend
 from tests.web.test_ui_exchange import Setup, _post, bare, clients, setup
 from tests.web.ui_support import csrf_of, ui_client
 from tests.world import PASSWORD, World
@@ -317,3 +320,29 @@ def test_a_refused_click_at_the_console_comes_back_on_its_line(
     assert "Not recorded:" in answer.text and "where the person stays" in answer.text
     plain: Any = _post(m, console, f"{console}/1/lines/{line}", {"action": "refuse_repatriation"})
     assert plain.status_code == 422
+
+
+def _sign_in_form(client: TestClient, username: str, password: str) -> Any:
+    token = csrf_of(client.get("/sign-in"))
+    return client.post("/sign-in", data={"csrf_token": token, "username": username, "password": password})
+
+
+def test_browser_sign_in_is_throttled_like_the_api(bare: Setup) -> None:
+    with ui_client(bare.app) as client:
+        for _ in range(5):
+            assert _sign_in_form(client, "a_admin", "wrong").status_code == 200
+        throttled = _sign_in_form(client, "a_admin", PASSWORD)  # even the right password waits
+        assert throttled.status_code == 429
+        assert int(throttled.headers["Retry-After"]) > 0
+        assert "Too many failed attempts" in throttled.text
+        assert "__Host-hb_session" not in throttled.headers.get("set-cookie", "")
+
+
+def test_an_account_without_a_second_factor_is_told_where_one_is_required(
+    backend: Backend, connection: Connection
+) -> None:
+    settings = Settings(environment="test", database_url=backend.url, require_second_factor=True)
+    with ui_client(create_app(settings, bind=connection)) as client:
+        refused = _sign_in_form(client, "a_admin", PASSWORD)
+        assert refused.status_code == 200 and "no second factor yet" in refused.text
+        assert "__Host-hb_session" not in refused.headers.get("set-cookie", "")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import DomainError, NotFound
+from homebound.core.errors import DomainError, NotFound, ValidationFailed
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.handover import LineAction, LineState, Substitute, ThirdPartyCustody
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
@@ -154,6 +154,7 @@ def record_line(
     conditions: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     actor = visit.signed_in().actor
+    substitute_id = _record_id(uows, actor, agreement_id, substitute_id)
     form = LineForm(substitute_id, description, reason, stays_with, custodian, conditions)
     problem = ""
     try:
@@ -169,6 +170,18 @@ def record_line(
     if line is None:
         raise NotFound("no such line in this tranche", field="candidate_id")
     return render(request, visit, "exchange/_line_swap.html", line=line, line_error=problem, **context)
+
+
+def _record_id(uows: Uows, actor: Actor, agreement_id: str, reference: str) -> str:
+    """A substitute named by the record number in the registry becomes that record's ID; someone no registry
+    here knows (or the reader may not see) stays as typed, and the substitution records them so."""
+    if not reference.strip():
+        return ""
+    try:
+        person_id, _side = views.find_held_record(uows, actor, agreement_id, reference, field="substitute_id")
+    except ValidationFailed:
+        return reference.strip()
+    return person_id
 
 
 @router.post("/agreements/{agreement_id}/handover/{number}/remains")
