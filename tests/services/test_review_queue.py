@@ -104,6 +104,8 @@ def test_spellings_beside_a_name(name: str, given: bool, latin: str | None, othe
     assert found is not None
     assert (found.written, found.latin, found.other_cyrillic) == (name, latin, other)
     assert review_queue.spellings(None) is None
+    languages = {"Юрійович": "uk", "Эдуардович": "ru", "Олександр": None, "Nadiia": None}
+    assert {n: getattr(review_queue.spellings(n), "language", "?") for n in languages} == languages
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -180,6 +180,7 @@ def test_not_sure_twice_is_deferred_once_and_the_reviewer_moves_on(
 ) -> None:
     pair = _pair_of(uows, world, "Мельник")
     page = mediator.get(f"/mediator/review/{pair}?band=match")
+    assert '<span class="written" lang="uk">Надія</span>' in page.text  # read out as Ukrainian
     form = {"csrf_token": csrf_of(page), "seen": "pending@-", "verdict": "not_sure", "band": "match"}
     first = mediator.post(f"/mediator/review/{pair}", data={**form, "note": "a unit roster would settle it"})
     mediator.post(f"/mediator/review/{pair}", data=form)

@@ -290,6 +290,7 @@ class Spellings:
     script: Script
     latin: str | None
     other_cyrillic: str | None
+    language: str | None = None  # "uk" or "ru" when the letters show it, so a screen reader says it right
 
 
 def _other_cyrillic(name: str) -> str | None:
@@ -319,7 +320,17 @@ def spellings(name: str | None, *, given: bool = False) -> Spellings | None:
     other = _other_cyrillic(name) if given else None
     if other is not None and normalize_name(other) == normalize_name(name):
         other = None
-    return Spellings(name, script, latin if latin != name else None, other)
+    return Spellings(name, script, latin if latin != name else None, other, _language(name))
+
+
+_UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
+_RUSSIAN_ONLY = frozenset("ыэъёЫЭЪЁ")
+
+
+def _language(name: str) -> str | None:
+    letters = frozenset(name)
+    uk, ru = bool(letters & _UKRAINIAN_ONLY), bool(letters & _RUSSIAN_ONLY)
+    return "uk" if uk and not ru else "ru" if ru and not uk else None
 
 
 def sexes(uows: UnitOfWorkFactory, actor: Actor, view: matching.CandidateView) -> dict[str, str]:
