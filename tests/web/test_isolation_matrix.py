@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, event, select
 
 from homebound.core.access import OrganisationKind
 from homebound.db.matching_tables import MatchCandidateRow
@@ -33,6 +33,8 @@ from homebound.db.tables import SigningKeyRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, agreements
 from homebound.services.access_audit import OBJECT_COLUMNS, object_ref
+from tests.conftest import Backend
+from tests.web.ui_support import sign_in, ui_app, ui_client
 from tests.world import World, idempotent
 
 API = "/api/v1"
@@ -449,3 +451,65 @@ def test_signing_keys_are_public_not_party_objects(
         select(SigningKeyRow.valid_until).where(SigningKeyRow.key_id == key_id)
     ).scalar()
     assert still is None
+
+
+# --- the second wall's wiring ------------------------------------------------------------------------------
+
+
+def test_each_read_transaction_carries_the_callers_party(
+    backend: Backend, client: TestClient, world: World, objects: Objects, connection: Connection
+) -> None:
+    """On PostgreSQL every read-only transaction of a request names the caller's party for row-level
+    security (tests/db/test_row_level_security.py shows what the policies then hide); the mediator's name
+    none. Writes name none (docs/reliability.md says why)."""
+    if backend.name != "postgresql":
+        pytest.skip("the party setting is PostgreSQL's")
+    parties: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        if "set_config('homebound.party_id'" in statement:
+            parties.append(str(parameters[0] if isinstance(parameters, tuple | list) else parameters))
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        shared = objects.persons["pa"]["shared"]
+        assert client.get(f"{API}/persons/{shared}", headers=world.headers("b_operator")).status_code == 200
+        # the token's look-up runs before the caller is known (no party); the record's read runs as B
+        assert parties[-1] == world.party_ids["pb"] and set(parties) <= {"", world.party_ids["pb"]}
+        parties.clear()
+        assert client.get(f"{API}/persons/{shared}", headers=world.headers("mediator")).status_code == 200
+        assert set(parties) <= {""}  # nothing, or a reset to no party
+        parties.clear()
+        patched = client.patch(
+            f"{API}/persons/{shared}",
+            json={"rank": "sergeant"},
+            headers=world.writes("a_operator", if_match=f'"{shared}.1"'),
+        )
+        assert patched.status_code == 200, patched.text
+        assert world.party_ids["pa"] not in parties
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+
+
+def test_browser_reads_carry_the_party_too(
+    backend: Backend, world: World, objects: Objects, connection: Connection
+) -> None:
+    """The browser's session (not an API token) names the caller's party the same way."""
+    if backend.name != "postgresql":
+        pytest.skip("the party setting is PostgreSQL's")
+    parties: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        if "set_config('homebound.party_id'" in statement:
+            parties.append(str(parameters[0] if isinstance(parameters, tuple | list) else parameters))
+
+    with ui_client(ui_app(backend.url, connection)) as browser:
+        sign_in(browser, "b_operator")
+        event.listen(connection, "before_cursor_execute", capture)
+        try:
+            page = browser.get(f"/party/records/{objects.persons['pa']['shared']}")
+            refused = browser.get(f"/party/records/{objects.persons['pa']['unshared']}")
+        finally:
+            event.remove(connection, "before_cursor_execute", capture)
+    assert page.status_code == 200 and refused.status_code == 404
+    assert world.party_ids["pb"] in parties and set(parties) <= {"", world.party_ids["pb"]}
