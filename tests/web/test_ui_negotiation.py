@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
+import httpx2 as httpx  # the client Starlette's TestClient is built on
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
@@ -20,11 +22,23 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import agreement_views, handover, second_factor
 from homebound.web.app import create_app
 from tests.conftest import Backend
-from tests.web.test_ui_exchange import Setup, _post, bare, clients, setup
+from tests.web.test_ui_exchange import Setup, bare, clients, setup
 from tests.web.ui_support import csrf_of, ui_client
 from tests.world import PASSWORD, World
 
 __all__ = ["bare", "clients", "setup"]
+
+
+def _post(
+    client: TestClient,
+    page_url: str,
+    action: str,
+    data: Mapping[str, Any],
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """A form as the page at `page_url` sends it, with that page's CSRF token."""
+    token = csrf_of(client.get(page_url))
+    return client.post(action, data={"csrf_token": token, **data}, headers=headers)
 
 
 def _compose(setup: Setup, m: TestClient, *, share: bool = True) -> str:
@@ -32,7 +46,7 @@ def _compose(setup: Setup, m: TestClient, *, share: bool = True) -> str:
     data = {"max_persons": "8", "reference_date": "2023-01-08", "tranches": "4/4", "expected_version": "0"}
     if share:
         data["share"] = "true"
-    composed: Any = _post(m, url, f"{url}/compose", data)
+    composed: httpx.Response = _post(m, url, f"{url}/compose", data)
     assert composed.status_code == 200, composed.text
     return url
 
@@ -73,7 +87,7 @@ def test_party_b_replaces_a_person_and_both_sides_see_the_difference_once_shared
     removed = _document(setup, connection, world, 1)["list_b"][0]["candidate_id"]
     spare = _spare_of_b(setup, connection, world)
     # Party B names its own record by the number in its registry, not by an internal ID.
-    answer: Any = _post(
+    answer: httpx.Response = _post(
         b,
         url,
         f"{url}/amend",
@@ -94,7 +108,7 @@ def test_party_b_replaces_a_person_and_both_sides_see_the_difference_once_shared
     # Until the mediator shares it, party A does not see version 2 and cannot build on the stale one.
     a_page = clients["a_admin"].get(url).text
     assert f"{url}?v=2" not in a_page and 'id="not-latest"' in a_page and 'id="amend-form"' not in a_page
-    shared: Any = _post(clients["mediator"], url, f"{url}/versions/2/share", {})
+    shared: httpx.Response = _post(clients["mediator"], url, f"{url}/versions/2/share", {})
     assert shared.status_code == 303
     a_page = clients["a_admin"].get(f"{url}?v=2&against=1").text
     assert "serves a sentence; offered instead: wounded" in a_page and 'id="accept-form"' in a_page
@@ -107,7 +121,7 @@ def test_counter_proposal_changes_the_terms_and_the_diff_names_them(
     setup: Setup, clients: dict[str, TestClient], connection: Connection, world: World
 ) -> None:
     url = _compose(setup, clients["mediator"])
-    answer: Any = _post(
+    answer: httpx.Response = _post(
         clients["b_admin"],
         url,
         f"{url}/counter",
@@ -154,7 +168,7 @@ def test_a_refused_amendment_names_its_field_and_writes_nothing(
     url = _compose(setup, clients["mediator"])
     if data.get("person") == "PERSON":
         data = {**data, "person": _document(setup, connection, world, 1)["list_b"][0]["candidate_id"]}
-    answer: Any = _post(clients["b_admin"], url, f"{url}/amend", {"expected_version": "1", **data})
+    answer: httpx.Response = _post(clients["b_admin"], url, f"{url}/amend", {"expected_version": "1", **data})
     assert answer.status_code == 422
     assert f'id="err-{field}"' in answer.text
     assert f'id="{field}"' in answer.text.split(f'id="err-{field}"')[0].rsplit("<label", 1)[1]
@@ -185,7 +199,7 @@ def test_a_refused_counter_proposal_names_its_field_and_writes_nothing(
 ) -> None:
     url = _compose(setup, clients["mediator"])
     body = {"expected_version": "1", "reference_date": "2023-01-08", "max_persons": "8", **data}
-    answer: Any = _post(clients["b_admin"], url, f"{url}/counter", body)
+    answer: httpx.Response = _post(clients["b_admin"], url, f"{url}/counter", body)
     assert answer.status_code == 422, answer.text
     assert f'id="err-{field}"' in answer.text
     assert len(_versions(setup, connection, world)) == 1
@@ -197,9 +211,9 @@ def test_a_stale_form_changes_nothing(
     url = _compose(setup, clients["mediator"])
     person = _document(setup, connection, world, 1)["list_b"][0]["candidate_id"]
     form = {"person": person, "reason": "first"}
-    first: Any = _post(clients["b_admin"], url, f"{url}/amend", {"expected_version": "1", **form})
+    first: httpx.Response = _post(clients["b_admin"], url, f"{url}/amend", {"expected_version": "1", **form})
     assert first.status_code == 303
-    again: Any = _post(clients["mediator"], url, f"{url}/amend", {"expected_version": "1", **form})
+    again: httpx.Response = _post(clients["mediator"], url, f"{url}/amend", {"expected_version": "1", **form})
     assert again.status_code == 412
     assert len(_versions(setup, connection, world)) == 2
 
@@ -225,16 +239,20 @@ def test_accepting_needs_the_password_and_the_code_of_an_enrolled_account(
         assert signed.status_code == 303, signed.text
         page = b.get(url).text
         assert 'name="totp_code"' in page.split('id="accept-form"')[1].split("</form>")[0]
-        no_code: Any = _post(b, url, f"{url}/versions/1/accept", {"password": PASSWORD})
+        no_code: httpx.Response = _post(b, url, f"{url}/versions/1/accept", {"password": PASSWORD})
         assert no_code.status_code == 403 and 'id="err-password"' in no_code.text
-        wrong: Any = _post(b, url, f"{url}/versions/1/accept", {"password": "wrong", "totp_code": totp.now()})
+        wrong: httpx.Response = _post(
+            b, url, f"{url}/versions/1/accept", {"password": "wrong", "totp_code": totp.now()}
+        )
         assert wrong.status_code == 403
         assert (
             agreement_views.get_agreement(uows, world.actors["mediator"], setup.agreement_id).acceptances
             == ()
         )
         code = totp.at(time.time() + 30)
-        right: Any = _post(b, url, f"{url}/versions/1/accept", {"password": PASSWORD, "totp_code": code})
+        right: httpx.Response = _post(
+            b, url, f"{url}/versions/1/accept", {"password": PASSWORD, "totp_code": code}
+        )
         assert right.status_code == 303, right.text
     accepted = agreement_views.get_agreement(uows, world.actors["mediator"], setup.agreement_id).acceptances
     assert accepted == ((1, "party_b"),)
@@ -245,9 +263,11 @@ def test_closing_a_tranche_needs_the_password_and_remains_and_custody_are_record
 ) -> None:
     url = _compose(setup, clients["mediator"])
     for admin in ("a_admin", "b_admin"):
-        accepted: Any = _post(clients[admin], url, f"{url}/versions/1/accept", {"password": PASSWORD})
+        accepted: httpx.Response = _post(
+            clients[admin], url, f"{url}/versions/1/accept", {"password": PASSWORD}
+        )
         assert accepted.status_code == 303
-    concluded: Any = _post(clients["mediator"], url, f"{url}/conclude", {})
+    concluded: httpx.Response = _post(clients["mediator"], url, f"{url}/conclude", {})
     assert concluded.status_code == 303
     console = f"{url}/handover"
     m = clients["mediator"]
@@ -257,7 +277,7 @@ def test_closing_a_tranche_needs_the_password_and_remains_and_custody_are_record
     # The party sees the remains but records neither remains nor custody.
     party_view = clients["b_admin"].get(console).text
     assert 'id="remains-form"' not in party_view and 'value="hand_to_third_party"' not in party_view
-    custody: Any = _post(
+    custody: httpx.Response = _post(
         m,
         console,
         f"{console}/1/lines/{lines[0]}",
@@ -266,7 +286,7 @@ def test_closing_a_tranche_needs_the_password_and_remains_and_custody_are_record
     )
     assert custody.status_code == 200 and 'data-state="third_party_custody"' in custody.text
     assert "until the war ends" in custody.text and 'id="balance"' in custody.text
-    remains: Any = _post(
+    remains: httpx.Response = _post(
         m,
         console,
         f"{console}/1/remains",
@@ -275,21 +295,25 @@ def test_closing_a_tranche_needs_the_password_and_remains_and_custody_are_record
     )
     assert remains.status_code == 200 and 'id="remains-T1-R1"' in remains.text
     assert 'id="balance-remains"' in remains.text and 'hx-swap-oob="true"' in remains.text
-    bad_count: Any = _post(m, console, f"{console}/1/remains", {"releasing_side": "b", "count": "0"})
+    bad_count: httpx.Response = _post(
+        m, console, f"{console}/1/remains", {"releasing_side": "b", "count": "0"}
+    )
     assert bad_count.status_code == 400
-    identified: Any = _post(m, console, f"{console}/1/remains/T1-R1/identify", {"status": "identified"})
+    identified: httpx.Response = _post(
+        m, console, f"{console}/1/remains/T1-R1/identify", {"status": "identified"}
+    )
     assert identified.status_code == 303
     for line in lines[1:]:
-        assert _post(m, console, f"{console}/1/lines/{line}", {"action": "deliver"}).status_code == 303  # type: ignore[attr-defined]
+        assert _post(m, console, f"{console}/1/lines/{line}", {"action": "deliver"}).status_code == 303
     uows = UnitOfWorkFactory(connection)
-    wrong: Any = _post(m, console, f"{console}/1/close", {"password": "wrong"})
+    wrong: httpx.Response = _post(m, console, f"{console}/1/close", {"password": "wrong"})
     assert wrong.status_code == 403 and 'id="form-problems"' in wrong.text
     tranche = handover.get_tranche(uows, world.actors["mediator"], setup.agreement_id, 1)
     assert tranche.closure is None
     assert tranche.remains == [
         {"batch_id": "T1-R1", "releasing_side": "b", "count": 12, "status": "identified", "note": ""}
     ]
-    right: Any = _post(m, console, f"{console}/1/close", {"password": PASSWORD})
+    right: httpx.Response = _post(m, console, f"{console}/1/close", {"password": PASSWORD})
     assert right.status_code == 303
     assert handover.get_tranche(uows, world.actors["mediator"], setup.agreement_id, 1).closure is not None
 
@@ -303,12 +327,12 @@ def test_a_refused_click_at_the_console_comes_back_on_its_line(
     for admin in ("a_admin", "b_admin"):
         assert (
             _post(clients[admin], url, f"{url}/versions/1/accept", {"password": PASSWORD}).status_code == 303
-        )  # type: ignore[attr-defined]
-    assert _post(clients["mediator"], url, f"{url}/conclude", {}).status_code == 303  # type: ignore[attr-defined]
+        )
+    assert _post(clients["mediator"], url, f"{url}/conclude", {}).status_code == 303
     console = f"{url}/handover"
     m = clients["mediator"]
     line = re.findall(r'id="line-([0-9a-f-]{36})"', m.get(console).text)[0]
-    answer: Any = _post(
+    answer: httpx.Response = _post(
         m,
         console,
         f"{console}/1/lines/{line}",
@@ -318,7 +342,7 @@ def test_a_refused_click_at_the_console_comes_back_on_its_line(
     assert answer.status_code == 200
     assert f'id="line-{line}" data-state="pending"' in answer.text.replace('class="line state-pending" ', "")
     assert "Not recorded:" in answer.text and "where the person stays" in answer.text
-    plain: Any = _post(m, console, f"{console}/1/lines/{line}", {"action": "refuse_repatriation"})
+    plain: httpx.Response = _post(m, console, f"{console}/1/lines/{line}", {"action": "refuse_repatriation"})
     assert plain.status_code == 422
 
 
