@@ -51,7 +51,7 @@ def _problem_item(p: FieldProblem) -> dict[str, Any]:
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     if isinstance(exc, NotFound):
-        await _log_refused(request)
+        await _log_refused(request, exc.field)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
     retry_after = getattr(exc, "retry_after", None)  # throttling: when the client may try again
     if isinstance(retry_after, int):
@@ -62,7 +62,7 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_hint, exc.code, exc.message, field=exc.field, headers=headers)
 
 
-async def _log_refused(request: Request) -> None:
+async def _log_refused(request: Request, field: str | None) -> None:
     """A 404 on a route naming an object goes to the access log (services/access_audit.py)."""
     template = getattr(request.scope.get("route"), "path", None)
     if template is None or not request.path_params:
@@ -74,6 +74,7 @@ async def _log_refused(request: Request) -> None:
             caller(request),
             f"{request.method} {template}",
             dict(request.path_params),
+            field,
         )
     except (DBAPIError, PoolTimeout):  # the answer stays a 404 when the look-up cannot be made
         log.warning("a refused access could not be logged: the database is unavailable")
@@ -112,7 +113,9 @@ async def _http(_request: Request, exc: Exception) -> JSONResponse:
         415: "unsupported_media_type",
     }
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
-    return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+    # Our code raises no HTTPException: a 400 here is a body the framework could not parse (bad multipart).
+    field = "body" if exc.status_code == 400 else None
+    return problem(exc.status_code, code, str(exc.detail), field=field, headers=getattr(exc, "headers", None))
 
 
 async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
