@@ -435,6 +435,19 @@ def test_refused_reads_of_other_objects_are_logged(
     assert any("object=inquiry_id:" in x and "exists=true" in x for x in lines), lines
 
 
+def test_a_404_about_something_else_is_no_refused_read(
+    client: TestClient, world: World, objects: Objects, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sharing one's own record with a party that does not exist is a 404 about the party, not the record."""
+    own = objects.persons["pa"]["unshared"]
+    with caplog.at_level(logging.INFO, logger="homebound.access"):
+        answer = client.post(
+            f"{API}/persons/{own}/shares", json={"party": "zz"}, headers=world.writes("a_admin")
+        )
+    assert answer.status_code == 404 and answer.json()["field"] == "party"
+    assert [r for r in caplog.records if r.name == "homebound.access"] == []
+
+
 def test_signing_keys_are_public_not_party_objects(
     client: TestClient, world: World, connection: Connection
 ) -> None:

@@ -80,15 +80,18 @@ def _exists(uows: UnitOfWorkFactory, column: InstrumentedAttribute[str], value: 
 
 
 def record_not_found(
-    uows: UnitOfWorkFactory, actor: Actor | None, route: str, path_params: Mapping[str, str]
+    uows: UnitOfWorkFactory,
+    actor: Actor | None,
+    route: str,
+    path_params: Mapping[str, str],
+    field: str | None,
 ) -> RefusedAccess | None:
-    """Log a 404 on an object route for a signed-in caller; None when there is nothing to log."""
-    if actor is None or actor.is_public:
+    """Log a 404 for a signed-in caller when it refused the object the path names (`field`, as the service
+    named it: a missing tranche of a visible agreement, or an unknown party to share with, is no refused
+    read); None when there is nothing to log."""
+    if actor is None or actor.is_public or field not in OBJECT_COLUMNS or field not in path_params:
         return None
-    found = next(((name, value) for name, value in path_params.items() if name in OBJECT_COLUMNS), None)
-    if found is None:
-        return None
-    name, value = found
+    name, value = field, path_params[field]
     refused = RefusedAccess(
         actor_id=actor.user_id or "-",
         role=actor.role.value,
