@@ -30,8 +30,8 @@ from homebound.linkage.features import prepare_features
 from homebound.linkage.model import default_model
 from homebound.lists.writers import write_csv
 from homebound.services import lists, registry
-from homebound.services.arrival import ENABLED_ENV, ONE_BY_ONE, Arrival, queue_proposals, score
-from homebound.services.match_index import default_cache
+from homebound.services.arrival import ENABLED_ENV, ONE_BY_ONE, Arrival, queue_proposals, score, warm
+from homebound.services.match_index import IndexCache, database_key, default_cache
 from homebound.services.matching import _frame
 from homebound.services.registry import insert_person
 from homebound.synthetic.scenario import generate_exchange_lists
@@ -329,3 +329,32 @@ def test_matching_on_arrival_runs_as_the_application_role(
             uow.commit()
     finally:
         savepoint.rollback()
+
+
+def test_a_first_write_finds_the_index_built_before_its_transaction(
+    uows: UnitOfWorkFactory, world: World
+) -> None:
+    cache = IndexCache()
+    registry.create_person(uows, world.actors["a_operator"], Registry.SOUGHT, SOUGHT)
+    database = database_key(uows.bind)
+    assert cache.needs_build(database, Registry.SOUGHT)
+    warm(uows, world.party_ids["pb"], Registry.HELD, cache=cache)
+    assert not cache.needs_build(database, Registry.SOUGHT)
+    assert cache.builds == 1
+    # The write then only refreshes it, in its own transaction, and finds the pair.
+    with uows.writer() as uow:
+        held = insert_person(
+            uow.session, world.actors["b_operator"], world.party_ids["pb"], Registry.HELD, _parsed(HELD)
+        )
+        arrival = Arrival(held.id, held.party_id, Registry.HELD, held.status, row_to_fields(held))
+        proposed, compared = score(uow.session, [arrival], cache=cache)
+        uow.commit()
+    assert cache.builds == 1
+    assert compared == 1
+    assert [p.held_person_id for p in proposed] == [held.id]
+
+
+def _parsed(row: dict[str, str]) -> Any:
+    parsed, problems = parse_person_row(row, Registry.HELD)
+    assert parsed is not None, problems
+    return parsed

@@ -30,13 +30,14 @@ from homebound.core.persons import PersonFields, Registry
 from homebound.db.log_store import LogWriter
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import OrganisationRow, utcnow
+from homebound.db.uow import UnitOfWorkFactory
 from homebound.linkage.assign import Bands, Decision
 from homebound.linkage.comparisons import COMPARISONS
 from homebound.linkage.explain import explain_pair
 from homebound.linkage.features import prepare_features
 from homebound.linkage.index import RegistryIndex
 from homebound.linkage.model import LinkageModel, default_model
-from homebound.services.match_index import ELIGIBLE, IndexCache, default_cache, record_of
+from homebound.services.match_index import ELIGIBLE, IndexCache, database_key, default_cache, record_of
 
 __all__ = [
     "ENABLED_ENV",
@@ -48,6 +49,7 @@ __all__ = [
     "matching_changed",
     "queue_proposals",
     "score",
+    "warm",
 ]
 
 ENABLED_ENV = "HOMEBOUND_MATCH_ON_ARRIVAL"
@@ -189,7 +191,7 @@ def score(
     """
     used = model or default_model()
     bands = bands or Bands()
-    cache = cache or default_cache()
+    cache = default_cache() if cache is None else cache
     LogWriter.for_session(session)  # the log head's lock: see above
     parties = _parties(session)
     groups: dict[tuple[Registry, str], list[int]] = {}
@@ -319,6 +321,37 @@ def queue_proposals(
         for start in range(0, len(values), 2000):
             session.execute(insert(MatchCandidateRow), values[start : start + 2000])
     return [v["id"] for v in values]
+
+
+def warm(
+    uows: UnitOfWorkFactory,
+    party_id: str,
+    registry: Registry,
+    *,
+    model: LinkageModel | None = None,
+    cache: IndexCache | None = None,
+) -> None:
+    """Build the indexes a party's new records will be scored against, before the write's transaction.
+
+    The write scores under the log head's lock, which holds every other writer back: a first write after a
+    start would otherwise build a whole registry's index under it. Built here, the write only refreshes it
+    (correctness does not depend on this: the write refreshes, or builds, in its own transaction anyway).
+    """
+    if not enabled():
+        return
+    cache = default_cache() if cache is None else cache
+    target = Registry.SOUGHT if registry is Registry.HELD else Registry.HELD
+    if not cache.needs_build(database_key(uows.bind), target):
+        return
+    used = model or default_model()
+    # Read only. On PostgreSQL through a writer: a party's readers are scoped to its own rows by row-level
+    # security, writers are not. On SQLite through a reader, which takes no write lock.
+    unit = uows.writer() if uows.dialect == "postgresql" else uows.reader()
+    with unit as uow:
+        for other in _parties(uow.session).ids:
+            if other != party_id:
+                with cache.entry(uow.session, target, other, used):
+                    pass
 
 
 def match_on_arrival(

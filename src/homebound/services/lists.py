@@ -22,7 +22,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.readers import read_list
 from homebound.lists.validate import ValidatedList, validate_table
 from homebound.lists.writers import write_csv, write_xlsx
-from homebound.services.arrival import Arrival, match_on_arrival, matching_changed
+from homebound.services.arrival import Arrival, match_on_arrival, matching_changed, warm
 from homebound.services.payloads import fields_to_text, person_payload
 from homebound.services.registry import DEFAULT_STATUS
 
@@ -67,6 +67,8 @@ def import_list(
             checked.problems, message=f"{count} problem(s) in the list; nothing was written"
         )
     report = ImportReport(registry=registry, rows=len(checked.rows), dry_run=dry_run)
+    if not dry_run:
+        warm(uows, actor.party_id, registry)  # the other side's index, built (once) outside the locks
     with uows.writer() as uow:
         plan = _plan(uow.session, actor.party_id, registry, checked, report, progress)
         if dry_run:

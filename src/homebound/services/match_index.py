@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, Engine, Select, select
 from sqlalchemy.orm import Session
 
 from homebound.core.person_input import PersonInput
@@ -42,6 +42,7 @@ __all__ = [
     "OPEN_SOUGHT",
     "IndexCache",
     "IndexEntry",
+    "database_key",
     "default_cache",
     "record_of",
 ]
@@ -84,9 +85,15 @@ class IndexEntry:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+def database_key(bind: Engine | Connection) -> str:
+    """Which database an index belongs to: its URL, without the password."""
+    return bind.engine.url.render_as_string(hide_password=True)
+
+
 def _database(session: Session) -> str:
     bind = session.get_bind()
-    return bind.engine.url.render_as_string(hide_password=True)
+    assert isinstance(bind, Engine | Connection)
+    return database_key(bind)
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,14 @@ class IndexCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def needs_build(self, database: str, registry: Registry) -> bool:
+        """No index of ``registry`` in that database is built yet (a first write after a start)."""
+        with self._lock:
+            return not any(
+                key[0] == database and key[1] == registry.value and entry.seq >= 0
+                for key, entry in self._entries.items()
+            )
 
     @contextmanager
     def entry(

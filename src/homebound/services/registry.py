@@ -37,7 +37,7 @@ from homebound.db.persons import (
 )
 from homebound.db.tables import OrganisationRow, PersonRow, PersonShareRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.arrival import Arrival, match_on_arrival, matching_changed
+from homebound.services.arrival import Arrival, match_on_arrival, matching_changed, warm
 from homebound.services.payloads import fields_to_text, person_payload
 
 DEFAULT_STATUS = {Registry.HELD: Status.HELD, Registry.SOUGHT: Status.MISSING}
@@ -118,6 +118,7 @@ def create_person(
     parsed, problems = parse_person_row(raw, registry)
     if problems or parsed is None:
         raise ValidationFailed(problems)
+    warm(uows, party_id, registry)  # the other side's index, built (once) outside the write's locks
     with uows.writer() as uow:
         row = insert_person(uow.session, actor, party_id, registry, parsed)
         # Scored against the other side in this transaction: the candidates commit with the record.
