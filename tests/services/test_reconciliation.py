@@ -12,6 +12,7 @@ import pytest
 from homebound.core.errors import NotFound, PermissionDenied, ValidationFailed
 from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Registry
+from homebound.db.log_store import log_action
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import candidates, lists
 from homebound.services import log as log_service
@@ -26,13 +27,13 @@ Logged = list[tuple[Any, ...]]
 def logged(monkeypatch: pytest.MonkeyPatch) -> Logged:
     """Every reconciliation log call (party, payload), passed on to the real log."""
     calls: Logged = []
-    real = service.log_action
+    real = log_action
 
     def spy(session: Any, actor: Any, tag: ActionTag, kind: str, oid: str, payload: Any, **kw: Any) -> Any:
         calls.append((tag, kw.get("party"), payload))
         return real(session, actor, tag, kind, oid, payload, **kw)
 
-    monkeypatch.setattr(service, "log_action", spy)
+    monkeypatch.setattr("homebound.services.reconciliation.log_action", spy)
     return calls
 
 

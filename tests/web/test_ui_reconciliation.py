@@ -78,7 +78,7 @@ def test_the_page_speaks_the_reader_s_language(app: FastAPI) -> None:
 def test_a_bad_list_shows_rows_and_columns(app: FastAPI) -> None:
     with ui_client(app) as client:
         sign_in(client, "a_operator")
-        status, html = _upload(client, BAD_LIST)
+        status, html = _upload(client, BAD_LIST.encode())
         assert status == 422
         cells = re.findall(r'<td class="num">(\d+)</td><td class="code">([^<]+)</td>', html)
         assert ("2", "Дата рождения") in cells and ("3", "Фамилия") in cells

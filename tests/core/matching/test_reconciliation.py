@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from homebound.core.matching.reconciliation import (
     PRECEDENCE,
@@ -303,3 +305,47 @@ NAMES = [
 @pytest.mark.parametrize(("left", "right", "agree"), NAMES)
 def test_names_agree_strongly(left: Identity, right: Identity, agree: bool) -> None:
     assert names_agree_strongly(left, right) is agree
+
+
+_NAMES = [KOVALENKO, KOVALENKO_RU, KOVALENKO_OTHER_DATE, SHEVCHUK, BROTHER]
+
+
+@st.composite
+def _lists(draw: st.DrawFn) -> tuple[list[ListEntry], list[Link], list[RowPair]]:
+    rows = draw(st.lists(st.integers(2, 60), min_size=1, max_size=12, unique=True))
+    entries = [ListEntry(r, draw(st.sampled_from(_NAMES)), draw(st.booleans())) for r in rows]
+    link = st.builds(
+        Link,
+        st.sampled_from(rows),
+        st.sampled_from(["r1", "r2", "r3", "r4"]),
+        st.floats(0, 1),
+        st.sampled_from(_NAMES),
+        st.sampled_from(list(RecordState)),
+        st.booleans(),
+        st.booleans(),
+    )
+    links = draw(st.lists(link, max_size=20, unique_by=lambda k: (k.row, k.record_id)))
+    pair = st.builds(RowPair, st.sampled_from(rows), st.sampled_from(rows), st.floats(0.9, 1))
+    pairs = [p for p in draw(st.lists(pair, max_size=8)) if p.first < p.second]
+    return entries, links, pairs
+
+
+@given(_lists())
+def test_every_row_lands_in_exactly_one_bucket(
+    drawn: tuple[list[ListEntry], list[Link], list[RowPair]],
+) -> None:
+    entries, links, pairs = drawn
+    placed = reconcile(entries, links, pairs)
+    assert sorted(p.row for p in placed) == sorted(e.row for e in entries)
+    kept = {(k.row, k.record_id) for k in links}
+    confirmed_records = [p.record_id for p in placed if p.bucket is Bucket.CONFIRMED]
+    assert len(confirmed_records) == len(set(confirmed_records))  # one row per record
+    for p in placed:
+        assert p.bucket.value not in p.secondary and p.reason
+        assert p.record_id is None or (p.row, p.record_id) in kept
+        if p.bucket is Bucket.DUPLICATE:
+            assert p.duplicate_of is not None and p.duplicate_of < p.row
+        else:
+            assert p.duplicate_of is None
+        if p.bucket in (Bucket.ALREADY_RETURNED, Bucket.CONFIRMED, Bucket.DATA_ERROR):
+            assert p.record_id is not None
