@@ -28,7 +28,12 @@ def run_matching(uows: Uows, actor: SignedIn, body: MatchRunIn) -> MatchRunOut:
     "/held/{person_id}",
     response_model=MatchRunOut,
     status_code=status.HTTP_201_CREATED,
-    summary="Match one held record, on arrival, against every other party's open sought records (mediator)",
+    summary="Match one held record against the sought records of the party it depends on (mediator)",
+    description=(
+        "Scores the held record, through the server's cached incremental index, against the open sought "
+        "records of the party it depends on (else every other party's) and queues new pairs. Records are "
+        "also matched on arrival, when created, imported or changed, without this call."
+    ),
 )
 def match_held_record(uows: Uows, actor: SignedIn, person_id: str) -> MatchRunOut:
     return MatchRunOut.of(service.match_held_record(uows, actor, person_id))
