@@ -358,3 +358,17 @@ def _parsed(row: dict[str, str]) -> Any:
     parsed, problems = parse_person_row(row, Registry.HELD)
     assert parsed is not None, problems
     return parsed
+
+
+def test_the_cache_is_bounded(uows: UnitOfWorkFactory, world: World) -> None:
+    cache = IndexCache(max_records=1)
+    registry.create_person(uows, world.actors["a_operator"], Registry.SOUGHT, SOUGHT)
+    registry.create_person(uows, world.actors["a_operator"], Registry.HELD, HELD)
+    database = database_key(uows.bind)
+    warm(uows, world.party_ids["pb"], Registry.HELD, cache=cache)  # A's sought registry: 1 record
+    assert len(cache) == 1
+    warm(uows, world.party_ids["pb"], Registry.SOUGHT, cache=cache)  # A's held registry: 1 more
+    # Over the bound: the least recently used index (A's sought registry) is dropped, rebuilt when needed.
+    assert len(cache) == 1
+    assert cache.needs_build(database, Registry.SOUGHT)
+    assert not cache.needs_build(database, Registry.HELD)

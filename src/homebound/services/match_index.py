@@ -105,10 +105,10 @@ class _Loaded:
     fields: PersonFields
 
 
-def _rows(session: Session, query: Select[Any]) -> list[_Loaded]:
-    """The selected persons' matching view, read in ``session``'s transaction through a session of its own
-    (same connection, same settings, so sealed fields open as usual): the caller's session is left as it
-    was, holding none of the rows read, which may be a whole registry."""
+def _batches(session: Session, query: Select[Any], size: int = 10_000) -> Iterator[list[_Loaded]]:
+    """The selected persons' matching view, ``size`` at a time, read in ``session``'s transaction through a
+    session of its own (same connection, same settings, so sealed fields open as usual): the caller's
+    session is left as it was, holding none of the rows read, which may be a whole registry."""
     side = Session(
         bind=session.connection(),
         info=dict(session.info),
@@ -117,13 +117,18 @@ def _rows(session: Session, query: Select[Any]) -> list[_Loaded]:
         join_transaction_mode="rollback_only",  # closing it leaves the caller's transaction alone
     )
     try:
-        loaded = []
-        for row in side.execute(query).scalars():
-            fields = row_to_fields(row)
-            loaded.append(_Loaded(row.id, row.version, row.status, fields.party_depended_on, fields))
-        return loaded
+        for part in side.execute(query.execution_options(yield_per=size)).scalars().partitions():
+            loaded = []
+            for row in part:
+                fields = row_to_fields(row)
+                loaded.append(_Loaded(row.id, row.version, row.status, fields.party_depended_on, fields))
+            yield loaded
     finally:
         side.close()
+
+
+def _rows(session: Session, query: Select[Any]) -> list[_Loaded]:
+    return [row for part in _batches(session, query) for row in part]
 
 
 def _person_query() -> Select[Any]:
@@ -244,10 +249,16 @@ class IndexCache:
             PersonRow.registry_kind == entry.registry.value,
             PersonRow.status.in_(ELIGIBLE[entry.registry]),
         )
-        rows = _rows(session, query)
-        entry.index = RegistryIndex.from_records(_frame(rows), model) if rows else RegistryIndex(model)
-        entry.versions = {row.id: row.version for row in rows}
-        entry.depends_on = {row.id: row.party_depended_on for row in rows}
+        frames: list[pd.DataFrame] = []
+        entry.versions, entry.depends_on = {}, {}
+        for part in _batches(session, query):  # a batch's records are let go once it is a frame
+            frames.append(_frame(part))
+            entry.versions.update((row.id, row.version) for row in part)
+            entry.depends_on.update((row.id, row.party_depended_on) for row in part)
+        records = pd.concat(frames, ignore_index=True) if frames else None
+        entry.index = (
+            RegistryIndex.from_records(records, model) if records is not None else RegistryIndex(model)
+        )
         entry.seq, entry.head_hash = seq, head
         self.builds += 1
 

@@ -24,7 +24,7 @@ from homebound.core.matching.review import CandidateStatus, Verdict, after_verdi
 from homebound.core.person_input import PersonInput
 from homebound.core.persons import Registry, Status, check_transition
 from homebound.db.exchange_tables import IdentityConfirmationRow
-from homebound.db.log_store import log_action
+from homebound.db.log_store import LogWriter, log_action
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.persons import row_to_fields
 from homebound.db.tables import OrganisationRow, PersonRow, utcnow
@@ -164,6 +164,9 @@ def run_matching(
         proposals, used = result.proposals, result.model
     run_id = str(uuid.uuid4())
     with uows.writer() as uow:
+        # The log head's lock first, as matching on arrival takes it before queueing: the two never queue
+        # the same pair at once (a unique violation) nor wait on each other's locks in opposite orders.
+        LogWriter.for_session(uow.session)
         rows = uow.session.execute(
             select(MatchCandidateRow.sought_person_id, MatchCandidateRow.held_person_id).where(
                 MatchCandidateRow.sought_party_id == seeking.id,
