@@ -85,6 +85,7 @@ class PartyKeys:
     data_keys: Mapping[str, bytes]
     search_key: bytes
     _ciphers: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+    _head: bytes | None = field(default=None, repr=False)
 
     def _cipher(self, kid: str) -> AESGCM:
         cipher = self._ciphers.get(kid)
@@ -99,9 +100,10 @@ class PartyKeys:
         return cipher
 
     def seal(self, plain: bytes, ad: bytes) -> bytes:
+        if self._head is None:
+            self._head = bytes([VERSION]) + bytes.fromhex(self.current)
         nonce = os.urandom(NONCE_BYTES)
-        head = bytes([VERSION]) + bytes.fromhex(self.current) + nonce
-        return head + self._cipher(self.current).encrypt(nonce, plain, ad)
+        return self._head + nonce + self._cipher(self.current).encrypt(nonce, plain, ad)
 
     def open(self, blob: bytes, ad: bytes, where: str = "value") -> bytes:
         kid = sealed_key_id(blob)
@@ -314,9 +316,24 @@ def provider_for(directory: Path | str) -> FileKeyProvider:
         return found
 
 
+_BY_SETTING: dict[tuple[str | None, str | None, str | None], KeyProvider] = {}
+
+
 def default_key_provider() -> KeyProvider:
-    """HOMEBOUND_DATA_SECRET if set (the embedded default), else key files in HOMEBOUND_KEY_DIR."""
-    secret = os.environ.get(SECRET_VARIABLE)
+    """HOMEBOUND_DATA_SECRET if set (the embedded default), else key files in HOMEBOUND_KEY_DIR.
+
+    Asked for every sealed value: remembered by the variables' values, so no path is resolved per row.
+    """
+    secret, directory = os.environ.get(SECRET_VARIABLE), os.environ.get(KEY_DIR_VARIABLE)
+    relative = not (directory and os.path.isabs(directory))
+    setting = (secret, directory, os.getcwd() if relative and not secret else None)
+    found = _BY_SETTING.get(setting)
+    if found is None:
+        found = _BY_SETTING[setting] = _default_key_provider(secret)
+    return found
+
+
+def _default_key_provider(secret: str | None) -> KeyProvider:
     if secret:
         with _PROVIDERS_LOCK:
             marker = "secret:" + hashlib.sha256(secret.encode()).hexdigest()
