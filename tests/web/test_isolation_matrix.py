@@ -31,7 +31,7 @@ from homebound.core.access import OrganisationKind
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import SigningKeyRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import accounts, agreements
+from homebound.services import accounts, agreements, checkpoints
 from homebound.services.access_audit import OBJECT_COLUMNS, object_ref
 from tests.conftest import Backend
 from tests.web.ui_support import sign_in, ui_app, ui_client
@@ -59,6 +59,8 @@ class Objects:
     inquiries: dict[str, str] = field(default_factory=dict)  # party -> id
     tokens: dict[str, str] = field(default_factory=dict)  # username -> a token id of that user
     agreements: dict[str, str] = field(default_factory=dict)  # party -> an agreement it is no party to
+    common_agreement: str = ""  # between A and B: both parties' own
+    checkpoint: str = ""  # published by the mediator: everyone's
     candidate: str = ""
 
 
@@ -117,6 +119,10 @@ def objects(client: TestClient, world: World, connection: Connection) -> Objects
         found.agreements[party] = agreements.create_agreement(
             uows, mediator, title=f"{other} and pc", party_a=other, party_b="pc", venue="Somewhere"
         ).id
+    found.common_agreement = agreements.create_agreement(
+        uows, mediator, title="pa and pb", party_a="pa", party_b="pb", venue="Somewhere"
+    ).id
+    found.checkpoint = checkpoints.publish_checkpoint(uows, mediator).id
     candidate = MatchCandidateRow(
         run_id=str(uuid.uuid4()),
         mediator_id=world.party_ids["med"],
@@ -302,6 +308,45 @@ def test_foreign_objects_answer_as_missing_ones_on_every_route(
 _FOREIGN_KINDS = ("person_id", "inquiry_id", "agreement_id", "candidate_id", "token_id")
 # Routes whose unknown ids answer something other than 404 for every caller, by design (none today).
 UNREACHED_BY_DESIGN: set[tuple[str, str]] = set()
+
+
+def _own(objects: Objects, who: str, parameter: str) -> str | None:
+    """An object of the caller's own (or one every role reads), if the parameter has one."""
+    party = PARTY_OF.get(who)
+    if parameter == "person_id" and party is not None:
+        return objects.persons[party]["unshared"]
+    if parameter == "agreement_id" and who != "med_observer":
+        return objects.common_agreement
+    if parameter == "checkpoint_id":
+        return objects.checkpoint
+    if parameter == "candidate_id" and who == "mediator":
+        return objects.candidate
+    return None
+
+
+# Read routes that answer 404 on an agreement the caller may see, until it is concluded (no handover yet).
+NOT_YET = {f"{API}/agreements/{{agreement_id}}/totals"}
+
+
+def test_own_objects_are_found_on_every_read_route(
+    client: TestClient, world: World, objects: Objects
+) -> None:
+    reads = [op for op in operations(client) if op.method == "get" and len(op.parameters) == 1]
+    assert reads
+    cells = 0
+    for op in reads:
+        if op.object_parameter is None:
+            assert op.parameters == ("registry",)  # exports: a party's own registry by kind, no object id
+            continue
+        for who in (*PARTY_OF, *MEDIATOR_ROLES):
+            own = _own(objects, who, op.object_parameter)
+            if own is None:
+                continue
+            answer = _call(client, world, who, op, own)
+            expected = 404 if op.path in NOT_YET else 200
+            assert answer.status_code == expected, (who, op.path, answer.status_code, answer.text[:200])
+            cells += 1
+    assert cells >= 3 * (len(reads) - 1)
 
 
 # --- person records in full ---------------------------------------------------------------------------------
