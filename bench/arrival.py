@@ -97,7 +97,7 @@ def _instrument(spent: dict[str, list[float]]) -> None:
 
     for module in (lists, registry):
         setattr(module, "match_on_arrival", timed("match_on_arrival", arrival.match_on_arrival))  # noqa: B010
-    setattr(lists, "warm", timed("warm", arrival.warm))  # noqa: B010
+        setattr(module, "warm", timed("warm", arrival.warm))  # noqa: B010
 
 
 def run(label: str, url: str, rows: int, creates: int) -> None:
@@ -131,6 +131,7 @@ def run(label: str, url: str, rows: int, creates: int) -> None:
             flush=True,
         )
         spent["match_on_arrival"].clear()
+        spent["warm"].clear()
 
         latencies: dict[bool, list[float]] = {False: [], True: []}
         for i, row in enumerate(extra):
@@ -141,7 +142,8 @@ def run(label: str, url: str, rows: int, creates: int) -> None:
             start = time.perf_counter()
             registry.create_person(uows, actors["b"], Registry.HELD, record)
             latencies[on].append(time.perf_counter() - start)
-        inside = [v * 1000 for v in spent["match_on_arrival"]]
+        both = zip(spent["match_on_arrival"], spent["warm"], strict=True)
+        inside = [(m + w) * 1000 for i, (m, w) in enumerate(both) if i % 2 == 1]  # the creates with it on
         for on in (False, True):
             values = [v * 1000 for v in latencies[on]]
             print(
@@ -151,13 +153,14 @@ def run(label: str, url: str, rows: int, creates: int) -> None:
                 flush=True,
             )
         print(
-            f"[{label}] single create, time in match_on_arrival: p50 {statistics.median(inside):.1f} ms, "
+            f"[{label}] single create, in warm + match_on_arrival: p50 {statistics.median(inside):.1f} ms, "
             f"p99 {_percentile(inside, 0.99):.1f} ms",
             flush=True,
         )
         setattr(lists, "match_on_arrival", arrival.match_on_arrival)  # noqa: B010
         setattr(lists, "warm", arrival.warm)  # noqa: B010
         setattr(registry, "match_on_arrival", arrival.match_on_arrival)  # noqa: B010
+        setattr(registry, "warm", arrival.warm)  # noqa: B010
     finally:
         engine.dispose()
         os.environ.pop(arrival.ENABLED_ENV, None)
