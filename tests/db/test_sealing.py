@@ -139,6 +139,20 @@ def test_erasure_is_final_and_refuses_a_fresh_key(tmp_path: Path) -> None:
     assert sealed_key_id(blob)  # the bytes are still there; nothing opens them
 
 
+def test_another_process_erasing_or_rotating_is_seen_within_the_recheck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, command_line = FileKeyProvider(tmp_path), FileKeyProvider(tmp_path)
+    first = server.keys(PARTY, create=True).current
+    rotated = command_line.rotate(PARTY)
+    assert server.keys(PARTY).current == first  # cached, for less than a second
+    monkeypatch.setattr("homebound.db.sealing.RECHECK_SECONDS", 0.0)
+    assert server.keys(PARTY).current == rotated
+    command_line.erase(PARTY)
+    with pytest.raises(KeyUnavailable, match="erased"):
+        server.keys(PARTY, create=True)
+
+
 def test_the_environment_secret_derives_stable_party_keys() -> None:
     secret = bytes(range(32))
     one, two = SecretKeyProvider(secret), SecretKeyProvider(secret)

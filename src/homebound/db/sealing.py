@@ -25,6 +25,7 @@ import hmac
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ NONCE_BYTES = 12
 HEADER_BYTES = 1 + KEY_ID_BYTES + NONCE_BYTES
 KEY_BYTES = 32
 FILE_FORMAT = "homebound.data-keys.v1"
+RECHECK_SECONDS = 1.0  # how stale a process's view of a key file may be
 SECRET_VARIABLE = "HOMEBOUND_DATA_SECRET"  # noqa: S105 - the name of the variable
 _AD_TAG = b"homebound.sealed.v1\x00"
 _BLIND_TAG = b"homebound.blind-index.v1\x00"
@@ -154,6 +156,7 @@ class FileKeyProvider:
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
         self._cache: dict[str, PartyKeys] = {}
+        self._seen: dict[str, tuple[float, tuple[int, int]]] = {}  # party -> (when checked, file identity)
         self._lock = threading.Lock()
 
     def path(self, party: str) -> Path:
@@ -163,10 +166,14 @@ class FileKeyProvider:
         return self.directory / f"data-{_check_party(party)}.erased"
 
     def keys(self, party: str, *, create: bool = False) -> PartyKeys:
+        """Cached per process; the file is looked at again at most once a second, so an erasure or a
+        rotation made by another process (the command line) takes effect here within a second.
+        """
         with self._lock:
             found = self._cache.get(party)
-            if found is not None:
+            if found is not None and self._still_current(party):
                 return found
+            self._cache.pop(party, None)
             keys = self._read(party)
             if keys is None:
                 if not create:
@@ -174,8 +181,29 @@ class FileKeyProvider:
                         f"no data key of party {party} in {self.directory} (HOMEBOUND_KEY_DIR)"
                     )
                 keys = self._create(party)
-            self._cache[party] = keys
+            self._remember(keys)
             return keys
+
+    def _still_current(self, party: str) -> bool:
+        checked, identity = self._seen.get(party, (0.0, (-1, -1)))
+        now = time.monotonic()
+        if now - checked < RECHECK_SECONDS:
+            return True
+        if self._identity(party) != identity:  # gone, or replaced (a rotation writes a new file)
+            return False
+        self._seen[party] = (now, identity)
+        return True
+
+    def _identity(self, party: str) -> tuple[int, int]:
+        try:
+            found = self.path(party).stat()
+        except FileNotFoundError:
+            return (-1, -1)
+        return (found.st_ino, found.st_mtime_ns)
+
+    def _remember(self, keys: PartyKeys) -> None:
+        self._cache[keys.party] = keys
+        self._seen[keys.party] = (time.monotonic(), self._identity(keys.party))
 
     def _read(self, party: str) -> PartyKeys | None:
         if self.tombstone(party).exists():
@@ -244,7 +272,7 @@ class FileKeyProvider:
             kid = key_id_of(key)
             keys = PartyKeys(party, kid, {**old.data_keys, kid: key}, old.search_key)
             self._write(keys, replace=True)
-            self._cache[party] = keys
+            self._remember(keys)
             return kid
 
     def retire(self, party: str, kid: str) -> None:
@@ -256,11 +284,12 @@ class FileKeyProvider:
             kept = {k: v for k, v in old.data_keys.items() if k != kid}
             keys = PartyKeys(party, old.current, kept, old.search_key)
             self._write(keys, replace=True)
-            self._cache[party] = keys
+            self._remember(keys)
 
     def erase(self, party: str) -> None:
         with self._lock:
             self._cache.pop(party, None)
+            self._seen.pop(party, None)
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.tombstone(party).touch(mode=0o600)
             self.path(party).unlink(missing_ok=True)
