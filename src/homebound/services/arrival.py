@@ -37,7 +37,14 @@ from homebound.linkage.explain import explain_pair
 from homebound.linkage.features import prepare_features
 from homebound.linkage.index import RegistryIndex
 from homebound.linkage.model import LinkageModel, default_model
-from homebound.services.match_index import ELIGIBLE, IndexCache, database_key, default_cache, record_of
+from homebound.services.match_index import (
+    ELIGIBLE,
+    IndexCache,
+    Reads,
+    database_key,
+    default_cache,
+    record_of,
+)
 
 __all__ = [
     "ENABLED_ENV",
@@ -200,8 +207,9 @@ def score(
             groups.setdefault(target, []).append(position)
     found: list[Pair] = []
     compared = 0
+    reads = Reads(session)
     for (registry, party_id), positions in sorted(groups.items(), key=lambda g: (g[0][0].value, g[0][1])):
-        with cache.entry(session, registry, party_id, used) as entry:
+        with cache.entry(session, registry, party_id, used, reads) as entry:
             compared += len(entry.index)
             if not len(entry.index):
                 continue

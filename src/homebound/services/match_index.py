@@ -42,6 +42,7 @@ __all__ = [
     "OPEN_SOUGHT",
     "IndexCache",
     "IndexEntry",
+    "Reads",
     "database_key",
     "default_cache",
     "record_of",
@@ -144,6 +145,36 @@ def _frame(rows: Sequence[_Loaded]) -> pd.DataFrame:
     return frame_from_persons([PersonInput(row.id, row.fields, None) for row in rows])
 
 
+class Reads:
+    """The log's head and the persons changed in a range, read once for the registries one scoring
+    refreshes (the head cannot move meanwhile: the scoring holds the log head's lock)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._head: tuple[int, str] | None = None
+        self._ranges: dict[tuple[int, int], list[str]] = {}
+
+    def head(self) -> tuple[int, str]:
+        if self._head is None:
+            self._head = _head(self._session)
+        return self._head
+
+    def persons_changed(self, since: int, upto: int) -> list[str]:
+        """Ids of the persons whose log entries are numbered in (since, upto]."""
+        found = self._ranges.get((since, upto))
+        if found is None:
+            # The range alone, filtered here: with `object_type` or DISTINCT in SQL the planners chose the
+            # index on (object_type, object_id) and read every person entry of the log.
+            entries = self._session.execute(
+                select(LogEntryRow.object_type, LogEntryRow.object_id).where(
+                    LogEntryRow.seq > since, LogEntryRow.seq <= upto
+                )
+            )
+            found = sorted({object_id for object_type, object_id in entries if object_type == _PERSON})
+            self._ranges[(since, upto)] = found
+        return found
+
+
 class IndexCache:
     """Indexes by (database, registry, party), least recently used dropped beyond ``max_records``."""
 
@@ -172,12 +203,18 @@ class IndexCache:
 
     @contextmanager
     def entry(
-        self, session: Session, registry: Registry, party_id: str, model: LinkageModel
+        self,
+        session: Session,
+        registry: Registry,
+        party_id: str,
+        model: LinkageModel,
+        reads: Reads | None = None,
     ) -> Iterator[IndexEntry]:
         """The registry's index, brought up to date in ``session``'s transaction, held for one use.
 
         Call it inside the writing transaction whose records are matched, after the log head is locked
         (``LogWriter.for_session``): from then on no other writer commits a change until this one ends.
+        ``reads`` shares the log's head and ranges between the registries one scoring refreshes.
         """
         key = (_database(session), registry.value, party_id)
         with self._lock:
@@ -189,7 +226,7 @@ class IndexCache:
             with self._lock:
                 found = self._entries.setdefault(key, found)
         with found.lock:
-            self._refresh(session, found, model)
+            self._refresh(session, found, model, reads or Reads(session))
             yield found
         self._bound()
 
@@ -200,23 +237,16 @@ class IndexCache:
                 _, dropped = self._entries.popitem(last=False)
                 total -= len(dropped.index)
 
-    def _refresh(self, session: Session, entry: IndexEntry, model: LinkageModel) -> None:
-        seq, head_hash = _head(session)
-        if not self._still_valid(session, entry, model):
+    def _refresh(self, session: Session, entry: IndexEntry, model: LinkageModel, reads: Reads) -> None:
+        seq, head_hash = reads.head()
+        if not self._still_valid(session, entry, model, seq, head_hash):
             self._build(session, entry, model, seq, head_hash)
             return
         if seq == entry.seq:
             return
-        # Two steps, each on a primary key (one joined query made PostgreSQL scan the person table). The
-        # range alone, filtered here: with `object_type` or DISTINCT in SQL the planners chose the index on
-        # (object_type, object_id) and read every person entry of the log.
-        entries = session.execute(
-            select(LogEntryRow.object_type, LogEntryRow.object_id).where(
-                LogEntryRow.seq > entry.seq, LogEntryRow.seq <= seq
-            )
-        )
-        changed = (object_id for object_type, object_id in entries if object_type == _PERSON)
-        ids = sorted(set(changed))
+        # The log range, then the changed persons by primary key (one joined query made PostgreSQL scan the
+        # person table).
+        ids = reads.persons_changed(entry.seq, seq)
         rows: list[_Loaded] = []
         for start in range(0, len(ids), _CHUNK):
             query = _person_query().where(
@@ -238,11 +268,13 @@ class IndexCache:
         entry.seq, entry.head_hash = seq, head_hash
 
     @staticmethod
-    def _still_valid(session: Session, entry: IndexEntry, model: LinkageModel) -> bool:
+    def _still_valid(session: Session, entry: IndexEntry, model: LinkageModel, seq: int, head: str) -> bool:
         if entry.seq < 0 or entry.index.model is not model:
             return False
         if entry.seq == 0:
             return True
+        if entry.seq == seq:  # the head is the mark's entry: its hash is the head's
+            return entry.head_hash == head
         stored = session.execute(select(LogEntryRow.entry_hash).where(LogEntryRow.seq == entry.seq)).scalar()
         return stored == entry.head_hash
 
