@@ -144,7 +144,7 @@ def test_counter_proposal_changes_the_terms_and_the_diff_names_them(
     page = clients["b_admin"].get(answer.headers["location"]).text
     diff = page.split('id="terms-diff"')[1].split("</table>")[0]
     for part in ("tranches", "formulas", "categories"):
-        assert f">{part}<" in diff
+        assert f'data-term="{part}"' in diff
     assert "all for all: seriously_wounded_or_sick" in diff
 
 

@@ -53,6 +53,29 @@ STANDARD_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("women", N_("women")),
     ("long_captivity", N_("long captivity")),
 )
+# How the parts of the terms, the kinds of version and of change read on the page (the stored keys stay).
+TERM_LABELS: dict[str, str] = {
+    "reference_date": N_("Reference date"),
+    "formulas": N_("Formula"),
+    "max_persons": N_("Persons under parity, both sides together"),
+    "categories": N_("Categories defined in the agreement"),
+    "tranches": N_("Tranches"),
+    "priority": N_("Priority order"),
+    "outside_parity_tranche": N_("Tranche for persons outside parity"),
+    "eligibility": N_("Eligibility gates"),
+    "red_lines": N_("Red lines"),
+    "legal_hold_overrides": N_("Legal hold overrides"),
+    "remains_formula": N_("Remains formula"),
+}
+KIND_LABELS: dict[str, str] = {
+    "proposal": N_("proposal"),
+    "counter_proposal": N_("counter-proposal"),
+    "amendment": N_("amendment"),
+    "added": N_("added"),
+    "removed": N_("removed"),
+    "replaced": N_("replaced"),
+    "terms": N_("terms"),
+}
 FORMULAS: tuple[tuple[str, str], ...] = (
     ("n_for_n", N_("N for N")),
     ("declared_ratio", N_("declared package (A for B)")),
@@ -241,6 +264,8 @@ def page_context(
         "amend_rows": range(1, AMEND_ROWS + 1),
         "formulas": FORMULAS,
         "standard_categories": STANDARD_CATEGORIES,
+        "term_labels": TERM_LABELS,
+        "kind_labels": KIND_LABELS,
         "second_factor": bool(visit.user and visit.user.second_factor),
         "today": dt.date.today().isoformat(),
         "back": "/agreements",
