@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pg8000.exceptions  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import DBAPIError
@@ -257,12 +256,6 @@ def test_db_upgrade_runs_as_the_owner_url(tmp_path: Path) -> None:
     assert owner.exists() and not (tmp_path / "app.sqlite3").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(DBAPIError, pg8000.exceptions.DatabaseError),
-    reason="db/bulk.py sends COPY, which PostgreSQL refuses for a role under row-level security; the fix is "
-    "to use INSERT when `SELECT row_security_active(table)` is true (then remove this mark)",
-)
 def test_list_import_as_the_application_role(
     pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from homebound.db.sealed import TABLES, seal_values
@@ -45,7 +45,11 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             seal_values(session, table.name, row, party=row["party_id"], row_id=row["id"]) for row in rows
         ]
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.dialect.driver != "pg8000":
+    if (
+        connection.dialect.name != "postgresql"
+        or connection.dialect.driver != "pg8000"
+        or _row_security_active(session, table)
+    ):
         session.execute(insert(table), list(rows))
         return
     columns = list(rows[0])
@@ -60,3 +64,12 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         cursor.execute(f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)", stream=stream)
     finally:
         cursor.close()
+
+
+def _row_security_active(session: Session, table: Table) -> bool:
+    """Whether row-level security applies to this connection's role on the table (migration 0005).
+
+    PostgreSQL refuses COPY FROM into such a table (the role `homebound_app`, or a forced owner), so
+    the rows go in as a multi-row INSERT instead, checked by the policies like any other write.
+    """
+    return bool(session.execute(select(func.row_security_active(table.name))).scalar())
