@@ -143,6 +143,11 @@ class Api:
             self.post(admin, f"{url}/acceptances", {"version": version, "password": PASSWORD})
         return self.post("mediator", f"{url}/conclusion")
 
+    def close(self, agreement_id: str, tranche: int) -> dict[str, Any]:
+        """The mediator closes a tranche, re-entering the password (binding, like an acceptance)."""
+        url = f"/api/v1/agreements/{agreement_id}/tranches/{tranche}/close"
+        return self.post("mediator", url, {"password": PASSWORD})
+
     def lines(
         self, who: str, agreement_id: str, tranche: int, actions: list[dict[str, Any]]
     ) -> dict[str, Any]:

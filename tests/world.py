@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts
+from homebound.services.sign_in import Reauthentication
 
 PASSWORD = "correct horse battery"  # synthetic test credential
+PROOF = Reauthentication(PASSWORD)  # what a binding step (acceptance, closing a tranche) is sent with
 
 
 @dataclass

@@ -104,7 +104,7 @@ def test_an_exchange_from_the_command_line(tmp_path: Path) -> None:
     assert early.exit_code == 2 and "agreement.missing_acceptance" in early.output
     for admin in ("ua-admin", "ru-admin"):
         accepted = runner.invoke(
-            app, ["exchange", "accept", agreement, "1", "-u", admin], env=env, input=f"{DEMO_PASSWORD}\n"
+            app, ["exchange", "accept", agreement, "1", "-u", admin], env=env, input=f"{DEMO_PASSWORD}\n\n"
         )
         assert accepted.exit_code == 0, accepted.output
     concluded = runner.invoke(app, ["exchange", "conclude", agreement, "-u", "mediator"], env=env)
@@ -118,7 +118,10 @@ def test_an_exchange_from_the_command_line(tmp_path: Path) -> None:
         app, ["exchange", "lines", agreement, "1", str(actions), "-u", "mediator"], env=env
     )
     assert delivered.exit_code == 0 and "delivered 4" in delivered.output, delivered.output
-    closed = runner.invoke(app, ["exchange", "close", agreement, "1", "-u", "mediator"], env=env)
+    close = ["exchange", "close", agreement, "1", "-u", "mediator"]
+    refused = runner.invoke(app, close, env=env, input="not the password\n\n")
+    assert refused.exit_code == 2 and "handover.reauthentication_failed" in refused.output, refused.output
+    closed = runner.invoke(app, close, env=env, input=f"{DEMO_PASSWORD}\n\n")
     assert closed.exit_code == 0 and "reconciled" in closed.output, closed.output
     again = runner.invoke(app, ["exchange", "lines", agreement, "1", str(actions), "-u", "mediator"], env=env)
     assert again.exit_code == 2 and "handover.tranche_closed" in again.output

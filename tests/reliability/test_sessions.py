@@ -16,17 +16,18 @@ from typer.testing import CliRunner
 
 from homebound.cli.main import app as cli
 from homebound.config import Settings
-from homebound.core.access import OrganisationKind, Role
-from homebound.core.errors import NotAuthenticated
+from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.db.engine import make_engine
 from homebound.db.tables import UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, second_factor
 from homebound.services.sign_in import (
+    Reauthentication,
+    ReauthenticationFailed,
     SignInThrottle,
     ThrottlePolicy,
     TooManyAttempts,
-    require_recent_password,
+    confirm_binding,
 )
 from homebound.web.app import create_app
 from tests.conftest import Backend
@@ -132,27 +133,42 @@ def test_codes_from_the_neighbouring_steps_only() -> None:
     assert not second_factor.code_accepted("u3", secret, None, now=now)
 
 
+def _confirm(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    password: str,
+    code: str | None = None,
+    throttle: SignInThrottle | None = None,
+) -> None:
+    with uows.reader() as uow:
+        proof = Reauthentication(password, code)
+        confirm_binding(uow.session, actor, proof, throttle=throttle, code="test.reauthentication_failed")
+
+
 def test_reauthentication(uows: UnitOfWorkFactory, world: World) -> None:
     actor = world.actors["a_operator"]
-    require_recent_password(uows, actor, PASSWORD)
-    for password in (None, "", "wrong password!"):
-        with pytest.raises(NotAuthenticated) as refused:
-            require_recent_password(uows, actor, password)
-        assert refused.value.code == "auth.reauthentication_required"
+    _confirm(uows, actor, PASSWORD)
+    for password in ("", "wrong password!"):
+        with pytest.raises(ReauthenticationFailed) as refused:
+            _confirm(uows, actor, password)
+        assert refused.value.code == "test.reauthentication_failed"  # the step's own code, a 403
     second_factor.enrol(uows, "a_operator")
-    with pytest.raises(NotAuthenticated):
-        require_recent_password(uows, actor, PASSWORD)
-    require_recent_password(uows, actor, PASSWORD, second_factor.current_code(_secret(uows, "a_operator")))
+    with pytest.raises(ReauthenticationFailed):
+        _confirm(uows, actor, PASSWORD)
+    code = second_factor.current_code(_secret(uows, "a_operator"))
+    _confirm(uows, actor, PASSWORD, code)
+    with pytest.raises(ReauthenticationFailed):
+        _confirm(uows, actor, PASSWORD, code)  # a code is accepted once
 
 
 def test_reauthentication_cannot_be_used_to_guess(uows: UnitOfWorkFactory, world: World) -> None:
     throttle = SignInThrottle(ThrottlePolicy(per_username=3))
     actor = world.actors["b_admin"]
     for _ in range(3):
-        with pytest.raises(NotAuthenticated):
-            require_recent_password(uows, actor, "guess guess guess", throttle=throttle)
+        with pytest.raises(ReauthenticationFailed):
+            _confirm(uows, actor, "guess guess guess", throttle=throttle)
     with pytest.raises(TooManyAttempts):
-        require_recent_password(uows, actor, PASSWORD, throttle=throttle)
+        _confirm(uows, actor, PASSWORD, throttle=throttle)
 
 
 def test_cli_enrols_a_second_factor(tmp_path: Path) -> None:

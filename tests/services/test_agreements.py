@@ -24,8 +24,9 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import agreement_views, agreements
 from homebound.services.composition import compose_version
 from homebound.services.log import verify_log
+from homebound.services.sign_in import Reauthentication
 from tests.exchange_support import Registries, seed_registries
-from tests.world import PASSWORD, World
+from tests.world import PROOF, World
 
 SW = SeriouslyWoundedOrSick()
 TERMS = Terms(
@@ -89,7 +90,7 @@ def test_compose_share_amend_accept_conclude(
             uows, b_admin, agreement_id, [RemovePerson(Side.B, spare_b, "x")], expected_version=1
         )
     with pytest.raises(Conflict, match="superseded") as superseded:
-        agreements.accept(uows, a_admin, agreement_id, 1, PASSWORD)
+        agreements.accept(uows, a_admin, agreement_id, 1, PROOF)
     assert superseded.value.code == "agreement.superseded_version"
     with pytest.raises(Conflict) as early:
         agreements.conclude(uows, mediator, agreement_id)
@@ -100,14 +101,14 @@ def test_compose_share_amend_accept_conclude(
         shared = uow.session.get(PersonShareRow, (spare_b, world.party_ids["pa"]))
         assert shared is not None
     with pytest.raises(PermissionDenied):
-        agreements.accept(uows, a_admin, agreement_id, 2, "not the password")
+        agreements.accept(uows, a_admin, agreement_id, 2, Reauthentication("not the password"))
     with pytest.raises(PermissionDenied):
-        agreements.accept(uows, world.actors["a_operator"], agreement_id, 2, PASSWORD)
-    agreements.accept(uows, a_admin, agreement_id, 2, PASSWORD)
+        agreements.accept(uows, world.actors["a_operator"], agreement_id, 2, PROOF)
+    agreements.accept(uows, a_admin, agreement_id, 2, PROOF)
     with pytest.raises(Conflict) as twice:
-        agreements.accept(uows, a_admin, agreement_id, 2, PASSWORD)
+        agreements.accept(uows, a_admin, agreement_id, 2, PROOF)
     assert twice.value.code == "agreement.already_accepted"
-    agreements.accept(uows, b_admin, agreement_id, 2, PASSWORD)
+    agreements.accept(uows, b_admin, agreement_id, 2, PROOF)
     done = agreements.conclude(uows, mediator, agreement_id)
     assert done.status == "concluded" and done.concluded_version == 2
 
@@ -184,7 +185,7 @@ def test_a_person_is_never_listed_under_two_concluded_agreements(
             share=True,
         )
         for admin in ("a_admin", "b_admin"):
-            agreements.accept(uows, world.actors[admin], agreement_id, 1, PASSWORD)
+            agreements.accept(uows, world.actors[admin], agreement_id, 1, PROOF)
     agreements.conclude(uows, mediator, first)
     with pytest.raises(Conflict) as twice:
         agreements.conclude(uows, mediator, second)

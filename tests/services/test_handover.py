@@ -32,7 +32,7 @@ from homebound.services.handover import LineCommand
 from homebound.services.log import verify_log
 from homebound.services.notifications import SmtpChannel, SmtpSettings, StatusPageChannel, deliver_pending
 from tests.exchange_support import Registries, seed_registries
-from tests.world import PASSWORD, World
+from tests.world import PROOF, World
 
 TERMS = Terms(
     date(2023, 1, 8), formulas=(NForN(),), max_persons=20, tranches=(TrancheSpec(6, 6), TrancheSpec(4, 4))
@@ -55,7 +55,7 @@ def concluded(uows: UnitOfWorkFactory, world: World) -> Concluded:
     opened = agreements.create_agreement(uows, mediator, title="t", party_a="pa", party_b="pb", venue="v")
     composed = compose_version(uows, mediator, opened.id, TERMS, share=True)
     for admin in ("a_admin", "b_admin"):
-        agreements.accept(uows, world.actors[admin], opened.id, 1, PASSWORD)
+        agreements.accept(uows, world.actors[admin], opened.id, 1, PROOF)
     agreements.conclude(uows, mediator, opened.id)
     document = composed.version.document
     assert document is not None
@@ -215,12 +215,12 @@ def test_substitution_refusal_custody_and_closing(
     assert _status(uows, custody).status == Status.THIRD_PARTY_CUSTODY.value
 
     with pytest.raises(Conflict) as unsettled:
-        handover.close_tranche(uows, mediator, c.agreement_id, 1)
+        handover.close_tranche(uows, mediator, c.agreement_id, 1, PROOF)
     assert unsettled.value.code == "handover.tranche_not_settled"
     rest = [LineCommand(LineAction.DELIVER, p) for p in c.list_a[2:6] + c.list_b[1:6]]
     handover.record_lines(uows, mediator, c.agreement_id, 1, rest)
     handover.receive_remains(uows, mediator, c.agreement_id, 1, RemainsBatch("r-1", Side.B, 12))
-    closed = handover.close_tranche(uows, mediator, c.agreement_id, 1)
+    closed = handover.close_tranche(uows, mediator, c.agreement_id, 1, PROOF)
     assert closed.closure is not None and not closed.closure["reconciled"]  # A gave 5 (+1 in custody), B 6
     assert closed.closure["parity"]["a"] == 5 and closed.closure["parity"]["b"] == 6
     with pytest.raises(Conflict) as after:

@@ -8,8 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from homebound.core.log.entries import ActionTag
+from homebound.db.tables import LogEntryRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services import second_factor
 from tests.exchange_support import Api, Registries, listable, seed_registries
 from tests.world import PASSWORD, World
 
@@ -104,9 +108,55 @@ def test_actions_out_of_state_are_409_and_change_nothing(
     )
     _refused(frozen, "agreement.frozen")
     _refused(
-        client.post(f"{url}/tranches/1/close", headers=world.writes("mediator")),
+        client.post(f"{url}/tranches/1/close", json={"password": PASSWORD}, headers=world.writes("mediator")),
         "handover.tranche_not_settled",
     )
+
+
+def _secret(uows: UnitOfWorkFactory, username: str) -> str:
+    with uows.reader() as uow:
+        secret = uow.session.execute(select(UserRow.totp_secret).where(UserRow.username == username)).scalar()
+    assert secret is not None
+    return secret
+
+
+def test_binding_steps_need_the_password_and_the_code_with_the_request(
+    client: TestClient, world: World, uows: UnitOfWorkFactory, seeded: Registries
+) -> None:
+    """Accepting an agreement and closing a tranche: the session token alone is refused (403, nothing
+    recorded); an account with a second factor must also send a fresh code, and a code is spent once."""
+    api = Api(client, world)
+    agreement_id, *_ = _proposed(api, uows, seeded)
+    url = f"/api/v1/agreements/{agreement_id}"
+    second_factor.enrol(uows, "a_admin")
+    second_factor.enrol(uows, "mediator")
+
+    def accept(body: dict[str, Any]) -> Any:
+        return client.post(f"{url}/acceptances", json={"version": 1, **body}, headers=world.writes("a_admin"))
+
+    assert accept({}).status_code == 422  # no password at all: the request is malformed
+    _refused(accept({"password": PASSWORD}), "agreement.reauthentication_failed", 403)
+    _refused(accept({"password": "not it", "totp_code": "000000"}), "agreement.reauthentication_failed", 403)
+    assert api.get("mediator", url)["acceptances"] == []
+    code = second_factor.current_code(_secret(uows, "a_admin"))
+    assert accept({"password": PASSWORD, "totp_code": code}).status_code == 200
+    api.post("b_admin", f"{url}/acceptances", {"version": 1, "password": PASSWORD})  # no second factor
+    api.post("mediator", f"{url}/conclusion")
+    api.deliver_pending(agreement_id, 1)
+
+    def close(body: dict[str, Any] | None) -> Any:
+        return client.post(f"{url}/tranches/1/close", json=body, headers=world.writes("mediator"))
+
+    assert close(None).status_code == 422
+    _refused(close({"password": PASSWORD}), "handover.reauthentication_failed", 403)
+    assert api.get("mediator", f"{url}/tranches/1")["state"] != "closed"
+    code = second_factor.current_code(_secret(uows, "mediator"))
+    _refused(close({"password": "not it", "totp_code": code}), "handover.reauthentication_failed", 403)
+    closed = close({"password": PASSWORD, "totp_code": code})  # the wrong password did not spend the code
+    assert closed.status_code == 200 and closed.json()["state"] == "closed", closed.json()
+    with uows.reader() as uow:
+        tags = uow.session.execute(select(LogEntryRow.tag)).scalars().all()
+    assert tags.count(ActionTag.TRANCHE_CLOSE) == 1 and tags.count(ActionTag.AGREEMENT_ACCEPT) == 2
 
 
 def test_unshared_versions_and_persons_stay_with_their_side(

@@ -137,7 +137,7 @@ def test_8_january_2023_fifty_for_fifty(client: TestClient, world: World, uows: 
     api.lines("b_operator", agreement_id, 1, [{"action": "accept_substitute", "candidate_id": refusing}])
     manifest = api.deliver_pending(agreement_id, 1)
     assert manifest["balance"]["a"] == manifest["balance"]["b"] == 50
-    closed = api.post("mediator", f"{url}/tranches/1/close")
+    closed = api.close(agreement_id, 1)
     assert closed["closure"]["reconciled"] is True
 
     lines = {line["candidate_id"]: line for line in closed["lines"]}
@@ -297,7 +297,7 @@ def test_ankara_january_2023_lists_of_800_and_200(
 
     manifest = api.deliver_pending(agreement_id, 1)
     assert (manifest["balance"]["a"], manifest["balance"]["b"]) == (201, 785)
-    assert api.post("mediator", f"{url}/tranches/1/close")["closure"]["reconciled"] is True
+    assert api.close(agreement_id, 1)["closure"]["reconciled"] is True
     removed = (
         [list_b[i] for i in range(15)] + [list_a[i] for i in range(7)] + [list_b[100 + i] for i in range(10)]
     )
@@ -374,7 +374,7 @@ def test_istanbul_2025_thousand_for_thousand_in_three_tranches(
         body = {"batch_id": batch_id, "releasing_side": side, "count": count, "status": status}
         api.post("mediator", f"{url}/tranches/3/remains", body)
     for number in (1, 2, 3):
-        assert api.post("mediator", f"{url}/tranches/{number}/close")["closure"]["reconciled"] is True
+        assert api.close(agreement_id, number)["closure"]["reconciled"] is True
     later = api.post("mediator", f"{url}/tranches/3/remains/rb-2/identification", {"status": "identified"})
     assert {b["batch_id"]: b["status"] for b in later["remains"]}["rb-2"] == "identified"
 

@@ -21,6 +21,7 @@ from homebound.cli.context import actor_for_username, load_settings, open_uows
 from homebound.core.access import Actor
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.sign_in import Reauthentication
 
 exchange_app = typer.Typer(
     help="Exchanges: open and negotiate agreements, compose lists, accept and conclude, record the handover "
@@ -71,6 +72,13 @@ def _acting(user: str) -> tuple[UnitOfWorkFactory, Actor]:
     with _domain_errors():
         return uows, actor_for_username(uows, user)
     raise AssertionError("unreachable: _fail exits")
+
+
+def _proof() -> Reauthentication:
+    """The password and, for an account with a second factor, a fresh code, typed in for a binding step."""
+    password = typer.prompt("password", hide_input=True)
+    code = typer.prompt("code from the authenticator (blank if none)", default="", show_default=False)
+    return Reauthentication(password, "".join(code.split()) or None)
 
 
 def _show_version(view: Any) -> None:
@@ -235,13 +243,13 @@ def accept(
     version: Annotated[int, typer.Argument(help="the version accepted (the latest)")],
     user: UserOpt,
 ) -> None:
-    """Accept a version for USER's party (a party admin); asks for USER's password again."""
+    """Accept a version for USER's party (a party admin); asks for USER's password (and code) again."""
     from homebound.services.agreements import accept as run
 
-    password = typer.prompt("password", hide_input=True)
+    proof = _proof()
     uows, actor = _acting(user)
     with _domain_errors():
-        view = run(uows, actor, agreement, version, password)
+        view = run(uows, actor, agreement, version, proof)
     out.print(f"version {version} accepted by {view.seat}")
 
 
@@ -346,12 +354,14 @@ def remains(
 
 @exchange_app.command("close")
 def close(agreement: AgreementArg, tranche: TrancheArg, user: UserOpt) -> None:
-    """Close a settled tranche: reconciled, or with its imbalance recorded (a mediator)."""
+    """Close a settled tranche: reconciled, or with its imbalance recorded (a mediator); asks for USER's
+    password (and code) again."""
     from homebound.services.handover import close_tranche
 
+    proof = _proof()
     uows, actor = _acting(user)
     with _domain_errors():
-        _show_tranche(close_tranche(uows, actor, agreement, tranche))
+        _show_tranche(close_tranche(uows, actor, agreement, tranche, proof))
 
 
 @exchange_app.command("notify")

@@ -40,9 +40,8 @@ from homebound.core.log.entries import ActionTag
 from homebound.db.agreement_store import acceptance_rows, load_agreement, persist_events, version_of
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
 from homebound.db.log_store import log_action
-from homebound.db.tables import OrganisationRow, PersonShareRow, UserRow, utcnow
+from homebound.db.tables import OrganisationRow, PersonShareRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.accounts import verify_password
 from homebound.services.agreement_views import (
     AgreementView,
     VersionView,
@@ -58,6 +57,7 @@ from homebound.services.exchange_access import (
     require,
 )
 from homebound.services.handover import open_handover
+from homebound.services.sign_in import Reauthentication, SignInThrottle, confirm_binding
 
 # --- creating and reading -----------------------------------------------------------------------------------
 
@@ -352,18 +352,20 @@ def share_version(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, numb
 
 
 def accept(
-    uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, version: int, password: str
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    agreement_id: str,
+    version: int,
+    proof: Reauthentication,
+    *,
+    throttle: SignInThrottle | None = None,
 ) -> AgreementView:
-    """A party's admin accepts one version, re-entering their password; only the latest can be accepted."""
+    """A party's admin accepts one version, re-entering their password (and code, with a second factor);
+    only the latest can be accepted. `throttle` (the app's) stops a stolen session guessing the password."""
     with uows.writer() as uow:
         session = uow.session
         row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
         require(actor, seat, row, Permission.PARTY_AGREEMENT_ACCEPT, None, "accept an agreement")
-        user = session.get(UserRow, actor.user_id) if actor.user_id else None
-        if user is None or not verify_password(user.password_hash, password):
-            raise PermissionDenied(
-                "the password re-entered does not match", code="agreement.reauthentication_failed"
-            )
         target = session.get(AgreementVersionRow, (row.id, version))
         if target is not None and not visible(target, seat):
             target = None
@@ -372,6 +374,7 @@ def accept(
         agreement = load_agreement(session, row)
         with exchange_rules(field="version"):
             updated = agreement.accept(by=seat, version=version, accepted_by=actor.user_id or "")
+        confirm_binding(session, actor, proof, throttle=throttle, code="agreement.reauthentication_failed")
         persist_events(session, row, updated, updated.events, user_id=actor.user_id or "")
         payload = {
             "agreement": row.id,

@@ -42,6 +42,7 @@ from homebound.services.candidates import persons_by_id
 from homebound.services.exchange_access import exchange_rules, load_agreement_row, require
 from homebound.services.exchange_ledger import refresh_record
 from homebound.services.handover_effects import RegistryEffects, move_status
+from homebound.services.sign_in import Reauthentication, SignInThrottle, confirm_binding
 
 
 class Seat(StrEnum):
@@ -272,11 +273,21 @@ def _log_remains(
     )
 
 
-def close_tranche(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, number: int) -> TrancheView:
-    """Close a settled tranche: reconciled when the formula is kept, else with its imbalance recorded."""
+def close_tranche(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    agreement_id: str,
+    number: int,
+    proof: Reauthentication,
+    *,
+    throttle: SignInThrottle | None = None,
+) -> TrancheView:
+    """Close a settled tranche: reconciled when the formula is kept, else with its imbalance recorded. Binding
+    like an acceptance: the mediator re-enters the password (and code) with the request."""
 
     def change(session: Session, row: AgreementRow, tranche: Tranche) -> Tranche:
         after = tranche.close(by=_recorder(session, actor))
+        confirm_binding(session, actor, proof, throttle=throttle, code="handover.reauthentication_failed")
         assert after.closure is not None
         payload = {
             "agreement": row.id,

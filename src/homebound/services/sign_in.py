@@ -15,9 +15,10 @@ from collections import deque
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor
-from homebound.core.errors import DomainError, NotAuthenticated
+from homebound.core.errors import DomainError, NotAuthenticated, PermissionDenied
 from homebound.db.tables import UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts
@@ -122,20 +123,16 @@ def sign_in(
     return issued
 
 
-def require_recent_password(
-    uows: UnitOfWorkFactory,
+def _reauthenticate(
+    session: Session,
     actor: Actor,
     password: str | None,
-    totp_code: str | None = None,
-    *,
-    throttle: SignInThrottle | None = None,
+    totp_code: str | None,
+    throttle: SignInThrottle | None,
 ) -> None:
-    """Re-authentication before a sensitive action (accepting an agreement, closing a tranche).
-
-    The caller proves, with this request, that the person at the keyboard holds the account: its password
+    """The caller proves, with this request, that the person at the keyboard holds the account: its password
     and, when the account has a second factor, a fresh code. A stolen session token alone is not enough,
-    and with `throttle` (the app's) it cannot be used to guess the password either.
-    """
+    and with `throttle` (the app's) it cannot be used to guess the password either."""
     refused = NotAuthenticated(
         "confirm this action with your password (and code)", code="auth.reauthentication_required"
     )
@@ -145,8 +142,7 @@ def require_recent_password(
     wait = throttle.retry_after(subject, None) if throttle else None
     if wait is not None:
         raise TooManyAttempts(wait)
-    with uows.reader() as uow:
-        user = uow.session.execute(select(UserRow).where(UserRow.id == actor.user_id)).scalar_one_or_none()
+    user = session.execute(select(UserRow).where(UserRow.id == actor.user_id)).scalar_one_or_none()
     proven = (
         bool(password)
         and user is not None
@@ -158,3 +154,39 @@ def require_recent_password(
         if throttle:
             throttle.failed(subject, None)
         raise refused
+
+
+@dataclass(frozen=True)
+class Reauthentication:
+    """What a binding request carries besides the session: the password and, for an account with a second
+    factor, a fresh code (accepted once)."""
+
+    password: str
+    totp_code: str | None = None
+
+
+class ReauthenticationFailed(PermissionDenied):
+    """The password (or code) sent with a binding request did not prove the account holder; nothing done."""
+
+    code = "auth.reauthentication_failed"
+
+
+def confirm_binding(
+    session: Session,
+    actor: Actor,
+    proof: Reauthentication,
+    *,
+    throttle: SignInThrottle | None,
+    code: str,
+) -> None:
+    """The gate of a binding step (accepting an agreement, closing a tranche), whatever the edge: API,
+    browser or CLI. Called inside the step's transaction once the object is found, the caller's permission
+    checked and the step shown to be possible, so an unknown object still answers 404 and a code is spent
+    only on a step that then happens."""
+    try:
+        _reauthenticate(session, actor, proof.password, proof.totp_code, throttle)
+    except NotAuthenticated as exc:
+        raise ReauthenticationFailed(
+            "the password (or code) re-entered does not prove the account holder; nothing was recorded",
+            code=code,
+        ) from exc

@@ -64,6 +64,10 @@ REASONS = {
 }
 
 
+# Routes that check a password under the sign-in throttle: signing in, and the binding steps that re-enter it.
+THROTTLED = ("/auth/sign-in", "/agreements/{agreement_id}/acceptances", "/tranches/{number}/close")
+
+
 def problems_for(policy: WritePolicy) -> set[int]:
     """The problem statuses an operation can answer with, from what guards it."""
     codes = {401, 404, 422, 503}  # 401 also on public routes: a bad token is refused, not ignored
@@ -77,7 +81,7 @@ def problems_for(policy: WritePolicy) -> set[int]:
         codes.add(400)
     if policy.if_match:
         codes |= {412, 428}
-    if policy.path.endswith("/auth/sign-in"):
+    if policy.path.endswith(THROTTLED):
         codes.add(429)
     return codes
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
 from homebound.services import handover as service
 from homebound.services.notifications import list_notifications
+from homebound.services.sign_in import Reauthentication
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.exchange import (
     MAX_NUMBER,
     IdentificationIn,
     LinesIn,
     NotificationOut,
+    ReauthenticationIn,
     RemainsIn,
     TrancheOut,
 )
@@ -90,10 +92,14 @@ def identify_remains(
 @router.post(
     TRANCHE + "/close",
     response_model=TrancheOut,
-    summary="Close a settled tranche: reconciled, or with its imbalance recorded",
+    summary="Close a settled tranche, re-entering the password (and code): reconciled or imbalance recorded",
 )
-def close_tranche(uows: Uows, actor: SignedIn, agreement_id: str, number: Number) -> TrancheOut:
-    return _out(service.close_tranche(uows, actor, agreement_id, number))
+def close_tranche(
+    request: Request, uows: Uows, actor: SignedIn, agreement_id: str, number: Number, body: ReauthenticationIn
+) -> TrancheOut:
+    proof = Reauthentication(body.password, body.totp_code)
+    throttle = request.app.state.sign_in_throttle
+    return _out(service.close_tranche(uows, actor, agreement_id, number, proof, throttle=throttle))
 
 
 @router.get(

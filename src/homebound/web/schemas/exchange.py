@@ -242,9 +242,19 @@ class CompositionIn(_In):
     decisions: Literal["all", "included", "excluded", "none"] = "all"
 
 
-class AcceptanceIn(_In):
+class ReauthenticationIn(_In):
+    """Sent with a binding request (closing a tranche; accepting, below): the session alone is not enough."""
+
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="the signed-in account's password, re-entered"
+    )
+    totp_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = Field(
+        default=None, description="a fresh 6-digit code, required of an account with a second factor"
+    )
+
+
+class AcceptanceIn(ReauthenticationIn):
     version: int = Field(ge=1, le=MAX_NUMBER)
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class IdentityIn(_In):

@@ -16,11 +16,11 @@ from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
 from homebound.services import agreement_views as views
 from homebound.services import handover
 from homebound.services.handover import LINE_ACTORS, LineCommand, Seat
+from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Uows
 from homebound.web.ui.negotiation import (
-    ReauthenticationFailed,
+    binding_proof,
     person_labels,
-    reauthenticate,
     reauthentication_errors,
 )
 from homebound.web.ui.render import UiRoute, is_htmx, redirect, render
@@ -253,11 +253,12 @@ def close(
 ) -> Response:
     """Binding like an acceptance: the mediator re-enters the password (and code) to close the tranche."""
     actor = visit.signed_in().actor
+    proof = binding_proof(password, totp_code)
+    throttle = request.app.state.sign_in_throttle
     try:
-        reauthenticate(request, uows, actor, password, totp_code)
+        handover.close_tranche(uows, actor, agreement_id, number, proof, throttle=throttle)
     except ReauthenticationFailed:
         context = _console_context(uows, visit, agreement_id, number)
         context["errors"] = reauthentication_errors(visit.t)
         return render(request, visit, "exchange/handover.html", status=403, **context)
-    handover.close_tranche(uows, actor, agreement_id, number)
     return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")

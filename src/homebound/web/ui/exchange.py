@@ -15,13 +15,13 @@ from homebound.core.exchange.terms import Terms, TrancheSpec
 from homebound.services import agreement_views as views
 from homebound.services import agreements
 from homebound.services.composition import compose_version
+from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Uows
 from homebound.web.ui import negotiation
 from homebound.web.ui.negotiation import (
-    ReauthenticationFailed,
     agreement_response,
+    binding_proof,
     person_labels,
-    reauthenticate,
     reauthentication_errors,
 )
 from homebound.web.ui.render import UiRoute, redirect, render
@@ -137,12 +137,13 @@ def accept(
 ) -> Response:
     """Binding: the password (and the code of an enrolled account) re-entered with this very request."""
     actor = visit.signed_in().actor
+    proof = binding_proof(password, totp_code)
+    throttle = request.app.state.sign_in_throttle
     try:
-        reauthenticate(request, uows, actor, password, totp_code)
+        agreements.accept(uows, actor, agreement_id, number, proof, throttle=throttle)
     except ReauthenticationFailed:
         errors = reauthentication_errors(visit.t)
         return agreement_response(request, uows, visit, agreement_id, number, status=403, errors=errors)
-    agreements.accept(uows, actor, agreement_id, number, password)
     return redirect(visit, f"/agreements/{agreement_id}?v={number}")
 
 

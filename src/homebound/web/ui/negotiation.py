@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import DomainError, NotAuthenticated, ValidationFailed
+from homebound.core.errors import DomainError, ValidationFailed
 from homebound.core.exchange.agreement import AddPerson, Amendment, RemovePerson, ReplacePerson
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.categories import (
@@ -37,7 +37,7 @@ from homebound.core.exchange.formula import (
 from homebound.core.exchange.terms import Terms, TrancheSpec
 from homebound.services import agreement_views as views
 from homebound.services import agreements, registry
-from homebound.services.sign_in import require_recent_password
+from homebound.services.sign_in import Reauthentication
 from homebound.web.deps import Uows
 from homebound.web.ui.i18n import N_, Translator
 from homebound.web.ui.render import UiRoute, redirect, render
@@ -99,18 +99,10 @@ def person_labels(uows: Uows, actor: Actor, ids: Iterable[str]) -> dict[str, str
 # --- re-authentication -----------------------------------------------------------------------------------
 
 
-class ReauthenticationFailed(Exception):
-    """The password (or code) re-entered for a binding step did not prove the account holder."""
-
-
-def reauthenticate(request: Request, uows: Uows, actor: Actor, password: str, totp_code: str) -> None:
-    """Password and, for an enrolled account, a fresh code, sent with the binding request itself; throttled
-    like sign-in, so a stolen session cannot guess the password either."""
-    code = "".join(totp_code.split()) or None
-    try:
-        require_recent_password(uows, actor, password, code, throttle=request.app.state.sign_in_throttle)
-    except NotAuthenticated as exc:
-        raise ReauthenticationFailed from exc
+def binding_proof(password: str, totp_code: str) -> Reauthentication:
+    """The password and, for an enrolled account, the code typed into a binding form (spaces dropped: apps
+    show codes as "123 456"). The service checks them, throttled like sign-in, before the step."""
+    return Reauthentication(password, "".join(totp_code.split()) or None)
 
 
 def reauthentication_errors(t: Translator) -> dict[str, str]:
