@@ -20,6 +20,10 @@ from tests.world import World, build_world
 
 PG_URL = os.environ.get("HOMEBOUND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("HOMEBOUND_REQUIRE_POSTGRES") == "1"
+# PostgreSQL tests run as the application role (a NOLOGIN role the test superuser switches to), so every
+# service, route and page is exercised under row-level security; HOMEBOUND_TEST_AS_APP_ROLE=0 runs them as
+# the connecting superuser.
+AS_APP_ROLE = os.environ.get("HOMEBOUND_TEST_AS_APP_ROLE", "1") != "0"
 
 
 @dataclass
@@ -59,6 +63,15 @@ def _key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_code_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own memory of spent second-factor codes: the users of the test world are the same in
+    every test, and a code spent by one test must not be refused in the next one within the same 30 s."""
+    from homebound.services import second_factor
+
+    monkeypatch.setattr(second_factor, "_used", second_factor._UsedCodes())
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     if request.param == "sqlite":
@@ -81,6 +94,9 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def connection(backend: Backend) -> Iterator[Connection]:
     conn = backend.engine.connect()
     outer = conn.begin()
+    if backend.name == "postgresql" and AS_APP_ROLE:
+        # The server's own privileges: row-level security applies (migration 0005), as in production.
+        conn.execute(text("SET LOCAL ROLE homebound_app"))
     try:
         yield conn
     finally:

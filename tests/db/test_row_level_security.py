@@ -8,24 +8,40 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import DBAPIError
 
-from homebound.core.access import PUBLIC_ACTOR
+from homebound.core.access import PUBLIC_ACTOR, OrganisationKind
+from homebound.core.exchange.agreement import ReplacePerson
+from homebound.core.exchange.candidate import Side
+from homebound.core.exchange.formula import ListedPerson, NForN
+from homebound.core.exchange.terms import Terms
 from homebound.core.persons import Registry
 from homebound.db.tables import ImportBatchRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import inquiries, registry
+from homebound.services import accounts, agreement_views, agreements, inquiries, registry
+from homebound.services.composition import compose_version
 from tests.conftest import Backend
+from tests.exchange_support import seed_registries
 from tests.world import World
 
 APP_ROLE = "homebound_app"
 # Every table holding one party's data, with the column that names the party.
 PARTY_TABLES = ("person", "person_share", "inquiry", "import_batch", "notification_outbox")
+EXCHANGE_TABLES = (
+    "agreement",
+    "agreement_version",
+    "agreement_acceptance",
+    "handover_tranche",
+    "handover_line",
+    "remains_batch",
+)
 MEDIATOR_ONLY = ("match_candidate", "exchange_identity")
+EXCHANGE_TERMS = Terms(date(2023, 1, 8), formulas=(NForN(),), max_persons=6)
 
 
 @pytest.fixture
@@ -181,6 +197,63 @@ def test_party_b_changes_none_of_party_a_rows_even_shared(
         assert changed.rowcount == 1
 
 
+def _negotiation(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
+    """An agreement of A and B whose version 2 is B's unshared amendment, and one of A and a party C."""
+    seed_registries(uows, world, held_a=12, held_b=12, seed=7)
+    mediator = world.actors["mediator"]
+    ab = agreements.create_agreement(uows, mediator, title="ab", party_a="pa", party_b="pb", venue="v").id
+    composed = compose_version(uows, mediator, ab, EXCHANGE_TERMS, share=True)
+    assert composed.version.document is not None
+    listed = composed.version.document["list_b"][0]["candidate_id"]
+    spare = next(
+        d["candidate_id"] for d in composed.decisions if d["side"] == "b" and d["code"] == "out.below_cutoff"
+    )
+    amended = agreements.amend(
+        uows,
+        world.actors["b_admin"],
+        ab,
+        [ReplacePerson(Side.B, listed, ListedPerson(spare), "not this one")],
+        expected_version=1,
+    )
+    assert amended.number == 2 and not amended.shared
+    accounts.create_organisation(uows, "pc", "Party C", OrganisationKind.PARTY)
+    ac = agreements.create_agreement(uows, mediator, title="ac", party_a="pa", party_b="pc", venue="v").id
+    return {"ab": ab, "ac": ac}
+
+
+def _versions(conn: Connection) -> set[tuple[str, int]]:
+    rows = conn.execute(text("SELECT agreement_id, number FROM agreement_version")).all()
+    return {(str(a), int(n)) for a, n in rows}
+
+
+def test_exchange_tables_are_scoped_by_party(
+    pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
+) -> None:
+    """Migration 0007: an agreement a party is no side of, and the other side's unshared version, are not
+    in its rows; the tables below an agreement follow the agreement."""
+    ids = _negotiation(uows, world)
+    with as_app(connection, world.party_ids["pb"]) as conn:
+        assert _ids(conn, "agreement") == {ids["ab"]}  # not A's agreement with C
+        assert _versions(conn) == {(ids["ab"], 1), (ids["ab"], 2)}  # its own unshared amendment included
+        assert _ids(conn, "handover_tranche", "agreement_id") <= {ids["ab"]}
+    with as_app(connection, world.party_ids["pa"]) as conn:
+        assert _ids(conn, "agreement") == {ids["ab"], ids["ac"]}
+        assert _versions(conn) == {(ids["ab"], 1)}  # B's amendment is not shared yet
+        changed = conn.execute(
+            text("UPDATE agreement_version SET shared_at = now() WHERE agreement_id = :a"), {"a": ids["ab"]}
+        )
+        assert changed.rowcount == 1  # only the row it sees
+    with as_app(connection, None) as conn:  # the mediator: every row; its permissions are the services'
+        assert {ids["ab"], ids["ac"]} <= _ids(conn, "agreement")
+        assert {(ids["ab"], 1), (ids["ab"], 2)} <= _versions(conn)
+    # Through the services, under the application role: A still reads its agreement, without version 2.
+    with as_app(connection, None):
+        views = agreement_views.list_versions(
+            uows.for_actor(world.actors["a_admin"]), world.actors["a_admin"], ids["ab"]
+        )
+        assert [v.number for v in views] == [1]
+
+
 def test_application_role_is_no_superuser_and_owns_nothing(pg: Backend, connection: Connection) -> None:
     role = connection.execute(
         text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = :r"),
@@ -204,9 +277,10 @@ def test_application_role_is_no_superuser_and_owns_nothing(pg: Backend, connecti
             text("SELECT relname, relforcerowsecurity FROM pg_class WHERE relrowsecurity AND relkind = 'r'")
         ).all()
     )
-    assert set(PARTY_TABLES + MEDIATOR_ONLY) <= set(flags)
+    assert set(PARTY_TABLES + MEDIATOR_ONLY + EXCHANGE_TABLES) <= set(flags)
     # person and person_share are not forced (the migration says why); the owner is not the application
-    assert {t for t in PARTY_TABLES + MEDIATOR_ONLY if not flags[t]} == {"person", "person_share"}
+    forced = PARTY_TABLES + MEDIATOR_ONLY + EXCHANGE_TABLES
+    assert {t for t in forced if not flags[t]} == {"person", "person_share"}
     with as_app(connection, None) as conn, pytest.raises(DBAPIError, match="permission denied"):
         conn.execute(text("DELETE FROM alembic_version"))
 
