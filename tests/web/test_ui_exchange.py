@@ -134,6 +134,30 @@ def test_console_line_by_htmx_updates_line_and_balance(setup: Setup, clients: di
     assert 'id="close-tranche"' not in clients["a_admin"].get(console).text
 
 
+def _balance_sentence(page: str) -> str:
+    balance = page.split('id="balance"')[1].split("</div>", maxsplit=1)[0]
+    return " ".join(balance.split("<p>")[1].split("</p>")[0].split())
+
+
+def test_console_balance_is_worded_in_the_reader_language(
+    setup: Setup, clients: dict[str, TestClient]
+) -> None:
+    """The balance is worded from its figures (plural forms included), not the core's English sentence."""
+    _compose_and_conclude(setup, clients)
+    console = f"/agreements/{setup.agreement_id}/handover"
+    m = clients["mediator"]
+    page = m.get(console).text
+    first = page.split('id="line-')[1].split('"')[0]
+    _post(m, console, f"{console}/1/lines/{first}", {"action": "deliver"})
+    english = _balance_sentence(m.get(console).text)
+    one_side = ("1 person for 0 persons", "0 persons for 1 person")
+    assert english.startswith(one_side) and "imbalance" in english, english
+    _post(m, console, "/language", {"language": "uk"})
+    ukrainian = _balance_sentence(m.get(console).text)
+    assert ukrainian.startswith(("1 особа : 0 осіб", "0 осіб : 1 особа")), ukrainian
+    assert "дисбаланс" in ukrainian and "person" not in ukrainian, ukrainian
+
+
 ROUTES = (
     ("/agreements", {}),
     ("/agreements/{id}/compose", {"max_persons": "4", "reference_date": "2023-01-08"}),

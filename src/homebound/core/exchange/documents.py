@@ -251,6 +251,8 @@ def balance_to_document(balance: Balance | None) -> Document | None:
         "target_b": balance.target_b,
         "kept": balance.kept,
         "explanation": balance.explanation,
+        "kind": balance.kind,
+        "left_out": balance.left_out,
     }
 
 
@@ -265,6 +267,8 @@ def balance_from_document(document: Mapping[str, Any] | None) -> Balance | None:
         document.get("target_b"),
         bool(document["kept"]),
         str(document["explanation"]),
+        str(document.get("kind", "parity")),  # documents stored before the field was added
+        int(document.get("left_out", 0)),
     )
 
 

@@ -165,7 +165,9 @@ class Balance:
     target_a: int | None
     target_b: int | None
     kept: bool
-    explanation: str
+    explanation: str  # in English, for the API and the log; the UI words it from the fields
+    kind: str = "parity"  # parity (equal counts or points), declared, humanitarian, all_for_all
+    left_out: int = 0  # all for all: eligible members of the category not on the lists
 
     @property
     def difference(self) -> int:
@@ -206,13 +208,13 @@ def count_balance(formula: NForN | DeclaredRatio, a: int, b: int) -> Balance:
     if isinstance(formula, DeclaredRatio):
         kept = a == formula.a_count and b == formula.b_count
         text = f"declared {formula.a_count} for {formula.b_count}; lists give {a} for {b}"
-        return Balance(Unit.PERSONS, a, b, formula.a_count, formula.b_count, kept, text)
+        return Balance(Unit.PERSONS, a, b, formula.a_count, formula.b_count, kept, text, kind="declared")
     return _equal_balance(Unit.PERSONS, a, b)
 
 
 def _equal_balance(unit: Unit, a: int, b: int) -> Balance:
     kept = a == b
-    text = f"{a} {unit.value} for {b} {unit.value}" + ("" if kept else f": imbalance {a - b:+d}")
+    text = f"{_amount(a, unit)} for {_amount(b, unit)}" + ("" if kept else f": imbalance {a - b:+d}")
     return Balance(unit, a, b, None, None, kept, text)
 
 
@@ -227,8 +229,9 @@ def _outside_parity_balance(
     if isinstance(formula, Humanitarian):
         giver = list_a if formula.releasing_side is Side.A else list_b
         kept = len(giver) == a + b
-        text = f"humanitarian release by {formula.releasing_side.value.upper()}: {len(giver)} persons"
-        return Balance(Unit.PERSONS, a, b, None, None, kept, text)
+        releasing = formula.releasing_side.value.upper()
+        text = f"humanitarian release by {releasing}: {_amount(len(giver), Unit.PERSONS)}"
+        return Balance(Unit.PERSONS, a, b, None, None, kept, text, kind="humanitarian")
     missing = [
         person_id
         for members, listed in ((members_a, list_a), (members_b, list_b))
@@ -238,7 +241,12 @@ def _outside_parity_balance(
     text = f"all for all in {formula.category!r}: {a} and {b}"
     if missing:
         text += f"; left out: {', '.join(missing)}"
-    return Balance(Unit.PERSONS, a, b, None, None, not missing, text)
+    kept = not missing
+    return Balance(Unit.PERSONS, a, b, None, None, kept, text, kind="all_for_all", left_out=len(missing))
+
+
+def _amount(n: int, unit: Unit) -> str:
+    return f"{n} {unit.value if n != 1 else unit.value.removesuffix('s')}"
 
 
 def _id_of(person: Countable) -> str:
