@@ -27,11 +27,16 @@ class TokenOut(BaseModel):
     expires_at: dt.datetime | None
 
 
+MAX_TOKEN_DAYS = 3660  # ten years: beyond it a lifetime is a mistake (and overflows the date range)
+
+
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    days: int | None = None
+    days: int | None = Field(
+        default=None, ge=1, le=MAX_TOKEN_DAYS, description="days until the token expires; none: it does not"
+    )
 
 
 class TokenInfo(BaseModel):
