@@ -88,15 +88,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="module")
-def eligible(live_server: LiveServer) -> Iterator[Registries]:
+def eligible(live_server: LiveServer) -> Registries:
     """Records with confirmed identities and will-to-return interviews on both sides, ready to compose. The
     exchange modules run on a server of their own (`serve`), so these records never reach the registry pages
     the other modules count."""
-    with pytest.MonkeyPatch.context() as patch:
-        # Matching on arrival is not under test here (and the arrival scorer fails on an empty candidate set:
-        # services/arrival.py filters with an empty list, which pandas reads as "no columns").
-        patch.setenv("HOMEBOUND_MATCH_ON_ARRIVAL", "0")
-        yield seed_exchange_registries(live_server.uows, live_server.world, held_a=16, held_b=16, seed=11)
+    return seed_exchange_registries(live_server.uows, live_server.world, held_a=16, held_b=16, seed=11)
 
 
 @pytest.fixture(scope="session")
