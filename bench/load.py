@@ -6,7 +6,8 @@ Run from the project root:
     .venv/bin/python bench/load.py --clients 30 --seconds 180        # the issue's CI figure
     .venv/bin/python bench/load.py --clients 50 --seconds 600 --slo  # the release run
 With no --database-url it makes (and drops) a fresh PostgreSQL database on 127.0.0.1:5432.
---slo exits 1 when read p99 > 300 ms or write p99 > 500 ms; any 5xx or failed check always exits 1.
+--slo exits 1 when read p99 > 300 ms or write (or retried write) p99 > 500 ms; any 5xx or failed check
+always exits 1.
 """
 
 from __future__ import annotations
@@ -273,7 +274,8 @@ def main() -> int:
     for problem in problems:
         print("PROBLEM", problem)
     breached = args.slo and (
-        figures["read"]["p99_ms"] > READ_P99_MS or figures["write"]["p99_ms"] > WRITE_P99_MS
+        figures["read"]["p99_ms"] > READ_P99_MS
+        or max(figures["write"]["p99_ms"], figures["retry"]["p99_ms"]) > WRITE_P99_MS
     )
     return 1 if problems or figures["server_errors"] or figures["replay_mismatches"] or breached else 0
 
