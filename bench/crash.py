@@ -1,6 +1,7 @@
 """Crashes under writes: `kill -9` of `homebound serve` at random moments while writers keep sending, each
 retrying its request with the same Idempotency-Key until it is answered; on PostgreSQL also the database
-connections cut (a killed backend, a network blip) and the database unreachable for a while.
+connections cut (a killed backend, a network blip), the database unreachable for a while, and (with
+`--kill-postgres`, on a private cluster of its own) PostgreSQL itself killed with SIGKILL and started again.
 
 Afterwards every acknowledged write must be in the database exactly once (record, log entry and stored
 answer together, nothing half-written), the log must verify, and after each kill the service must answer
@@ -9,6 +10,7 @@ a real database read again within 10 s.
 Run from the project root:
     .venv/bin/python bench/crash.py --kills 10                 # PostgreSQL (a fresh database)
     .venv/bin/python bench/crash.py --kills 10 --sqlite        # the embedded default
+    .venv/bin/python bench/crash.py --kills 10 --kill-postgres # PostgreSQL killed too (bench/pg_cluster.py)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from bench.live import PARTIES, Acknowledged, Fixture, Server, check_database, fresh_postgres, prepare
+from bench.pg_cluster import PrivateCluster, private_cluster
 from bench.tcp_proxy import TcpProxy
 
 HEALTHY_WITHIN = 10.0
@@ -45,6 +48,8 @@ class CrashReport:
     recoveries: list[float] = field(default_factory=list)  # seconds from the kill to a real read answering
     outages: int = 0  # database cut off for a while (PostgreSQL)
     drops: int = 0  # database connections cut (PostgreSQL)
+    database_kills: int = 0  # PostgreSQL's whole process tree killed with SIGKILL, then started again
+    database_restarts: list[float] = field(default_factory=list)  # seconds its crash recovery took
     attempts: Counter[int] = field(default_factory=Counter)  # status (0: no answer) -> count
     abandoned: int = 0  # writes never answered before the run ended (must be 0)
     unexpected: list[str] = field(default_factory=list)
@@ -56,6 +61,8 @@ class CrashReport:
             "recovery_mean_s": round(sum(self.recoveries) / max(1, len(self.recoveries)), 2),
             "database_outages": self.outages,
             "connection_drops": self.drops,
+            "database_kills": self.database_kills,
+            "database_restart_max_s": round(max(self.database_restarts, default=0.0), 2),
             "attempts": {str(k): v for k, v in sorted(self.attempts.items())},
             "abandoned": self.abandoned,
             "unexpected": self.unexpected[:10],
@@ -168,9 +175,17 @@ def wait_healthy(server: Server, token: str, started: float) -> float:
 
 
 def run_crashes(
-    database_url: str, server_url: str, *, kills: int, proxy: TcpProxy | None, seed: int, log_dir: Path
+    database_url: str,
+    server_url: str,
+    *,
+    kills: int,
+    proxy: TcpProxy | None,
+    seed: int,
+    log_dir: Path,
+    cluster: PrivateCluster | None = None,
 ) -> tuple[CrashReport, Acknowledged]:
-    """Kill the server `kills` times at random moments (and disturb the database through `proxy`)."""
+    """Kill the server `kills` times at random moments (and disturb the database through `proxy`; kill
+    `cluster`, the database server itself, every third time: the running server must recover unaided)."""
     fixture = prepare(database_url, persons_per_party=20)
     report, done, chance = CrashReport(), Acknowledged(), random.Random(seed)
     server = Server(server_url, log_path=log_dir / "server.log")
@@ -191,6 +206,12 @@ def run_crashes(
                 proxy.cut()
                 time.sleep(chance.uniform(1.0, 2.5))
                 proxy.restore()
+                report.recoveries.append(wait_healthy(server, token, time.monotonic()))
+            if cluster is not None and kill % 3 == 0:
+                report.database_kills += 1
+                cluster.crash()
+                time.sleep(chance.uniform(0.3, 1.5))  # writers meet a database that is gone
+                report.database_restarts.append(cluster.start())
                 report.recoveries.append(wait_healthy(server, token, time.monotonic()))
             killed_at = time.monotonic()
             server.kill()
@@ -215,6 +236,7 @@ def run(
     log_dir: Path,
     cut_database: bool,
     healthy_within: float = HEALTHY_WITHIN,
+    cluster: PrivateCluster | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Kill and disturb under writers; return the figures and every broken promise.
 
@@ -224,14 +246,14 @@ def run(
     os.environ.setdefault("HOMEBOUND_KEY_DIR", str(log_dir / "keys"))
     if not cut_database:
         report, done = run_crashes(
-            database_url, database_url, kills=kills, proxy=None, seed=seed, log_dir=log_dir
+            database_url, database_url, kills=kills, proxy=None, seed=seed, log_dir=log_dir, cluster=cluster
         )
     else:
         url = make_url(database_url)
         with TcpProxy((url.host or "127.0.0.1", url.port or 5432)) as proxy:
             via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
             report, done = run_crashes(
-                database_url, via_proxy, kills=kills, proxy=proxy, seed=seed, log_dir=log_dir
+                database_url, via_proxy, kills=kills, proxy=proxy, seed=seed, log_dir=log_dir, cluster=cluster
             )
     problems = check_database(database_url, done)
     if max(report.recoveries, default=0.0) > healthy_within:
@@ -253,6 +275,11 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sqlite", action="store_true", help="the embedded default instead of PostgreSQL")
+    parser.add_argument(
+        "--kill-postgres",
+        action="store_true",
+        help="run PostgreSQL as a private cluster and kill it with SIGKILL every third round",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.sqlite:
@@ -260,6 +287,16 @@ def main() -> int:
             figures, problems = run(
                 url, kills=args.kills, seed=args.seed, log_dir=Path(tmp), cut_database=False
             )
+        elif args.kill_postgres:
+            with private_cluster() as cluster:
+                figures, problems = run(
+                    cluster.url,
+                    kills=args.kills,
+                    seed=args.seed,
+                    log_dir=Path(tmp),
+                    cut_database=True,
+                    cluster=cluster,
+                )
         else:
             with fresh_postgres() as url:
                 figures, problems = run(
