@@ -161,6 +161,11 @@ def test_reauthentication(uows: UnitOfWorkFactory, world: World) -> None:
         _confirm(uows, actor, PASSWORD, code)  # a code is accepted once
 
 
+def test_a_binding_proof_does_not_show_its_secrets() -> None:
+    proof = Reauthentication("correct horse battery", "123456")
+    assert "correct horse" not in repr(proof) and "123456" not in repr(proof) and "123456" not in str(proof)
+
+
 def test_reauthentication_cannot_be_used_to_guess(uows: UnitOfWorkFactory, world: World) -> None:
     throttle = SignInThrottle(ThrottlePolicy(per_username=3))
     actor = world.actors["b_admin"]

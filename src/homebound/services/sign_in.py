@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -161,8 +161,8 @@ class Reauthentication:
     """What a binding request carries besides the session: the password and, for an account with a second
     factor, a fresh code (accepted once)."""
 
-    password: str
-    totp_code: str | None = None
+    password: str = field(repr=False)  # never in a log line or a traceback's repr
+    totp_code: str | None = field(default=None, repr=False)
 
 
 class ReauthenticationFailed(PermissionDenied):
