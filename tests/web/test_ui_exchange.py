@@ -3,6 +3,7 @@ CSRF on every new form, and another party or the public never seeing an agreemen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -74,6 +75,21 @@ def _post(client: TestClient, page_url: str, action: str, data: dict[str, str], 
     return client.post(action, data={"csrf_token": token, **data}, **kw)  # type: ignore[arg-type]
 
 
+def _assert_reading_order(page: str) -> None:
+    """The reasons table: those in first, then by reason and side, each by priority rank. (N for N here: the
+    ranked rows are one reason per decision, by priority and below the cut-off.)"""
+    table = page.split('id="decisions"')[1]
+    rows = re.findall(
+        r'<tr class="decision-(in|out)"><td>[^<]*</td><td>([^<]*)</td>.*?"num">(\d*)</td>', table
+    )
+    assert rows and [r[0] for r in rows] == sorted((r[0] for r in rows), key=lambda x: x != "in")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for decision, side, rank in rows:
+        if rank:
+            groups.setdefault((decision, side), []).append(int(rank))
+    assert len(groups) == 4 and all(ranks == sorted(ranks) for ranks in groups.values()), groups
+
+
 def _compose_and_conclude(setup: Setup, clients: dict[str, TestClient]) -> str:
     url = f"/agreements/{setup.agreement_id}"
     m = clients["mediator"]
@@ -91,6 +107,7 @@ def _compose_and_conclude(setup: Setup, clients: dict[str, TestClient]) -> str:
     )
     assert composed.status_code == 200, composed.text  # type: ignore[attr-defined]
     assert "decision-out" in composed.text and "decision-in" in composed.text  # type: ignore[attr-defined]
+    _assert_reading_order(composed.text)  # type: ignore[attr-defined]
     for admin in ("a_admin", "b_admin"):
         page = clients[admin].get(url)
         assert 'id="accept-form"' in page.text

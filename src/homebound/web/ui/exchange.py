@@ -4,7 +4,7 @@ reason per person, acceptance with the password re-entered, and conclusion with 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 
@@ -114,8 +114,23 @@ def compose(
         "exchange/composition.html",
         agreement=agreement,
         composed=composed,
+        decisions=_in_reading_order(composed.decisions),
         names=names,
         back=f"/agreements/{agreement_id}",
+    )
+
+
+def _in_reading_order(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Those in first, then those out, each by reason, side and priority rank (the unranked last)."""
+    return sorted(
+        decisions,
+        key=lambda d: (
+            not d["code"].startswith("in."),
+            d["code"],
+            d["side"],
+            d["priority_rank"] is None,
+            d["priority_rank"] or 0,
+        ),
     )
 
 
