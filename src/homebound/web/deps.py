@@ -11,6 +11,7 @@ from homebound.core.access import PUBLIC_ACTOR, Actor
 from homebound.core.errors import NotAuthenticated
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.accounts import actor_for_token
+from homebound.services.sign_in import SignInThrottle
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -46,6 +47,15 @@ def _caller_party(request: Request) -> str | None:
 
 
 Uows = Annotated[UnitOfWorkFactory, Depends(get_uows)]
+
+
+def sign_in_throttle(request: Request) -> SignInThrottle:
+    """The app's one throttle on password checks: sign-in and the binding steps that re-enter it."""
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    return throttle
+
+
+Throttle = Annotated[SignInThrottle, Depends(sign_in_throttle)]
 
 
 def optional_actor(

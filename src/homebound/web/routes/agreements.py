@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response, status
+from fastapi import APIRouter, Header, Path, Response, status
 
 from homebound.core.errors import FieldProblem, PreconditionRequired, ValidationFailed
 from homebound.core.exchange.compose import Method
@@ -17,8 +17,7 @@ from homebound.services import agreement_views as views
 from homebound.services import agreements as service
 from homebound.services.candidates import IdentityConfirmation, confirm_identities
 from homebound.services.composition import compose_version
-from homebound.services.sign_in import Reauthentication
-from homebound.web.deps import SignedIn, Uows
+from homebound.web.deps import SignedIn, Throttle, Uows
 from homebound.web.schemas.exchange import (
     MAX_NUMBER,
     AcceptanceIn,
@@ -198,11 +197,9 @@ def share(uows: Uows, actor: SignedIn, agreement_id: str, number: Number) -> Ver
     summary="A party's admin accepts the latest version, re-entering their password (and code)",
 )
 def accept(
-    request: Request, uows: Uows, actor: SignedIn, agreement_id: str, body: AcceptanceIn, response: Response
+    uows: Uows, throttle: Throttle, actor: SignedIn, agreement_id: str, body: AcceptanceIn, response: Response
 ) -> AgreementOut:
-    proof = Reauthentication(body.password, body.totp_code)
-    throttle = request.app.state.sign_in_throttle
-    view = service.accept(uows, actor, agreement_id, body.version, proof, throttle=throttle)
+    view = service.accept(uows, actor, agreement_id, body.version, body.proof(), throttle=throttle)
     return _agreement(view, response)
 
 

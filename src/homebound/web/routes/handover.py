@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
 from homebound.services import handover as service
 from homebound.services.notifications import list_notifications
-from homebound.services.sign_in import Reauthentication
-from homebound.web.deps import SignedIn, Uows
+from homebound.web.deps import SignedIn, Throttle, Uows
 from homebound.web.schemas.exchange import (
     MAX_NUMBER,
     IdentificationIn,
@@ -95,11 +94,14 @@ def identify_remains(
     summary="Close a settled tranche, re-entering the password (and code): reconciled or imbalance recorded",
 )
 def close_tranche(
-    request: Request, uows: Uows, actor: SignedIn, agreement_id: str, number: Number, body: ReauthenticationIn
+    uows: Uows,
+    throttle: Throttle,
+    actor: SignedIn,
+    agreement_id: str,
+    number: Number,
+    body: ReauthenticationIn,
 ) -> TrancheOut:
-    proof = Reauthentication(body.password, body.totp_code)
-    throttle = request.app.state.sign_in_throttle
-    return _out(service.close_tranche(uows, actor, agreement_id, number, proof, throttle=throttle))
+    return _out(service.close_tranche(uows, actor, agreement_id, number, body.proof(), throttle=throttle))
 
 
 @router.get(

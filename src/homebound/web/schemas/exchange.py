@@ -15,6 +15,7 @@ from homebound.core.exchange.handover import LineAction, Substitute, ThirdPartyC
 from homebound.core.exchange.terms import Terms
 from homebound.services.exchange_access import exchange_rules
 from homebound.services.exchange_ledger import ExchangeLedger
+from homebound.services.sign_in import Reauthentication
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -251,6 +252,9 @@ class ReauthenticationIn(_In):
     totp_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = Field(
         default=None, description="a fresh 6-digit code, required of an account with a second factor"
     )
+
+    def proof(self) -> Reauthentication:
+        return Reauthentication(self.password, self.totp_code)
 
 
 class AcceptanceIn(ReauthenticationIn):

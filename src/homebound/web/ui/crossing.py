@@ -17,7 +17,7 @@ from homebound.services import agreement_views as views
 from homebound.services import handover
 from homebound.services.handover import LINE_ACTORS, LineCommand, Seat
 from homebound.services.sign_in import ReauthenticationFailed
-from homebound.web.deps import Uows
+from homebound.web.deps import Throttle, Uows
 from homebound.web.ui.negotiation import (
     binding_proof,
     person_labels,
@@ -245,6 +245,7 @@ def _remains_answer(
 def close(
     request: Request,
     uows: Uows,
+    throttle: Throttle,
     visit: PostedVisit,
     agreement_id: str,
     number: int,
@@ -254,7 +255,6 @@ def close(
     """Binding like an acceptance: the mediator re-enters the password (and code) to close the tranche."""
     actor = visit.signed_in().actor
     proof = binding_proof(password, totp_code)
-    throttle = request.app.state.sign_in_throttle
     try:
         handover.close_tranche(uows, actor, agreement_id, number, proof, throttle=throttle)
     except ReauthenticationFailed:

@@ -16,7 +16,7 @@ from homebound.services import agreement_views as views
 from homebound.services import agreements
 from homebound.services.composition import compose_version
 from homebound.services.sign_in import ReauthenticationFailed
-from homebound.web.deps import Uows
+from homebound.web.deps import Throttle, Uows
 from homebound.web.ui import negotiation
 from homebound.web.ui.negotiation import (
     agreement_response,
@@ -144,6 +144,7 @@ def share(uows: Uows, visit: PostedVisit, agreement_id: str, number: int) -> Res
 def accept(
     request: Request,
     uows: Uows,
+    throttle: Throttle,
     visit: PostedVisit,
     agreement_id: str,
     number: int,
@@ -153,7 +154,6 @@ def accept(
     """Binding: the password (and the code of an enrolled account) re-entered with this very request."""
     actor = visit.signed_in().actor
     proof = binding_proof(password, totp_code)
-    throttle = request.app.state.sign_in_throttle
     try:
         agreements.accept(uows, actor, agreement_id, number, proof, throttle=throttle)
     except ReauthenticationFailed:
