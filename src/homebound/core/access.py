@@ -19,6 +19,7 @@ class Role(StrEnum):
 class OrganisationKind(StrEnum):
     PARTY = "party"  # a belligerent: keeps held and sought registries
     MEDIATOR = "mediator"  # ombudsman office, mediating state, ICRC bureau
+    OBSERVER = "observer"  # a node that receives and witnesses (e.g. the ICRC Central Tracing Agency)
 
 
 class Permission(StrEnum):
@@ -49,6 +50,8 @@ class Permission(StrEnum):
     ANY_MATCH_RUN = "any:match:run"  # match one party's sought list against another's held list
     ANY_MATCH_REVIEW = "any:match:review"  # read the proposed pairs, confirm, reject or defer them
     OWN_TOKEN_MANAGE = "own:token:manage"  # noqa: S105 - a permission name, not a secret
+    OWN_PACKAGE_SEND = "own:package:send"  # seal and send a package as the node's organisation
+    OWN_PACKAGE_RECEIVE = "own:package:receive"  # accept a package addressed to the node's organisation
     OWN_KEY_MANAGE = "own:key:manage"  # rotate the organisation's signing key, register an external one
     PUBLIC_LEDGER_READ = "public:ledger:read"
     PUBLIC_INQUIRY_FILE = "public:inquiry:file"
@@ -78,7 +81,13 @@ _OPERATOR = _SIGNED_IN | {
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.PUBLIC: _PUBLIC,
     Role.OBSERVER: _SIGNED_IN
-    | {Permission.PARTY_PERSON_READ, Permission.PARTY_LOG_READ, Permission.PARTY_AGREEMENT_READ},
+    | {
+        Permission.PARTY_PERSON_READ,
+        Permission.PARTY_LOG_READ,
+        Permission.PARTY_AGREEMENT_READ,
+        Permission.OWN_PACKAGE_SEND,
+        Permission.OWN_PACKAGE_RECEIVE,
+    },
     Role.PARTY_OPERATOR: frozenset(_OPERATOR),
     Role.PARTY_ADMIN: _OPERATOR
     | {
@@ -86,6 +95,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         Permission.PARTY_PERSON_SHARE,
         Permission.PARTY_CHECKPOINT_COSIGN,
         Permission.OWN_KEY_MANAGE,
+        Permission.OWN_PACKAGE_SEND,
+        Permission.OWN_PACKAGE_RECEIVE,
         Permission.PARTY_AGREEMENT_NEGOTIATE,
         Permission.PARTY_AGREEMENT_ACCEPT,
     },
@@ -96,6 +107,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         Permission.ANY_LOG_READ,
         Permission.ANY_CHECKPOINT_PUBLISH,
         Permission.OWN_KEY_MANAGE,
+        Permission.OWN_PACKAGE_SEND,
+        Permission.OWN_PACKAGE_RECEIVE,
         Permission.ANY_AGREEMENT_READ,
         Permission.ANY_AGREEMENT_MANAGE,
         Permission.ANY_HANDOVER_RECORD,
@@ -108,6 +121,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
 ROLES_BY_KIND: Mapping[OrganisationKind, frozenset[Role]] = {
     OrganisationKind.PARTY: frozenset({Role.PARTY_OPERATOR, Role.PARTY_ADMIN, Role.OBSERVER}),
     OrganisationKind.MEDIATOR: frozenset({Role.MEDIATOR, Role.OBSERVER}),
+    OrganisationKind.OBSERVER: frozenset({Role.OBSERVER}),
 }
 
 

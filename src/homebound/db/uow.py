@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, event, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -41,9 +42,15 @@ def _scope(session: Session, _transaction: SessionTransaction, connection: Conne
 class UnitOfWork:
     """`with uow:` opens a transaction; `uow.commit()` ends it; leaving without commit rolls back."""
 
-    def __init__(self, factory: sessionmaker[Session], party: PartySource | None = None) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        party: PartySource | None = None,
+        info: Mapping[str, Any] | None = None,
+    ) -> None:
         self._factory = factory
         self._party = party
+        self._info = info or {}
         self._session: Session | None = None
 
     @property
@@ -53,7 +60,7 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._factory(info={_PARTY_INFO: self._party})
+        self._session = self._factory(info={**self._info, _PARTY_INFO: self._party})
         return self
 
     def __exit__(
@@ -81,8 +88,11 @@ class UnitOfWorkFactory:
     unit of work becomes a savepoint and the test rolls everything back at the end.
     """
 
-    def __init__(self, bind: Engine | Connection) -> None:
+    def __init__(self, bind: Engine | Connection, *, info: Mapping[str, Any] | None = None) -> None:
+        """`info` goes into every session: a node's own key store and data-key provider (db/node_keys.py),
+        so several nodes can run in one process (tests, the demo federation), each with its own keys."""
         self.bind = bind
+        self.info: Mapping[str, Any] = dict(info or {})
         self._party: PartySource | None = None
         if isinstance(bind, Engine):
             self._writer = sessionmaker(
@@ -104,10 +114,10 @@ class UnitOfWorkFactory:
         # Unscoped on purpose: a party's write can have effects the exchange protocol gives it on the other
         # party's records (concluding an agreement lists both sides' people; a crossing moves both
         # registries), decided by the services after their permission checks (docs/reliability.md).
-        return UnitOfWork(self._writer, None if self._party is None else _unscoped)
+        return UnitOfWork(self._writer, None if self._party is None else _unscoped, self.info)
 
     def reader(self) -> UnitOfWork:
-        return UnitOfWork(self._reader, self._party)
+        return UnitOfWork(self._reader, self._party, self.info)
 
     def scoped(self, party: PartySource) -> UnitOfWorkFactory:
         """The same factory whose read-only units of work run as `party()` under row-level security.
@@ -124,7 +134,7 @@ class UnitOfWorkFactory:
 
     def shared_transaction(self) -> SharedTransaction:
         """One outer (writing) transaction that the units of work of one request join as savepoints."""
-        return SharedTransaction(self.bind)
+        return SharedTransaction(self.bind, self.info)
 
 
 def _unscoped() -> None:
@@ -139,7 +149,7 @@ class SharedTransaction:
     `commit()` here. On an Engine it opens its own writing connection; on a Connection (tests) it nests.
     """
 
-    def __init__(self, bind: Engine | Connection) -> None:
+    def __init__(self, bind: Engine | Connection, info: Mapping[str, Any] | None = None) -> None:
         self._owned = isinstance(bind, Engine)
         self.connection = (
             bind.execution_options(**{WRITE_OPTION: True}).connect() if isinstance(bind, Engine) else bind
@@ -150,7 +160,7 @@ class SharedTransaction:
         except BaseException:
             self._close()
             raise
-        self.uows = UnitOfWorkFactory(self.connection)
+        self.uows = UnitOfWorkFactory(self.connection, info=info)
 
     def commit(self) -> None:
         try:

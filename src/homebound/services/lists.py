@@ -314,3 +314,31 @@ def list_columns(actor: Actor, registry: Registry, data: bytes, filename: str) -
     table = read_list(data, filename, registry=registry)
     pairs = list(zip(table.header.headers, table.header.columns, strict=False))
     return ListColumns(table.format.value, table.encoding, pairs)
+
+
+def upsert_records(
+    session: Session, actor: Actor, party_id: str, registry: Registry, checked: ValidatedList
+) -> tuple[ImportReport, dict[str, str]]:
+    """Create or update validated records of `party_id` by record id inside the caller's transaction (a
+    disclosure received from a peer, as a list import does it); the report and each record id's person id.
+    """
+    report = ImportReport(registry=registry, rows=len(checked.rows))
+    plan = _plan(session, party_id, registry, checked, report, _no_progress)
+    ids = [new_id() for _ in plan.inserts]
+    arrivals = _arrivals(party_id, registry, plan, ids)
+    _write(session, actor, party_id, registry, plan, ids, _no_progress)
+    match_on_arrival(session, arrivals)
+    person_ids = {parsed.record_id: person_id for person_id, parsed in zip(ids, plan.inserts, strict=True)}
+    person_ids.update({parsed.record_id: row.id for row, parsed in plan.updates})
+    for start in range(0, len(checked.rows), _CHUNK):  # the unchanged ones
+        chunk = [p.record_id for p in checked.rows[start : start + _CHUNK] if p.record_id not in person_ids]
+        if chunk:
+            found = session.execute(
+                select(PersonRow.source_id, PersonRow.id).where(
+                    PersonRow.party_id == party_id,
+                    PersonRow.registry_kind == registry.value,
+                    PersonRow.source_id.in_(chunk),
+                )
+            ).all()
+            person_ids.update({str(source): str(person) for source, person in found})
+    return report, person_ids

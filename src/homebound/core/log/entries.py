@@ -65,6 +65,11 @@ class ActionTag(StrEnum):
     MATCH_REJECT = "matching:candidate:reject"
     MATCH_DEFER = "matching:candidate:defer"  # "not sure": back to the queue with a note
     MATCH_RECONCILE = "matching:list:reconcile"  # a list sorted into buckets; counts only
+    NODE_INIT = "federation:node:init"  # this node's organisation, kind and encryption key
+    PEER_TRUST = "federation:peer:trust"  # a peer's card pinned (or replaced) after comparing fingerprints
+    PACKAGE_SEND = "federation:package:send"  # by name: sender, addressees, sequence numbers, kind, size
+    PACKAGE_RECEIVE = "federation:package:receive"
+    PACKAGE_REFUSE = "federation:package:refuse"  # a package refused: its name, the code, nothing of it kept
 
 
 # Payloads of these actions hold keys and tree heads, nothing personal: every party's export carries them.

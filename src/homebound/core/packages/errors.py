@@ -21,6 +21,8 @@ class Refusal(StrEnum):
     TAMPERED = "package.tampered"  # bytes that differ from what the signature covers
     UNKNOWN_KIND = "package.unknown_kind"  # a kind outside the closed set
     INVALID_CONTENT = "package.invalid_content"  # a signed, readable package whose content breaks a rule
+    NOT_ALLOWED = "package.not_allowed"  # this kind does not go from the sender's kind of node to this one
+    NOT_HANDLED = "package.not_handled"  # a kind of the set that this version does not process yet
 
 
 # Process exit codes of `homebound package receive|verify`, one per refusal (2 stays "other error").

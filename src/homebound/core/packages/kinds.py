@@ -31,3 +31,25 @@ def kind_of(text: object) -> PackageKind:
             pass
     return_text = text if isinstance(text, str) and len(text) <= 40 else "(not a kind name)"
     raise PackageRefused(Refusal.UNKNOWN_KIND, f"unknown package kind {return_text!r}", field="kind")
+
+
+# Who sends which kind to whom (sender's node kind, receiver's node kind); kinds not listed are not
+# processed yet. Parties never address each other: what one party sends the other goes through the mediator.
+ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
+    PackageKind.DISCLOSURE: (frozenset({"party"}), frozenset({"mediator", "observer"})),
+    PackageKind.MATCH_RESULT: (frozenset({"mediator"}), frozenset({"party"})),
+}
+
+
+def check_route(kind: PackageKind, sender_kind: str, receiver_kind: str) -> None:
+    """`PackageRefused` unless a `sender_kind` node may send `kind` to a `receiver_kind` node."""
+    route = ROUTES.get(kind)
+    if route is None:
+        raise PackageRefused(
+            Refusal.NOT_HANDLED, f"{kind.value} packages are not processed by this version yet"
+        )
+    senders, receivers = route
+    if sender_kind not in senders or receiver_kind not in receivers:
+        raise PackageRefused(
+            Refusal.NOT_ALLOWED, f"a {sender_kind} does not send {kind.value} packages to a {receiver_kind}"
+        )

@@ -1,0 +1,95 @@
+"""Tables of a federation node: its own identity, the peers it pinned, packages sent (the outbox) and
+received, and the records a peer disclosed to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from homebound.db.tables import Base, new_id, utcnow
+
+
+class NodeIdentityRow(Base):
+    """The one organisation this node is (a single row); its private keys are files in the key directory."""
+
+    __tablename__ = "node_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # party, mediator or observer
+    encryption_key_id: Mapped[str] = mapped_column(String(32))
+    encryption_public_key: Mapped[str] = mapped_column(String(100))  # age recipient (age1...)
+    inbox_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NodePeerRow(Base):
+    """A peer's card as pinned here after its fingerprint was compared; one current card per peer."""
+
+    __tablename__ = "node_peer"
+
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    signing_key_id: Mapped[str] = mapped_column(String(32))
+    encryption_key_id: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    card: Mapped[bytes] = mapped_column(LargeBinary)  # the signed card file as received
+    pinned_by: Mapped[str] = mapped_column(String(36))
+    pinned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PackageSentRow(Base):
+    """The outbox: one row per package and addressee, kept until the addressee acknowledges it."""
+
+    __tablename__ = "package_sent"
+    __table_args__ = (UniqueConstraint("recipient", "seq", name="uq_package_sent_recipient_seq"),)
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the package bytes
+    recipient: Mapped[str] = mapped_column(String(32), primary_key=True)  # organisation code
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    size: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # pending (not yet acknowledged) or acknowledged
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    package: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted to the addressees: nothing in clear
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[dt.datetime | None]
+
+
+class PackageReceivedRow(Base):
+    """A package this node accepted, by name; (sender, seq) once each, in order."""
+
+    __tablename__ = "package_received"
+    __table_args__ = (UniqueConstraint("sender", "seq", name="uq_package_received_sender_seq"),)
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32))  # organisation code
+    seq: Mapped[int] = mapped_column(Integer)  # this node's number in the sender's sequence to it
+    kind: Mapped[str] = mapped_column(String(24))
+    size: Mapped[int] = mapped_column(Integer)
+    package: Mapped[bytes] = mapped_column(LargeBinary)  # as received: encrypted to this node's key
+    received_by: Mapped[str] = mapped_column(String(36))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DisclosedRecordRow(Base):
+    """A record a peer disclosed: the person row it stands in (in the peer's registry here, read-only) and
+    the package that last set it; a later full disclosure that leaves it out withdraws it."""
+
+    __tablename__ = "disclosed_record"
+    __table_args__ = (
+        UniqueConstraint("party_id", "registry", "source_id", name="uq_disclosed_record_source"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    party_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"))
+    registry_kind: Mapped[str] = mapped_column("registry", String(8))
+    source_id: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    package: Mapped[str] = mapped_column(String(64))  # name of the disclosure that last set it
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)

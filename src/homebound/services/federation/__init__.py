@@ -1,0 +1,1 @@
+"""Federation use cases: a node's identity and pinned peers, packages sealed, sent, verified and received."""
