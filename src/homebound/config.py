@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB = "sqlite:///var/homebound.sqlite3"
@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     log_sql: bool = False
     # Private signing keys live here, one file per key (mode 0600), never in the database.
     key_dir: Path = DEFAULT_KEY_DIR
+    # Federation (docs/federation.md): the first admin's password for `homebound node init` (else a prompt),
+    # the largest package a node accepts, and the inbox address its card announces (None: files only).
+    initial_password: SecretStr | None = None
+    package_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    inbox_url: str | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -19,6 +19,8 @@ from homebound.cli.data_keys import keys_app
 from homebound.cli.exchange import exchange_app
 from homebound.cli.link import link
 from homebound.cli.log import log_app
+from homebound.cli.node import node_app
+from homebound.cli.package import package_app
 from homebound.core.access import OrganisationKind, Role
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.core.persons import Registry
@@ -37,6 +39,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(log_app, name="log")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(keys_app, name="keys")
+app.add_typer(node_app, name="node")
+app.add_typer(package_app, name="package")
 app.command("link")(link)
 console = Console(stderr=True)
 out = Console()
