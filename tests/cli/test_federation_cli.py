@@ -49,8 +49,15 @@ def test_two_nodes_exchange_a_disclosure_by_file(tmp_path: Path) -> None:
     _run(ua, "node", "card", "--output", str(ua_card))
     code, shown = _run({}, "package", "verify", str(package), "--card", str(ua_card))  # a relay: no database
     assert code == 0 and "med #1" in shown and "Коваленко" not in shown
-    code, shown = _run(med, "package", "receive", str(package), "--user", "admin")
+    receipt = tmp_path / "receipt.json"
+    code, shown = _run(med, "package", "receive", str(package), "--user", "admin", "--receipt", str(receipt))
     assert code == 0 and "2 new" in shown
+    code, shown = _run(ua, "package", "ack", str(receipt))
+    assert code == 0 and "#1 acknowledged" in shown
+    assert "acknowledged before" in _run(ua, "package", "ack", str(receipt))[1]
+    forged = receipt.read_bytes().replace(b'"seq":1', b'"seq":2')
+    receipt.write_bytes(forged)
+    assert _run(ua, "package", "ack", str(receipt))[0] == EXIT_CODES[Refusal.BAD_SIGNATURE]
     code, shown = _run(med, "package", "receive", str(package), "--user", "admin")
     assert code == EXIT_CODES[Refusal.REPLAY] and Refusal.REPLAY.value in shown
     damaged = tmp_path / "damaged.hbp"
@@ -65,3 +72,10 @@ def test_a_disclosure_names_its_records_and_a_missing_one_writes_nothing(tmp_pat
     code, shown = _run(ua, "package", "send", "--to", "med", "--kind", "disclosure", "--user", "admin",
                        "--registry", "held", "--all", "--output", str(out))  # fmt: skip
     assert code == 2 and "no pinned peer med" in shown and not out.exists()
+
+
+def test_the_federation_commands_explain_themselves() -> None:
+    for command in (["node"], ["node", "init"], ["node", "trust"], ["package"], ["package", "send"],
+                    ["package", "receive"], ["package", "verify"]):  # fmt: skip
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output, command

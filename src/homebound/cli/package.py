@@ -120,6 +120,7 @@ def _payload(
 def receive(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the package file")],
     user: UserOpt,
+    receipt: Annotated[Path | None, typer.Option(help="write the signed receipt for the sender here")] = None,
 ) -> None:
     """Verify, decrypt and take in a package addressed to this node; refused: nothing kept, exit code per
     refusal (docs/federation.md), the refusal logged."""
@@ -135,6 +136,27 @@ def receive(
         return
     out.print(f"received {received.kind.value} {received.name} from {received.sender} #{received.seq}")
     out.print(received.summary)
+    if receipt is not None:
+        receipt.write_bytes(received.receipt)
+        out.print(
+            f"wrote the receipt to {receipt}: hand it back to {received.sender} (homebound package ack)"
+        )
+
+
+@package_app.command("ack")
+def ack(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="an addressee's receipt")],
+) -> None:
+    """Mark a package sent from this node acknowledged, on the addressee's signed receipt."""
+    from homebound.services.federation.packages import acknowledge
+
+    try:
+        receipt, newly = acknowledge(open_uows(load_settings()), file.read_bytes())
+    except DomainError as exc:
+        _refused(exc)
+        return
+    state = "acknowledged" if newly else "was acknowledged before"
+    out.print(f"package {receipt.package} to {receipt.receiver} #{receipt.seq} {state}")
 
 
 @package_app.command("verify")

@@ -69,6 +69,7 @@ class ActionTag(StrEnum):
     PEER_TRUST = "federation:peer:trust"  # a peer's card pinned (or replaced) after comparing fingerprints
     PACKAGE_SEND = "federation:package:send"  # by name: sender, addressees, sequence numbers, kind, size
     PACKAGE_RECEIVE = "federation:package:receive"
+    PACKAGE_ACKNOWLEDGE = "federation:package:acknowledge"  # the addressee's signed receipt came back
     PACKAGE_REFUSE = "federation:package:refuse"  # a package refused: its name, the code, nothing of it kept
 
 

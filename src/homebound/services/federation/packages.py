@@ -6,6 +6,7 @@ nothing but a `federation:package:refuse` entry (its name and the code: never it
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from homebound.core.packages.envelope import (
 )
 from homebound.core.packages.errors import PackageRefused, Refusal
 from homebound.core.packages.kinds import PackageKind, check_route
+from homebound.core.packages.receipts import Receipt, read_receipt
 from homebound.db.federation_tables import PackageReceivedRow, PackageSentRow
 from homebound.db.log_store import key_store_of, log_action
 from homebound.db.node_keys import load_age_identity
@@ -72,6 +74,7 @@ class ReceivedPackage:
     seq: int
     kind: PackageKind
     summary: str
+    receipt: bytes  # signed by this node: hand it back to the sender (`homebound package ack`)
 
 
 def _acting_member(session: Session, actor: Actor, permission: Permission) -> str:
@@ -203,7 +206,29 @@ def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int) -> Rec
     session.flush()
     log_action(session, actor, ActionTag.PACKAGE_RECEIVE, "package", envelope.name,
                _summary(opened.body, envelope.size), party=None)  # fmt: skip
-    return ReceivedPackage(envelope.name, sender.org, addressee.seq, opened.body.kind, summary)
+    receipt = Receipt(envelope.name, sender.org, me, addressee.seq, now_text())
+    signed = receipt.signed(own_signing_key(session, node.organisation_id))
+    return ReceivedPackage(envelope.name, sender.org, addressee.seq, opened.body.kind, summary, signed)
+
+
+def acknowledge(uows: UnitOfWorkFactory, data: bytes) -> tuple[Receipt, bool]:
+    """Mark a package acknowledged in the outbox on the addressee's signed receipt; (receipt, newly)."""
+    with uows.writer() as uow:
+        session = uow.session
+        node = own_node(session)
+        receipt = read_receipt(data, pinned_cards(session))
+        row = session.get(PackageSentRow, (receipt.package, receipt.receiver))
+        if receipt.sender != node.code or row is None or row.seq != receipt.seq:
+            raise PackageRefused(
+                Refusal.INVALID_CONTENT, "the receipt names no package this node sent to its signer"
+            )
+        if row.state == ACKNOWLEDGED:
+            return receipt, False
+        row.state, row.acknowledged_at = ACKNOWLEDGED, dt.datetime.now(dt.UTC)
+        summary = {"receiver": receipt.receiver, "seq": receipt.seq, "received": receipt.received}
+        log_action(session, NODE_ACTOR, ActionTag.PACKAGE_ACKNOWLEDGE, "package", receipt.package, summary)
+        uow.commit()
+    return receipt, True
 
 
 def _log_refusal(uows: UnitOfWorkFactory, actor: Actor, data: bytes, code: str, max_bytes: int) -> None:
