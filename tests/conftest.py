@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from homebound.db.engine import make_engine, normalise_url
 from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
+from tests.keys import key_custody_of_tests
 from tests.world import World, build_world
 
 PG_URL = os.environ.get("HOMEBOUND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -83,7 +84,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         url = next(gen)
     engine = make_engine(url)
     upgrade(engine)
-    world = build_world(UnitOfWorkFactory(engine))
+    world = build_world(UnitOfWorkFactory(engine, key_custody_of_tests()))
     yield Backend(request.param, url, engine, world)
     engine.dispose()
     if gen is not None:
@@ -106,7 +107,7 @@ def connection(backend: Backend) -> Iterator[Connection]:
 
 @pytest.fixture
 def uows(connection: Connection) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(connection)
+    return UnitOfWorkFactory(connection, key_custody_of_tests())
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import FilePayload, expect
 
 from homebound.core.persons import Registry
+from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import lists
 from tests.browser.conftest import TABLET, LiveServer, OpenTab
 from tests.browser.test_ui_browser import check_page, sign_in
@@ -43,10 +44,10 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def b_sought(live_server: LiveServer) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOMEBOUND_MATCH_ON_ARRIVAL", "0")  # not under test here
-        actor = live_server.world.actors["b_operator"]
-        lists.import_list(live_server.uows, actor, Registry.SOUGHT, B_SOUGHT.encode(), "b-sought.csv")
+    served = live_server.uows
+    uows = UnitOfWorkFactory(served.bind, served.keys, match_on_arrival=False)  # not under test here
+    actor = live_server.world.actors["b_operator"]
+    lists.import_list(uows, actor, Registry.SOUGHT, B_SOUGHT.encode(), "b-sought.csv")
 
 
 @pytest.mark.usefixtures("b_sought")

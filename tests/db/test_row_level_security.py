@@ -27,6 +27,7 @@ from homebound.services import accounts, agreement_views, agreements, inquiries,
 from homebound.services.composition import compose_version
 from tests.conftest import Backend
 from tests.exchange_support import seed_registries
+from tests.keys import key_custody_of_tests
 from tests.world import World
 
 APP_ROLE = "homebound_app"
@@ -304,7 +305,7 @@ def test_role_creation_is_idempotent(pg: Backend, connection: Connection) -> Non
 def test_sqlite_ignores_the_party(backend: Backend, connection: Connection, world: World) -> None:
     if backend.name != "sqlite":
         pytest.skip("the SQLite half")
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     created = registry.create_person(
         uows, world.actors["a_operator"], Registry.HELD, {"record_id": "A-9", "family_name": "Ткаченко"}
     )

@@ -22,6 +22,7 @@ from homebound.db.migrate import upgrade
 from homebound.db.tables import LogEntryRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.web.app import create_app
+from tests.keys import key_custody_of_tests
 from tests.reliability.conftest import LiveDatabase
 from tests.world import World, build_world
 
@@ -69,7 +70,7 @@ def full_disk(tmp_path: Path) -> Iterator[tuple[Engine, PageLimit, World]]:
     engine = make_engine(f"sqlite:///{tmp_path / 'small-disk.sqlite3'}")
     upgrade(engine)
     limit = PageLimit(engine)
-    world = build_world(UnitOfWorkFactory(engine))
+    world = build_world(UnitOfWorkFactory(engine, key_custody_of_tests()))
     yield engine, limit, world
     engine.dispose()
 

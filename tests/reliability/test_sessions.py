@@ -31,6 +31,7 @@ from homebound.services.sign_in import (
 )
 from homebound.web.app import create_app
 from tests.conftest import Backend
+from tests.keys import key_custody_of_tests
 from tests.world import PASSWORD, World
 
 SIGN_IN = "/api/v1/auth/sign-in"
@@ -182,7 +183,7 @@ def test_cli_enrols_a_second_factor(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["db", "upgrade"], env={"HOMEBOUND_DATABASE_URL": url}).exit_code == 0
     engine = make_engine(url)
     try:
-        uows = UnitOfWorkFactory(engine)
+        uows = UnitOfWorkFactory(engine, key_custody_of_tests())
         accounts.create_organisation(uows, "pa", "Party A", OrganisationKind.PARTY)
         accounts.create_user(
             uows,

@@ -34,6 +34,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, agreements, checkpoints
 from homebound.services.access_audit import OBJECT_COLUMNS, object_ref
 from tests.conftest import Backend
+from tests.keys import key_custody_of_tests
 from tests.web.ui_support import sign_in, ui_app, ui_client
 from tests.world import World, idempotent
 
@@ -98,7 +99,7 @@ def _inquiry(client: TestClient, party: str) -> None:
 
 @pytest.fixture
 def objects(client: TestClient, world: World, connection: Connection) -> Objects:
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     found = Objects()
     for party, operator in (("pa", "a_operator"), ("pb", "b_operator")):
         found.persons[party] = {

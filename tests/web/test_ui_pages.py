@@ -18,6 +18,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.web.ui.render import CONTENT_SECURITY_POLICY
 from tests.browser.seed import held_csv, seed_registries, sought_csv
 from tests.conftest import Backend
+from tests.keys import key_custody_of_tests
 from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
 from tests.world import World
 
@@ -57,7 +58,7 @@ def _parse(html: str) -> _Page:
 
 @pytest.fixture
 def app(backend: Backend, connection: Connection, world: World) -> FastAPI:
-    seed_registries(UnitOfWorkFactory(connection), world, dt.date.today())
+    seed_registries(UnitOfWorkFactory(connection, key_custody_of_tests()), world, dt.date.today())
     return ui_app(backend.url, connection)
 
 

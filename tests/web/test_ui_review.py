@@ -23,6 +23,7 @@ from homebound.web.ui import review as review_ui
 from homebound.web.ui.render import CONTENT_SECURITY_POLICY
 from tests.browser.seed import seed_registries
 from tests.conftest import Backend
+from tests.keys import key_custody_of_tests
 from tests.review_support import HELD_BY_B, seed_pairs
 from tests.web.test_ui_pages import _names, _parse
 from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
@@ -33,7 +34,7 @@ _PAIR_LINK = re.compile(r'href="/mediator/review/([0-9a-f-]{36})')
 
 @pytest.fixture
 def uows(connection: Connection) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(connection)
+    return UnitOfWorkFactory(connection, key_custody_of_tests())
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from homebound.cli.context import actor_for_username, load_settings, open_uows
+from homebound.cli.context import actor_for_username, keys_of, load_settings, open_uows
 from homebound.cli.data_keys import keys_app
 from homebound.cli.exchange import exchange_app
 from homebound.cli.link import link
@@ -95,7 +95,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.migration_database_url or settings.database_url)
-    upgrade(engine, revision)
+    upgrade(engine, revision, keys=keys_of(settings))
     out.print(f"database at revision {current_revision(engine)}")
 
 
