@@ -99,6 +99,19 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     out.print(f"database at revision {current_revision(engine)}")
 
 
+@db_app.command("prune-idempotency")
+def db_prune_idempotency() -> None:
+    """Forget the stored answers to idempotent API requests once their keys expire (24 hours): run it daily
+    (a cron job or systemd timer, docs/operations.md), or the table grows with every write."""
+    from homebound.db.engine import make_engine
+    from homebound.db.idempotency import prune
+
+    engine = make_engine(load_settings().database_url)
+    with engine.begin() as connection:
+        removed = prune(connection)
+    out.print(f"{removed} expired idempotency answers removed")
+
+
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision."""

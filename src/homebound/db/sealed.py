@@ -249,11 +249,3 @@ def _seal_bulk_update(state: ORMExecuteState) -> Any:
 
 
 event.listen(Session, "do_orm_execute", _seal_bulk_update)
-
-
-def open_value(
-    session: Session | None, table_name: str, name: str, *, party: str, row_id: str, blob: Any
-) -> Any:
-    """One sealed value opened outside a row object (raises KeyUnavailable or SealBroken, naming no value)."""
-    keys = party_keys_for(session, party, blob, f"{table_name}.{name}", row_id)
-    return None if keys is None else TABLES[table_name].open(keys, name, row_id, blob)

@@ -282,18 +282,6 @@ def list_users(uows: UnitOfWorkFactory) -> list[UserView]:
         ]
 
 
-def set_password(uows: UnitOfWorkFactory, username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
-    with uows.writer() as uow:
-        user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
-        if user is None:
-            raise NotFound("no such user", field="username")
-        user.password_hash = hash_password(password)
-        log_action(uow.session, SYSTEM_ACTOR, ActionTag.USER_UPDATE, "user", user.id, {"change": "password"})
-        uow.commit()
-
-
 def organisation_by_code(uows: UnitOfWorkFactory, code: str) -> OrganisationRow:
     with uows.reader() as uow:
         org = uow.session.execute(
