@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from homebound.db.engine import make_engine, normalise_url
 from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
+from tests.settings import TEST_PASSWORD_ENV
 from tests.world import World, build_world
 
 PG_URL = os.environ.get("HOMEBOUND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -56,10 +57,13 @@ def _postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Private signing keys made by the tests go to a temporary directory, never to var/keys."""
+def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Private signing keys made by the tests go to a temporary directory, never to var/keys; passwords
+    are hashed at the cheapest cost (tests/settings.py)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOMEBOUND_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+        for name, value in TEST_PASSWORD_ENV.items():
+            patch.setenv(name, value)
         yield
 
 

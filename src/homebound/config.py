@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from homebound.services.passwords import PRODUCTION_COST, PasswordCost
+
 DEFAULT_DB = "sqlite:///var/homebound.sqlite3"
 DEFAULT_KEY_DIR = Path("var/keys")
 
@@ -36,6 +38,15 @@ class Settings(BaseSettings):
             return self.environment == "production"
         return self.require_second_factor
 
+    # Argon2id cost of new password and inquiry-secret hashes (a check reads the cost stored in its hash).
+    # Production refuses less than RFC 9106's second recommended option; the tests set the cheapest.
+    password_time_cost: int = Field(default=PRODUCTION_COST.time_cost, ge=1)
+    password_memory_kib: int = Field(default=PRODUCTION_COST.memory_kib, ge=8)
+    password_parallelism: int = Field(default=PRODUCTION_COST.parallelism, ge=1)
+
+    def password_cost(self) -> PasswordCost:
+        return PasswordCost(self.password_time_cost, self.password_memory_kib, self.password_parallelism)
+
     log_sql: bool = False
     # Private signing keys live here, one file per key (mode 0600), never in the database.
     key_dir: Path = DEFAULT_KEY_DIR
@@ -49,6 +60,12 @@ class Settings(BaseSettings):
                 )
             if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
                 raise ValueError("an in-memory database loses everything on restart")
+            if self.password_cost().weaker_than(PRODUCTION_COST):
+                raise ValueError(
+                    "HOMEBOUND_PASSWORD_TIME_COST, _MEMORY_KIB and _PARALLELISM must be at least"
+                    f" {PRODUCTION_COST.time_cost}, {PRODUCTION_COST.memory_kib} and"
+                    f" {PRODUCTION_COST.parallelism} in production (RFC 9106)"
+                )
         return self
 
     def sqlite_path(self) -> Path | None:

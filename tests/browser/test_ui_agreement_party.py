@@ -23,6 +23,7 @@ from homebound.services import accounts, agreement_views, second_factor
 from tests.browser.conftest import TABLET, LiveServer, OpenTab, Tab, serve
 from tests.browser.test_ui_browser import check_page, sign_in
 from tests.exchange_support import Registries, listable
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -69,6 +70,7 @@ def authenticator(live_server: LiveServer) -> Authenticator:
         organisation_code="pb",
         role=Role.PARTY_ADMIN,
         password=PASSWORD,
+        cost=TEST_PASSWORD_COST,
     )
     second_factor.enrol(uows, SIGNER)
     with uows.reader() as uow:

@@ -27,6 +27,7 @@ from homebound.services import accounts, agreement_views, agreements, inquiries,
 from homebound.services.composition import compose_version
 from tests.conftest import Backend
 from tests.exchange_support import seed_registries
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import World
 
 APP_ROLE = "homebound_app"
@@ -102,6 +103,7 @@ def _fill(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
             relationship=None,
             consent=True,
             sought_details={"family_name": "X"},
+            cost=TEST_PASSWORD_COST,
         )
         ids[f"inquiry_{code}"] = filed.id
     return ids

@@ -27,6 +27,7 @@ from homebound.db.tables import LogEntryRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import checkpoints, inquiries, registry
 from homebound.services.log import verify_log
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import World, build_world
 
 PG_DUMP = shutil.which("pg_dump") or "/usr/bin/pg_dump"
@@ -72,6 +73,7 @@ def _fill(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
         relationship=None,
         consent=True,
         sought_details={"family_name": "Коваленко0"},
+        cost=TEST_PASSWORD_COST,
     )
     published = checkpoints.publish_checkpoint(uows, world.actors["mediator"])
     checkpoints.cosign_checkpoint(uows, world.actors["a_admin"], published.id)

@@ -31,6 +31,7 @@ from homebound.services.sign_in import (
 )
 from homebound.web.app import create_app
 from tests.conftest import Backend
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import PASSWORD, World
 
 SIGN_IN = "/api/v1/auth/sign-in"
@@ -116,7 +117,8 @@ def test_production_refuses_accounts_without_a_second_factor(
         second_factor.enrol(uows, "b_admin")
         code = second_factor.current_code(_secret(uows, "b_admin"))
         assert _attempt(client, "b_admin", PASSWORD, code).status_code == 200
-    assert Settings(environment="production", allow_demo=False).second_factor_required()
+    production = {"password_time_cost": 3, "password_memory_kib": 65536, "password_parallelism": 4}
+    assert Settings(environment="production", allow_demo=False, **production).second_factor_required()
     assert not Settings(environment="development").second_factor_required()
 
 
@@ -192,6 +194,7 @@ def test_cli_enrols_a_second_factor(tmp_path: Path) -> None:
             organisation_code="pa",
             role=Role.PARTY_OPERATOR,
             password=PASSWORD,
+            cost=TEST_PASSWORD_COST,
         )
     finally:
         engine.dispose()

@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     app.state.settings = settings
     app.state.uows = UnitOfWorkFactory(engine)
     app.state.sign_in_throttle = SignInThrottle()
+    app.state.password_cost = settings.password_cost()
     errors.install(app)
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
