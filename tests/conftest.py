@@ -27,6 +27,30 @@ REQUIRE_PG = os.environ.get("HOMEBOUND_REQUIRE_POSTGRES") == "1"
 AS_APP_ROLE = os.environ.get("HOMEBOUND_TEST_AS_APP_ROLE", "1") != "0"
 
 
+# Fixtures parametrised over the two databases: `backend` (shared, rolled back per test) and the reliability
+# battery's `live` (databases of its own).
+BACKEND_FIXTURES = ("backend", "live")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.only_on("postgresql")`: the test is not collected for the other database at all (a
+    feature only one of them has), rather than collected and then skipped, so CI's summary lists no skip."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_on")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        chosen = [params[name] for name in BACKEND_FIXTURES if name in params]
+        if marker is not None and not chosen:
+            raise pytest.UsageError(f"{item.nodeid}: only_on needs a test parametrised by backend or live")
+        if marker is not None and chosen[0] not in marker.args:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @dataclass
 class Backend:
     name: str
@@ -116,10 +140,3 @@ def uows(connection: Connection) -> UnitOfWorkFactory:
 @pytest.fixture
 def world(backend: Backend) -> World:
     return backend.world
-
-
-@pytest.fixture(scope="session")
-def large_list() -> bytes:
-    from bench.listgen import large_csv
-
-    return large_csv(100_000)

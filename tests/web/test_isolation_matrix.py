@@ -514,14 +514,13 @@ def test_signing_keys_are_public_not_party_objects(
 # --- the second wall's wiring ------------------------------------------------------------------------------
 
 
+@pytest.mark.only_on("postgresql")
 def test_each_read_transaction_carries_the_callers_party(
     backend: Backend, client: TestClient, world: World, objects: Objects, connection: Connection
 ) -> None:
     """On PostgreSQL every read-only transaction of a request names the caller's party for row-level
     security (tests/db/test_row_level_security.py shows what the policies then hide); the mediator's name
     none. Writes name none (docs/reliability.md says why)."""
-    if backend.name != "postgresql":
-        pytest.skip("the party setting is PostgreSQL's")
     parties: list[str] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
@@ -549,12 +548,11 @@ def test_each_read_transaction_carries_the_callers_party(
         event.remove(connection, "before_cursor_execute", capture)
 
 
+@pytest.mark.only_on("postgresql")
 def test_browser_reads_carry_the_party_too(
     backend: Backend, world: World, objects: Objects, connection: Connection
 ) -> None:
     """The browser's session (not an API token) names the caller's party the same way."""
-    if backend.name != "postgresql":
-        pytest.skip("the party setting is PostgreSQL's")
     parties: list[str] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
