@@ -26,7 +26,8 @@ from tests.exchange_support import Registries, listable
 from tests.settings import TEST_PASSWORD_COST
 from tests.world import PASSWORD
 
-pytestmark = pytest.mark.slow
+# One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 TITLE = "Border exchange 9"
 SIGNER = "b_signer"
 REASON = "serves a sentence here; offered instead: seriously wounded"

@@ -22,6 +22,7 @@ from tests.linkage.conftest import KeyedLists
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group("spark"),  # one JVM: both tests on one worker, sharing the module's session
     # Splink brings Spark results to pandas through PySpark, which warns about pandas 3 on every call.
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
