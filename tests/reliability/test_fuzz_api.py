@@ -3,8 +3,8 @@ answer as documented (status, content type, body schema), and every refusal of i
 
 Examples per operation and backend: HOMEBOUND_FUZZ_EXAMPLES (25 in CI, 100 in the release run), each sent
 as every one of the five signed-in roles and as the public (so every operation meets every role, each role
-the same examples); HOMEBOUND_FUZZ_PER_ROLE=1 also generates every role its own (the release run). The negative pass (data that breaks the schema on
-purpose) runs a third as many.
+the same examples); HOMEBOUND_FUZZ_PER_ROLE=1 also generates every role its own (the release run). The
+negative pass (data that breaks the schema on purpose) runs a third as many.
 Deterministic unless HOMEBOUND_FUZZ_RANDOM=1.
 """
 
