@@ -3,8 +3,9 @@
 HOMEBOUND_LOAD_SECONDS (30 in CI: every invariant below is checked on every request, so a longer run
 adds requests, not checks; 180 is the issue's figure and the release run is 600 with 50 clients) and
 HOMEBOUND_CRASH_KILLS (5 in CI: PostgreSQL itself is killed in the third round; 10 in the release run).
-Latency is reported, not asserted here (the machine is shared; the SLO is checked by `bench/load.py --slo`): these tests hold correctness, no 5xx and every acknowledged write
-present exactly once with the log verifying.
+Latency is reported, not asserted here (the machine is shared; the SLO is checked by `bench/load.py --slo`):
+these tests hold correctness, no 5xx and every acknowledged write present exactly once with the log
+verifying.
 """
 
 from __future__ import annotations
