@@ -48,6 +48,8 @@ def databases() -> Iterator[tuple[str, str]]:
             raise
         pytest.skip("PostgreSQL not reachable")
     if not (Path(PG_DUMP).exists() and Path(PG_RESTORE).exists()):
+        if os.environ.get("HOMEBOUND_REQUIRE_POSTGRES") == "1":  # CI: a failure, never a skip
+            pytest.fail("pg_dump / pg_restore not installed (apt-get install postgresql-client)")
         pytest.skip("pg_dump / pg_restore not installed")
     with fresh_postgres() as original, fresh_postgres() as restored:
         yield original, restored
