@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from homebound.services.passwords import PRODUCTION_COST, PasswordCost
+
 ENV_PREFIX = "HOMEBOUND_"
 DEFAULT_DB = "sqlite:///var/homebound.sqlite3"
 DEFAULT_KEY_DIR = Path("var/keys")
@@ -85,6 +87,20 @@ class Settings(BaseSettings):
     def data_secret_text(self) -> str | None:
         return self.data_secret.get_secret_value() if self.data_secret is not None else None
 
+    # A check reads the cost stored in its hash; production refuses less than RFC 9106's second option.
+    password_time_cost: int = Field(
+        default=PRODUCTION_COST.time_cost, ge=1, description="Argon2id passes of new password hashes"
+    )
+    password_memory_kib: int = Field(
+        default=PRODUCTION_COST.memory_kib, ge=8, description="Argon2id memory (KiB) of new password hashes"
+    )
+    password_parallelism: int = Field(
+        default=PRODUCTION_COST.parallelism, ge=1, description="Argon2id lanes of new password hashes"
+    )
+
+    def password_cost(self) -> PasswordCost:
+        return PasswordCost(self.password_time_cost, self.password_memory_kib, self.password_parallelism)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
@@ -94,6 +110,12 @@ class Settings(BaseSettings):
                 )
             if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
                 raise ValueError("an in-memory database loses everything on restart")
+            if self.password_cost().weaker_than(PRODUCTION_COST):
+                raise ValueError(
+                    "HOMEBOUND_PASSWORD_TIME_COST, _MEMORY_KIB and _PARALLELISM must be at least"
+                    f" {PRODUCTION_COST.time_cost}, {PRODUCTION_COST.memory_kib} and"
+                    f" {PRODUCTION_COST.parallelism} in production (RFC 9106)"
+                )
         return self
 
     def sqlite_path(self) -> Path | None:

@@ -14,7 +14,8 @@ from homebound.services import lists
 from tests.browser.conftest import TABLET, LiveServer, OpenTab
 from tests.browser.test_ui_browser import check_page, sign_in
 
-pytestmark = pytest.mark.slow
+# One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 # Party B's own sought registry (Russian forms); B's sought registry is not seeded by the other tests.
 B_SOUGHT = """record_id,family_name,given_name,patronymic,sex,date_of_birth,category,status

@@ -17,6 +17,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts
 from homebound.services.log import verify_log
 from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_COST
 
 # The tables as revision 0001 left them (today's ORM classes carry later columns).
 _metadata = sa.MetaData()
@@ -103,6 +104,7 @@ def test_an_old_log_upgrades_and_continues_signed(tmp_path: Path) -> None:
         organisation_code="old",
         role=Role.PARTY_ADMIN,
         password="correct horse battery",
+        cost=TEST_PASSWORD_COST,
     )
     user = accounts.list_users(uows)[0]
     # The old party's first signed action gets it a key, introduced by the system key.

@@ -38,6 +38,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import inquiries, lists, registry
 from homebound.services.log_export import export_log
 from tests.conftest import _postgres_database
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import World, build_world
 
 PARTY = "0b6c1c3e-5a8e-4a57-9d2e-6f0c2d1e9a11"
@@ -209,6 +210,7 @@ def _import_and_file(uows: UnitOfWorkFactory, world: World) -> None:
         relationship="sister",
         consent=True,
         sought_details={"family_name": PEOPLE[0][0], "given_name": PEOPLE[0][1]},
+        cost=TEST_PASSWORD_COST,
     )
 
 

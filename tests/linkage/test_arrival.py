@@ -295,13 +295,12 @@ def test_the_index_sees_a_record_committed_by_another_process(fresh_engines: tup
     assert cache.builds == builds  # refreshed in place, not rebuilt
 
 
+@pytest.mark.only_on("postgresql")
 def test_matching_on_arrival_runs_as_the_application_role(
     backend: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:
     """Under PostgreSQL's row-level security as the server's role: the write (unscoped) reads the other
     party's registry and writes the mediator's candidates, one record or a list."""
-    if backend.name != "postgresql":
-        pytest.skip("row-level security is PostgreSQL's")
     savepoint = connection.begin_nested()
     try:
         connection.execute(text("SET LOCAL ROLE homebound_app"))

@@ -28,6 +28,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import checkpoints, inquiries, registry
 from homebound.services.log import verify_log
 from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import World, build_world
 
 PG_DUMP = shutil.which("pg_dump") or "/usr/bin/pg_dump"
@@ -48,6 +49,8 @@ def databases() -> Iterator[tuple[str, str]]:
             raise
         pytest.skip("PostgreSQL not reachable")
     if not (Path(PG_DUMP).exists() and Path(PG_RESTORE).exists()):
+        if os.environ.get("HOMEBOUND_REQUIRE_POSTGRES") == "1":  # CI: a failure, never a skip
+            pytest.fail("pg_dump / pg_restore not installed (apt-get install postgresql-client)")
         pytest.skip("pg_dump / pg_restore not installed")
     with fresh_postgres() as original, fresh_postgres() as restored:
         yield original, restored
@@ -73,6 +76,7 @@ def _fill(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
         relationship=None,
         consent=True,
         sought_details={"family_name": "Коваленко0"},
+        cost=TEST_PASSWORD_COST,
     )
     published = checkpoints.publish_checkpoint(uows, world.actors["mediator"])
     checkpoints.cosign_checkpoint(uows, world.actors["a_admin"], published.id)

@@ -24,6 +24,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, keys, registry
 from homebound.services.log import verify_log
 from homebound.web.app import create_app
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import PASSWORD, World
 
 PERSON = {"record_id": "K-1", "family_name": "Мельник", "given_name": "Тарас"}
@@ -41,7 +42,8 @@ def _new_admin(uows: UnitOfWorkFactory, code: str, kind: OrganisationKind = Orga
     accounts.create_organisation(uows, code, f"Organisation {code}", kind)
     role = Role.PARTY_ADMIN if kind is OrganisationKind.PARTY else Role.MEDIATOR
     accounts.create_user(uows, "test-setup", username=f"{code}-admin", display_name="admin",
-                         organisation_code=code, role=role, password=PASSWORD)  # fmt: skip
+                         organisation_code=code, role=role, password=PASSWORD,
+                         cost=TEST_PASSWORD_COST)  # fmt: skip
     issued = accounts.create_api_token(uows, "test-setup", f"{code}-admin", "tests")
     return accounts.actor_for_token(uows, issued.token)
 

@@ -18,6 +18,7 @@ from homebound.services import accounts, agreements
 from tests.conftest import Backend
 from tests.exchange_support import Registries, seed_registries
 from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_COST
 from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
 from tests.world import PASSWORD, World
 
@@ -41,6 +42,7 @@ def _opened(backend: Backend, connection: Connection, world: World, registries: 
         organisation_code="pc",
         role=Role.PARTY_ADMIN,
         password=PASSWORD,
+        cost=TEST_PASSWORD_COST,
     )
     opened = agreements.create_agreement(
         uows, world.actors["mediator"], title="Test exchange", party_a="pa", party_b="pb", venue="Crossing 1"

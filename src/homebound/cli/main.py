@@ -138,7 +138,7 @@ def demo(
         console.print("[red]the demo is disabled in this environment (HOMEBOUND_ALLOW_DEMO=false)[/red]")
         raise typer.Exit(code=2)
     try:
-        summary = load_demo(open_uows(settings), persons=persons, seed=seed)
+        summary = load_demo(open_uows(settings), persons=persons, seed=seed, cost=settings.password_cost())
     except DomainError as exc:
         _fail(exc)
         return
@@ -249,15 +249,17 @@ def create_user(
     if password != getpass.getpass("again: "):
         console.print("[red]the two passwords differ[/red]")
         raise typer.Exit(code=2)
+    settings = load_settings()
     try:
         run_create(
-            open_uows(load_settings()),
+            open_uows(settings),
             "cli",
             username=username,
             display_name=display_name or username,
             organisation_code=organisation,
             role=role,
             password=password,
+            cost=settings.password_cost(),
         )
     except DomainError as exc:
         _fail(exc)

@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     app.state.uows = UnitOfWorkFactory(engine, keys, match_on_arrival=settings.match_on_arrival)
     default_cache().max_records = settings.match_index_max_records
     app.state.sign_in_throttle = SignInThrottle()
+    app.state.password_cost = settings.password_cost()
     errors.install(app)
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
