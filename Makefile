@@ -1,10 +1,11 @@
-# Two commands: `make run` (install, migrate, load the demo, serve) and `make test` (the whole suite).
+# Two commands: `make run` (install, migrate, load the demo, serve) and `make test` (the whole suite);
+# `make test-fast` is the developer's loop (no browser, Schemathesis, load, crash or Spark runs).
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export HOMEBOUND_DATABASE_URL ?= sqlite:///var/homebound.sqlite3
 
-.PHONY: run test lint fmt bench clean install dev
+.PHONY: run test test-fast lint fmt bench clean install dev
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,17 +27,24 @@ run: install
 	$(BIN)/homebound demo
 	$(BIN)/homebound serve
 
+# Two workers (pytest-xdist), each with its own SQLite files and PostgreSQL databases; the browser, load and
+# Spark tests stay together on one worker each (xdist_group), so one Chromium, one JVM, one load at a time.
+XDIST ?= -n 2 --dist loadgroup
+
 test: dev
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST) --durations=15
+
+test-fast: dev
+	$(BIN)/pytest $(XDIST) -m "not slow"
 
 lint: dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 
 fmt: dev
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench tools
+	$(BIN)/ruff check --fix src tests bench tools
 
 bench: dev
 	$(BIN)/python bench/import_list.py

@@ -14,7 +14,6 @@ single held records created one by one, alternately with matching off and on, ea
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, func, select, text
 
-from homebound.cli.context import actor_for_username
+from homebound.cli.context import actor_for_username, keys_of, load_settings
 from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.persons import Registry
 from homebound.db.engine import make_engine, normalise_url
@@ -46,8 +45,8 @@ def _csv(rows: list[Row]) -> bytes:
     return write_csv([{k: v for k, v in row.items() if k != "status"} for row in rows])
 
 
-def _set_matching(on: bool) -> None:
-    os.environ[arrival.ENABLED_ENV] = "1" if on else "0"
+def _matching(uows: UnitOfWorkFactory, on: bool) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(uows.bind, uows.keys, match_on_arrival=on)
 
 
 def _world(uows: UnitOfWorkFactory) -> dict[str, Actor]:
@@ -107,9 +106,8 @@ def run(label: str, url: str, rows: int, creates: int) -> None:
     engine = make_engine(url)
     try:
         upgrade(engine)
-        uows = UnitOfWorkFactory(engine)
+        uows = UnitOfWorkFactory(engine, keys_of(load_settings()), match_on_arrival=False)
         actors = _world(uows)
-        _set_matching(False)
         seeded = _timed(lambda: lists.import_list(uows, actors["a"], Registry.SOUGHT, sought, "sought.csv"))
         print(f"[{label}] seeded A's sought list ({rows:,}) in {seeded:.1f} s (matching off)", flush=True)
 
@@ -118,8 +116,9 @@ def run(label: str, url: str, rows: int, creates: int) -> None:
 
         spent: dict[str, list[float]] = {"match_on_arrival": [], "warm": []}
         _instrument(spent)
-        _set_matching(True)
-        with_matching = _timed(lambda: lists.import_list(uows, actors["c"], Registry.HELD, held, "held.csv"))
+        with_matching = _timed(
+            lambda: lists.import_list(_matching(uows, True), actors["c"], Registry.HELD, held, "held.csv")
+        )
         scoring, building = sum(spent["match_on_arrival"]), sum(spent["warm"])
         with uows.reader() as uow:
             queued = uow.session.execute(select(func.count()).select_from(MatchCandidateRow)).scalar_one()
@@ -136,11 +135,10 @@ def run(label: str, url: str, rows: int, creates: int) -> None:
         latencies: dict[bool, list[float]] = {False: [], True: []}
         for i, row in enumerate(extra):
             on = i % 2 == 1
-            _set_matching(on)
             record = {k: v for k, v in row.items() if v and k != "status"}
             record["record_id"] = f"X-{i:06d}"
             start = time.perf_counter()
-            registry.create_person(uows, actors["b"], Registry.HELD, record)
+            registry.create_person(_matching(uows, on), actors["b"], Registry.HELD, record)
             latencies[on].append(time.perf_counter() - start)
         both = zip(spent["match_on_arrival"], spent["warm"], strict=True)
         inside = [(m + w) * 1000 for i, (m, w) in enumerate(both) if i % 2 == 1]  # the creates with it on
@@ -163,7 +161,6 @@ def run(label: str, url: str, rows: int, creates: int) -> None:
         setattr(registry, "warm", arrival.warm)  # noqa: B010
     finally:
         engine.dispose()
-        os.environ.pop(arrival.ENABLED_ENV, None)
 
 
 def main() -> None:

@@ -22,12 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 
-import homebound.db.sealed as sealed_module
 from bench.listgen import large_csv
 from homebound.cli.context import actor_for_username
 from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.persons import Registry
+from homebound.db.custody import KeyCustody
 from homebound.db.engine import make_engine, normalise_url
+from homebound.db.keystore import key_store_for
 from homebound.db.migrate import upgrade
 from homebound.db.persons import PersonFilter
 from homebound.db.sealing import VERSION, FileKeyProvider, KeyProvider, PartyKeys
@@ -63,17 +64,10 @@ class NullProvider:
         self.inner.erase(party)
 
 
-@contextmanager
-def provider(kind: str, key_dir: Path) -> Iterator[None]:
+def custody(kind: str, key_dir: Path) -> KeyCustody:
     real = FileKeyProvider(key_dir)
     chosen: KeyProvider = real if kind == "sealed" else NullProvider(real)
-    namespace = vars(sealed_module)  # provider_of() looks the default up here at each call
-    saved = namespace["default_key_provider"]
-    namespace["default_key_provider"] = lambda: chosen
-    try:
-        yield
-    finally:
-        namespace["default_key_provider"] = saved
+    return KeyCustody(key_store_for(key_dir), chosen)
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -82,10 +76,10 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _setup(url: str) -> tuple[UnitOfWorkFactory, Actor]:
+def _setup(url: str, keys: KeyCustody) -> tuple[UnitOfWorkFactory, Actor]:
     engine = make_engine(url)
     upgrade(engine)
-    uows = UnitOfWorkFactory(engine)
+    uows = UnitOfWorkFactory(engine, keys)
     accounts.create_organisation(uows, "pa", "Party A", OrganisationKind.PARTY)
     accounts.create_user(
         uows,
@@ -100,19 +94,16 @@ def _setup(url: str) -> tuple[UnitOfWorkFactory, Actor]:
 
 
 def _run(label: str, url: str, data: bytes, kind: str, key_dir: Path) -> dict[str, float]:
-    with provider(kind, key_dir):
-        uows, actor = _setup(url)
-        figures = {"import": _timed(lambda: lists.import_list(uows, actor, Registry.HELD, data, "bench.csv"))}
-        flt = PersonFilter(registry=Registry.HELD)
-        registry.list_persons(uows, actor, flt, offset=500, limit=50)  # warm
-        pages = [
-            _timed(lambda: registry.list_persons(uows, actor, flt, offset=500, limit=50)) for _ in range(20)
-        ]
-        figures["page"] = sorted(pages)[len(pages) // 2]
-        search = PersonFilter(family_name_prefix="Ко")
-        searches = [_timed(lambda: registry.list_persons(uows, actor, search, limit=50)) for _ in range(5)]
-        figures["search"] = sorted(searches)[len(searches) // 2]
-        uows.bind.dispose()  # type: ignore[union-attr]
+    uows, actor = _setup(url, custody(kind, key_dir))
+    figures = {"import": _timed(lambda: lists.import_list(uows, actor, Registry.HELD, data, "bench.csv"))}
+    flt = PersonFilter(registry=Registry.HELD)
+    registry.list_persons(uows, actor, flt, offset=500, limit=50)  # warm
+    pages = [_timed(lambda: registry.list_persons(uows, actor, flt, offset=500, limit=50)) for _ in range(20)]
+    figures["page"] = sorted(pages)[len(pages) // 2]
+    search = PersonFilter(family_name_prefix="Ко")
+    searches = [_timed(lambda: registry.list_persons(uows, actor, search, limit=50)) for _ in range(5)]
+    figures["search"] = sorted(searches)[len(searches) // 2]
+    uows.bind.dispose()  # type: ignore[union-attr]
     print(
         f"{label:<12} {kind:<7} import {figures['import']:7.2f} s"
         f"   page of 50 {figures['page'] * 1000:7.1f} ms   prefix search {figures['search'] * 1000:7.1f} ms",
@@ -154,7 +145,6 @@ def main() -> None:
     data = large_csv(args.rows)
     print(f"{args.rows} rows, {len(data) / 2**20:.1f} MiB of CSV; load {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["HOMEBOUND_KEY_DIR"] = str(Path(tmp) / "keys")  # signing keys too: nothing in var/keys
         results = {}
         for kind in ("null", "sealed"):
             results[kind] = _run("SQLite", f"sqlite:///{tmp}/{kind}.sqlite3", data, kind, Path(tmp) / kind)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, select, text
 
-from homebound.cli.context import actor_for_username
+from homebound.cli.context import actor_for_username, keys_of, load_settings
 from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.exchange.agreement import AgreementVersion
 from homebound.core.exchange.categories import SeriouslyWoundedOrSick
@@ -130,7 +130,7 @@ def _seed(uows: UnitOfWorkFactory, actors: dict[str, Actor], held: int) -> None:
 def run(url: str, held: int) -> None:
     engine = make_engine(url)
     upgrade(engine)
-    uows = UnitOfWorkFactory(engine)
+    uows = UnitOfWorkFactory(engine, keys_of(load_settings()))
     actors = _world(uows)
     mediator, party_a, party_b = actors["m"], actors["a"], actors["b"]
     _timed(f"seed: import 4 × {held} rows, confirm identities", lambda: _seed(uows, actors, held))

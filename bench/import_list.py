@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 
 from bench.listgen import large_csv
-from homebound.cli.context import actor_for_username
+from homebound.cli.context import actor_for_username, keys_of, load_settings
 from homebound.core.access import OrganisationKind, Role
 from homebound.core.persons import Registry
 from homebound.db.engine import make_engine, normalise_url
@@ -44,7 +44,7 @@ def _measure(label: str, fn: object) -> tuple[float, float]:
 def _run_import(url: str, data: bytes) -> None:
     engine = make_engine(url)
     upgrade(engine)
-    uows = UnitOfWorkFactory(engine)
+    uows = UnitOfWorkFactory(engine, keys_of(load_settings()))
     accounts.create_organisation(uows, "pa", "Party A", OrganisationKind.PARTY)
     accounts.create_user(
         uows,

@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy import create_engine, func, select, text
 
 from bench.listgen import large_csv
+from homebound.cli.context import keys_of, load_settings
 from homebound.core.access import OrganisationKind, Role
 from homebound.core.persons import Registry
 from homebound.db.engine import make_engine, normalise_url
@@ -48,7 +49,7 @@ def prepare(database_url: str, *, persons_per_party: int = 300) -> Fixture:
     engine = make_engine(database_url)
     try:
         upgrade(engine)
-        uows = UnitOfWorkFactory(engine)
+        uows = UnitOfWorkFactory(engine, keys_of(load_settings()))
         fixture = Fixture(database_url)
         accounts.create_organisation(uows, "med", "Mediator office", OrganisationKind.MEDIATOR)
         for code in PARTIES:
@@ -221,7 +222,7 @@ def check_database(database_url: str, done: Acknowledged) -> list[str]:
                     problems.append(f"acknowledged key {key} has no stored answer")
         if in_progress:
             problems.append(f"{in_progress} idempotency claims committed without an answer")
-        report = log_service.verify_log(UnitOfWorkFactory(engine))
+        report = log_service.verify_log(UnitOfWorkFactory(engine, keys_of(load_settings())))
         if not report.ok:
             problems.append(f"log does not verify: {report.failure}")
     finally:

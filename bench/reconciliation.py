@@ -15,7 +15,7 @@ plants what reconciliation must find, and so knows every row's true bucket:
 * confirmed ours: the other truly matching rows; not found: the rest.
 
 The list goes through the same path as an upload (written as CSV in Russian headers, read and validated),
-then ``services.reconciliation.score_list``: keys, the incremental index of the registry, the vectorised
+then ``linkage.reconciliation.score_list``: keys, the incremental index of the registry, the vectorised
 look-up with the batch model, the list against itself for duplicates, and the classification. Timed from the
 file's bytes to the buckets; the registry's records are taken as already read (the service reads them from
 the database in the same transaction).
@@ -37,11 +37,11 @@ from homebound.core.dates import PartialDate
 from homebound.core.matching.reconciliation import PRECEDENCE, Bucket, Flag, RecordState, date_disagreement
 from homebound.core.person_input import PersonInput, parse_person_row
 from homebound.core.persons import Registry
+from homebound.linkage.reconciliation import OurRecord, score_list
 from homebound.lists.headers import HeaderLanguage
 from homebound.lists.readers import read_list
 from homebound.lists.validate import validate_table
 from homebound.lists.writers import write_csv
-from homebound.services.reconciliation import OurRecord, score_list
 from homebound.synthetic.scenario import generate_exchange_lists
 
 RETURNED_SHARE = 0.05

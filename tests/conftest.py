@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from homebound.db.engine import make_engine, normalise_url
 from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
+from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_ENV
 from tests.world import World, build_world
 
 PG_URL = os.environ.get("HOMEBOUND_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -24,6 +26,30 @@ REQUIRE_PG = os.environ.get("HOMEBOUND_REQUIRE_POSTGRES") == "1"
 # service, route and page is exercised under row-level security; HOMEBOUND_TEST_AS_APP_ROLE=0 runs them as
 # the connecting superuser.
 AS_APP_ROLE = os.environ.get("HOMEBOUND_TEST_AS_APP_ROLE", "1") != "0"
+
+
+# Fixtures parametrised over the two databases: `backend` (shared, rolled back per test) and the reliability
+# battery's `live` (databases of its own).
+BACKEND_FIXTURES = ("backend", "live")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.only_on("postgresql")`: the test is not collected for the other database at all (a
+    feature only one of them has), rather than collected and then skipped, so CI's summary lists no skip."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_on")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        chosen = [params[name] for name in BACKEND_FIXTURES if name in params]
+        if marker is not None and not chosen:
+            raise pytest.UsageError(f"{item.nodeid}: only_on needs a test parametrised by backend or live")
+        if marker is not None and chosen[0] not in marker.args:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @dataclass
@@ -56,10 +82,13 @@ def _postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Private signing keys made by the tests go to a temporary directory, never to var/keys."""
+def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Private signing keys made by the tests go to a temporary directory, never to var/keys; passwords
+    are hashed at the cheapest cost (tests/settings.py)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOMEBOUND_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+        for name, value in TEST_PASSWORD_ENV.items():
+            patch.setenv(name, value)
         yield
 
 
@@ -83,7 +112,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         url = next(gen)
     engine = make_engine(url)
     upgrade(engine)
-    world = build_world(UnitOfWorkFactory(engine))
+    world = build_world(UnitOfWorkFactory(engine, key_custody_of_tests()))
     yield Backend(request.param, url, engine, world)
     engine.dispose()
     if gen is not None:
@@ -106,16 +135,9 @@ def connection(backend: Backend) -> Iterator[Connection]:
 
 @pytest.fixture
 def uows(connection: Connection) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(connection)
+    return UnitOfWorkFactory(connection, key_custody_of_tests())
 
 
 @pytest.fixture
 def world(backend: Backend) -> World:
     return backend.world
-
-
-@pytest.fixture(scope="session")
-def large_list() -> bytes:
-    from bench.listgen import large_csv
-
-    return large_csv(100_000)

@@ -12,13 +12,14 @@ from sqlalchemy import Engine, select
 from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.packages.cards import NodeKind
 from homebound.core.persons import Registry
+from homebound.db.custody import key_custody
 from homebound.db.engine import make_engine
 from homebound.db.migrate import upgrade
-from homebound.db.node_keys import node_session_info
 from homebound.db.tables import OrganisationRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.federation.node import card_file, init_node, trust_peer
 from homebound.services.lists import import_list
+from tests.settings import TEST_PASSWORD_COST
 
 PASSWORD = "correct horse battery"  # synthetic test credential
 
@@ -77,9 +78,15 @@ def node_factory(url_for: Callable[[str], str], root: Path) -> Iterator[NodeFact
         engines.append(engine)
         upgrade(engine)
         key_dir = root / f"{code}-keys"
-        uows = UnitOfWorkFactory(engine, info=node_session_info(key_dir))
+        uows = UnitOfWorkFactory(engine, key_custody(key_dir))
         init_node(
-            uows, code=code, kind=kind, name=f"{code} (test node)", admin=f"{code}-admin", password=PASSWORD
+            uows,
+            code=code,
+            kind=kind,
+            name=f"{code} (test node)",
+            admin=f"{code}-admin",
+            password=PASSWORD,
+            cost=TEST_PASSWORD_COST,
         )
         return Node(code, kind, engine, uows, key_dir)
 

@@ -27,6 +27,7 @@ FORBIDDEN_IN_CORE = (
 # Which of our packages each layer may import (besides itself and core).
 ALLOWED = {
     "db": {"core"},
+    "linkage": {"core"},  # Splink and pandas over core/matching's keys: no database, no services
     "lists": {"core"},
     "synthetic": {"core"},
     "services": {"core", "db", "lists", "synthetic", "linkage"},
@@ -66,6 +67,11 @@ def test_layers_import_downward(layer: str) -> None:
             if target in (layer, "core", "__version__") or name == "homebound":
                 continue
             assert target in ALLOWED[layer], f"{path.relative_to(SRC)} imports {name}"
+
+
+def test_every_package_has_its_layer() -> None:
+    packages = {path.name for path in SRC.iterdir() if path.is_dir() and (path / "__init__.py").exists()}
+    assert sorted(packages - {"core"} - set(ALLOWED)) == []
 
 
 def test_the_architecture_test_catches_a_violation(tmp_path: Path) -> None:

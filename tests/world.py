@@ -9,6 +9,7 @@ from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts
 from homebound.services.sign_in import Reauthentication
+from tests.settings import TEST_PASSWORD_COST
 
 PASSWORD = "correct horse battery"  # synthetic test credential
 PROOF = Reauthentication(PASSWORD)  # what a binding step (acceptance, closing a tranche) is sent with
@@ -64,6 +65,7 @@ def build_world(uows: UnitOfWorkFactory) -> World:
             organisation_code=org,
             role=role,
             password=PASSWORD,
+            cost=TEST_PASSWORD_COST,
         )
         issued = accounts.create_api_token(uows, "test-setup", username, "tests")
         world.tokens[username] = issued.token

@@ -23,6 +23,7 @@ from homebound.web.app import create_app
 from tests.browser.seed import seed_registries
 from tests.exchange_support import Registries
 from tests.exchange_support import seed_registries as seed_exchange_registries
+from tests.keys import key_custody_of_tests
 from tests.world import World, build_world
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,7 +62,7 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'homebound.sqlite3'}"
     engine = make_engine(url)
     upgrade(engine)
-    uows = UnitOfWorkFactory(engine)
+    uows = UnitOfWorkFactory(engine, key_custody_of_tests())
     world = build_world(uows)
     seed_registries(uows, world, dt.date.today())
     app = create_app(Settings(environment="test", database_url=url))

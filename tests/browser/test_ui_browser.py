@@ -12,7 +12,8 @@ from tests.browser.conftest import TABLET, LiveServer, OpenTab, Tab
 from tests.browser.seed import LONG_CYRILLIC
 from tests.world import PASSWORD
 
-pytestmark = pytest.mark.slow
+# One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 # Every visible control has a label, and nothing pushes the page wider than the window.
 _PAGE_CHECK = """() => {

@@ -16,7 +16,8 @@ from tests.browser.test_ui_browser import check_page, sign_in
 from tests.exchange_support import Registries, listable
 from tests.world import PASSWORD
 
-pytestmark = pytest.mark.slow
+# One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 TITLE = "Crossing exchange 7"
 
 

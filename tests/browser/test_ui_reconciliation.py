@@ -9,11 +9,13 @@ import pytest
 from playwright.sync_api import FilePayload, expect
 
 from homebound.core.persons import Registry
+from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import lists
 from tests.browser.conftest import TABLET, LiveServer, OpenTab
 from tests.browser.test_ui_browser import check_page, sign_in
 
-pytestmark = pytest.mark.slow
+# One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 # Party B's own sought registry (Russian forms); B's sought registry is not seeded by the other tests.
 B_SOUGHT = """record_id,family_name,given_name,patronymic,sex,date_of_birth,category,status
@@ -43,10 +45,10 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def b_sought(live_server: LiveServer) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOMEBOUND_MATCH_ON_ARRIVAL", "0")  # not under test here
-        actor = live_server.world.actors["b_operator"]
-        lists.import_list(live_server.uows, actor, Registry.SOUGHT, B_SOUGHT.encode(), "b-sought.csv")
+    served = live_server.uows
+    uows = UnitOfWorkFactory(served.bind, served.keys, match_on_arrival=False)  # not under test here
+    actor = live_server.world.actors["b_operator"]
+    lists.import_list(uows, actor, Registry.SOUGHT, B_SOUGHT.encode(), "b-sought.csv")
 
 
 @pytest.mark.usefixtures("b_sought")

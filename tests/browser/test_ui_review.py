@@ -18,7 +18,8 @@ from tests.browser.seed import LONG_CYRILLIC
 from tests.browser.test_ui_browser import check_page, sign_in
 from tests.review_support import seed_pairs
 
-pytestmark = pytest.mark.slow
+# One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 _PAIR_URL = re.compile(r"/mediator/review/([0-9a-f-]{36})")
 _CHART = """() => {
   const chart = window.Chart && window.Chart.getChart(document.getElementById('waterfall-chart'));

@@ -16,6 +16,8 @@ from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts
 from homebound.services.log import verify_log
+from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_COST
 
 # The tables as revision 0001 left them (today's ORM classes carry later columns).
 _metadata = sa.MetaData()
@@ -87,8 +89,8 @@ def _old_database(path: Path) -> tuple[sa.Engine, str]:
 
 def test_an_old_log_upgrades_and_continues_signed(tmp_path: Path) -> None:
     engine, party = _old_database(tmp_path / "old.sqlite3")
-    upgrade(engine)
-    uows = UnitOfWorkFactory(engine)
+    upgrade(engine, keys=key_custody_of_tests())
+    uows = UnitOfWorkFactory(engine, key_custody_of_tests())
     before = verify_log(uows)
     assert before.ok, before.failure
     assert (before.legacy_entries, before.signatures_checked) == (3, 0)
@@ -102,6 +104,7 @@ def test_an_old_log_upgrades_and_continues_signed(tmp_path: Path) -> None:
         organisation_code="old",
         role=Role.PARTY_ADMIN,
         password="correct horse battery",
+        cost=TEST_PASSWORD_COST,
     )
     user = accounts.list_users(uows)[0]
     # The old party's first signed action gets it a key, introduced by the system key.
@@ -116,8 +119,8 @@ def test_an_old_log_upgrades_and_continues_signed(tmp_path: Path) -> None:
 
 def test_an_unsigned_entry_after_signed_ones_is_refused(tmp_path: Path) -> None:
     engine, _ = _old_database(tmp_path / "old.sqlite3")
-    upgrade(engine)
-    uows = UnitOfWorkFactory(engine)
+    upgrade(engine, keys=key_custody_of_tests())
+    uows = UnitOfWorkFactory(engine, key_custody_of_tests())
     accounts.create_organisation(uows, "new", "Party after", OrganisationKind.PARTY)
     with engine.begin() as connection:
         head = connection.execute(sa.select(log_head.c.seq, log_head.c.head_hash)).one()

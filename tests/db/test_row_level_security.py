@@ -27,6 +27,8 @@ from homebound.services import accounts, agreement_views, agreements, inquiries,
 from homebound.services.composition import compose_version
 from tests.conftest import Backend
 from tests.exchange_support import seed_registries
+from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import World
 
 APP_ROLE = "homebound_app"
@@ -46,8 +48,8 @@ EXCHANGE_TERMS = Terms(date(2023, 1, 8), formulas=(NForN(),), max_persons=6)
 
 @pytest.fixture
 def pg(backend: Backend) -> Backend:
-    if backend.name != "postgresql":
-        pytest.skip("row-level security is PostgreSQL's; SQLite has no roles")
+    """Row-level security is PostgreSQL's (SQLite has no roles): the tests that use this are only_on it."""
+    assert backend.name == "postgresql"
     return backend
 
 
@@ -102,6 +104,7 @@ def _fill(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
             relationship=None,
             consent=True,
             sought_details={"family_name": "X"},
+            cost=TEST_PASSWORD_COST,
         )
         ids[f"inquiry_{code}"] = filed.id
     return ids
@@ -111,6 +114,7 @@ def _ids(conn: Connection, table: str, column: str = "id") -> set[str]:
     return {str(v) for v in conn.execute(text(f"SELECT {column} FROM {table}")).scalars()}  # noqa: S608
 
 
+@pytest.mark.only_on("postgresql")
 def test_party_b_reads_none_of_party_a_unshared_rows(
     pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:
@@ -141,6 +145,7 @@ def test_party_b_reads_none_of_party_a_unshared_rows(
         assert {ids["inquiry_pa"], ids["inquiry_pb"]} <= _ids(conn, "inquiry")
 
 
+@pytest.mark.only_on("postgresql")
 def test_unit_of_work_scopes_a_party_members_reads(
     pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:
@@ -167,6 +172,7 @@ def test_unit_of_work_scopes_a_party_members_reads(
         " VALUES (:unshared, :b, 'x', now())",
     ],
 )
+@pytest.mark.only_on("postgresql")
 def test_party_b_cannot_write_party_a_rows(
     pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World, statement: str
 ) -> None:
@@ -182,6 +188,7 @@ def test_party_b_cannot_write_party_a_rows(
     assert "row-level security" in str(refused.value)
 
 
+@pytest.mark.only_on("postgresql")
 def test_party_b_changes_none_of_party_a_rows_even_shared(
     pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:
@@ -226,6 +233,7 @@ def _versions(conn: Connection) -> set[tuple[str, int]]:
     return {(str(a), int(n)) for a, n in rows}
 
 
+@pytest.mark.only_on("postgresql")
 def test_exchange_tables_are_scoped_by_party(
     pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:
@@ -254,6 +262,7 @@ def test_exchange_tables_are_scoped_by_party(
         assert [v.number for v in views] == [1]
 
 
+@pytest.mark.only_on("postgresql")
 def test_application_role_is_no_superuser_and_owns_nothing(pg: Backend, connection: Connection) -> None:
     role = connection.execute(
         text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = :r"),
@@ -285,6 +294,7 @@ def test_application_role_is_no_superuser_and_owns_nothing(pg: Backend, connecti
         conn.execute(text("DELETE FROM alembic_version"))
 
 
+@pytest.mark.only_on("postgresql")
 def test_role_creation_is_idempotent(pg: Backend, connection: Connection) -> None:
     """Roles are cluster-wide: a second database migrated on the same cluster reuses the role."""
     script = importlib.import_module("homebound.db.migrations.versions.0005_row_level_security")
@@ -301,10 +311,9 @@ def test_role_creation_is_idempotent(pg: Backend, connection: Connection) -> Non
     )
 
 
+@pytest.mark.only_on("sqlite")
 def test_sqlite_ignores_the_party(backend: Backend, connection: Connection, world: World) -> None:
-    if backend.name != "sqlite":
-        pytest.skip("the SQLite half")
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     created = registry.create_person(
         uows, world.actors["a_operator"], Registry.HELD, {"record_id": "A-9", "family_name": "Ткаченко"}
     )
@@ -330,6 +339,7 @@ def test_db_upgrade_runs_as_the_owner_url(tmp_path: Path) -> None:
     assert owner.exists() and not (tmp_path / "app.sqlite3").exists()
 
 
+@pytest.mark.only_on("postgresql")
 def test_list_import_as_the_application_role(
     pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:

@@ -15,8 +15,10 @@ from sqlalchemy import Connection, Engine, MetaData, Table, insert, select, text
 from typer.testing import CliRunner
 
 from homebound.cli.main import app
+from homebound.config import Settings
 from homebound.core.access import PUBLIC_ACTOR
 from homebound.core.persons import Registry
+from homebound.db.custody import key_custody
 from homebound.db.engine import make_engine
 from homebound.db.log_store import load_payloads
 from homebound.db.migrate import downgrade, upgrade
@@ -28,7 +30,6 @@ from homebound.db.sealing import (
     SealBroken,
     SecretKeyProvider,
     associated_data,
-    default_key_provider,
     provider_for,
     sealed_key_id,
 )
@@ -37,6 +38,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import inquiries, lists, registry
 from homebound.services.log_export import export_log
 from tests.conftest import _postgres_database
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import World, build_world
 
 PARTY = "0b6c1c3e-5a8e-4a57-9d2e-6f0c2d1e9a11"
@@ -161,9 +163,13 @@ def test_the_environment_secret_derives_stable_party_keys() -> None:
     assert one.keys(PARTY).current != one.keys("1" + PARTY[1:]).current
 
 
-def test_the_environment_secret_is_chosen_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOMEBOUND_DATA_SECRET", base64.b64encode(bytes(range(32))).decode())
-    assert isinstance(default_key_provider(), SecretKeyProvider)
+def test_the_data_secret_is_chosen_when_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = base64.b64encode(bytes(range(32))).decode()
+    monkeypatch.setenv("HOMEBOUND_DATA_SECRET", secret)
+    settings = Settings(key_dir=tmp_path)
+    assert isinstance(key_custody(settings.key_dir, settings.data_secret_text()).data, SecretKeyProvider)
+    assert secret not in repr(settings)
+    assert isinstance(key_custody(tmp_path).data, FileKeyProvider)
 
 
 def test_the_blind_index_is_keyed_and_folds_case(tmp_path: Path) -> None:
@@ -204,6 +210,7 @@ def _import_and_file(uows: UnitOfWorkFactory, world: World) -> None:
         relationship="sister",
         consent=True,
         sought_details={"family_name": PEOPLE[0][0], "given_name": PEOPLE[0][1]},
+        cost=TEST_PASSWORD_COST,
     )
 
 
@@ -248,9 +255,7 @@ def test_search_runs_on_the_blind_index(
     stored = connection.execute(
         select(PersonRow.family_name_key).where(PersonRow.source_id == "seal-0")
     ).scalar_one()
-    assert stored == blind_index(
-        default_key_provider().keys(world.party_ids["pa"]), "family_name", PEOPLE[0][0]
-    )
+    assert stored == blind_index(uows.keys.data.keys(world.party_ids["pa"]), "family_name", PEOPLE[0][0])
 
 
 def test_a_ciphertext_moved_between_rows_or_columns_fails_loudly(
@@ -287,7 +292,7 @@ def own_keys(
     engine = make_engine(f"sqlite:///{path}")
     try:
         upgrade(engine)
-        uows = UnitOfWorkFactory(engine)
+        uows = UnitOfWorkFactory(engine, key_custody(tmp_path / "keys"))
         yield uows, build_world(uows), path
     finally:
         engine.dispose()
@@ -382,10 +387,9 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
 
 
 def test_the_migration_seals_existing_rows_and_the_downgrade_opens_them(
-    empty_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    empty_engine: Engine, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("HOMEBOUND_KEY_DIR", str(tmp_path / "keys"))
-    monkeypatch.delenv("HOMEBOUND_DATA_SECRET", raising=False)
+    custody = key_custody(tmp_path / "keys")
     upgrade(empty_engine, "0005_row_level_security")
     now = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
     family, given = PEOPLE[0][0], PEOPLE[0][1]
@@ -451,11 +455,11 @@ def test_the_migration_seals_existing_rows_and_the_downgrade_opens_them(
         )
         conn.execute(insert(table["log_payload"]).values(seq=1, salt="00", payload=payload))
 
-    upgrade(empty_engine)
+    upgrade(empty_engine, keys=custody)
     with empty_engine.connect() as conn:
         stored = _stored_text(conn)
         assert all(secret not in stored for secret in (family, given, INQUIRER, CONTACT))
-    uows = UnitOfWorkFactory(empty_engine)
+    uows = UnitOfWorkFactory(empty_engine, custody)
     with uows.reader() as uow:
         person = uow.session.get(PersonRow, "p-1")
         assert person is not None and (person.family_name, person.given_name, person.birth_year) == (
@@ -463,13 +467,13 @@ def test_the_migration_seals_existing_rows_and_the_downgrade_opens_them(
             given,
             1991,
         )
-        keys = default_key_provider().keys(PARTY)
+        keys = custody.data.keys(PARTY)
         assert person.family_name_key == blind_index(keys, "family_name", family)
         inquiry = uow.session.get(InquiryRow, "i-1")
         assert inquiry is not None and inquiry.sought_details == {"family_name": family}
         assert load_payloads(uow.session)[1] == ("00", payload)
 
-    downgrade(empty_engine, "0005_row_level_security")
+    downgrade(empty_engine, "0005_row_level_security", keys=custody)
     with empty_engine.connect() as conn:
         row = conn.execute(text("SELECT family_name, family_name_key, birth_year FROM person")).one()
         assert tuple(row) == (family, fold(family), 1991)

@@ -30,13 +30,14 @@ from homebound.linkage.features import prepare_features
 from homebound.linkage.model import default_model
 from homebound.lists.writers import write_csv
 from homebound.services import lists, registry
-from homebound.services.arrival import ENABLED_ENV, ONE_BY_ONE, Arrival, queue_proposals, score, warm
+from homebound.services.arrival import ONE_BY_ONE, Arrival, queue_proposals, score, warm
 from homebound.services.match_index import IndexCache, database_key, default_cache
 from homebound.services.matching import _frame
 from homebound.services.registry import insert_person
 from homebound.synthetic.scenario import generate_exchange_lists
 from homebound.web.app import create_app
 from tests.conftest import Backend, _postgres_database
+from tests.keys import key_custody_of_tests
 from tests.world import World, build_world
 
 CANDIDATES = "/api/v1/matching/candidates"
@@ -173,10 +174,8 @@ def test_a_record_no_longer_open_leaves_the_index(uows: UnitOfWorkFactory, world
     assert _candidates(uows) == []
 
 
-def test_turned_off_for_bulk_migrations(
-    uows: UnitOfWorkFactory, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(ENABLED_ENV, "0")
+def test_turned_off_for_bulk_migrations(uows: UnitOfWorkFactory, world: World) -> None:
+    uows = UnitOfWorkFactory(uows.bind, uows.keys, match_on_arrival=False)
     registry.create_person(uows, world.actors["a_operator"], Registry.SOUGHT, SOUGHT)
     registry.create_person(uows, world.actors["b_operator"], Registry.HELD, HELD)
     assert _candidates(uows) == []
@@ -278,7 +277,7 @@ def fresh_engines(backend: Backend, tmp_path: Path) -> Iterator[tuple[Engine, En
 
 
 def test_the_index_sees_a_record_committed_by_another_process(fresh_engines: tuple[Engine, Engine]) -> None:
-    first, second = (UnitOfWorkFactory(e) for e in fresh_engines)
+    first, second = (UnitOfWorkFactory(e, key_custody_of_tests()) for e in fresh_engines)
     world = build_world(first)
     cache = default_cache()
     registry.create_person(first, world.actors["b_operator"], Registry.HELD, STRANGER)  # builds A's index
@@ -296,13 +295,12 @@ def test_the_index_sees_a_record_committed_by_another_process(fresh_engines: tup
     assert cache.builds == builds  # refreshed in place, not rebuilt
 
 
+@pytest.mark.only_on("postgresql")
 def test_matching_on_arrival_runs_as_the_application_role(
     backend: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
 ) -> None:
     """Under PostgreSQL's row-level security as the server's role: the write (unscoped) reads the other
     party's registry and writes the mediator's candidates, one record or a list."""
-    if backend.name != "postgresql":
-        pytest.skip("row-level security is PostgreSQL's")
     savepoint = connection.begin_nested()
     try:
         connection.execute(text("SET LOCAL ROLE homebound_app"))

@@ -16,6 +16,7 @@ from homebound.db.engine import make_engine
 from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
 from tests.conftest import _postgres_database
+from tests.keys import key_custody_of_tests
 from tests.world import World, build_world
 
 
@@ -39,7 +40,7 @@ def _fresh(kind: str, tmp: Path) -> Iterator[LiveDatabase]:
         url = next(gen)
     engine = make_engine(url)
     upgrade(engine)
-    world = build_world(UnitOfWorkFactory(engine))
+    world = build_world(UnitOfWorkFactory(engine, key_custody_of_tests()))
     try:
         yield LiveDatabase(kind, url, engine, world)
     finally:

@@ -27,6 +27,8 @@ from homebound.db.tables import LogEntryRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import checkpoints, inquiries, registry
 from homebound.services.log import verify_log
+from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import World, build_world
 
 PG_DUMP = shutil.which("pg_dump") or "/usr/bin/pg_dump"
@@ -47,6 +49,8 @@ def databases() -> Iterator[tuple[str, str]]:
             raise
         pytest.skip("PostgreSQL not reachable")
     if not (Path(PG_DUMP).exists() and Path(PG_RESTORE).exists()):
+        if os.environ.get("HOMEBOUND_REQUIRE_POSTGRES") == "1":  # CI: a failure, never a skip
+            pytest.fail("pg_dump / pg_restore not installed (apt-get install postgresql-client)")
         pytest.skip("pg_dump / pg_restore not installed")
     with fresh_postgres() as original, fresh_postgres() as restored:
         yield original, restored
@@ -72,6 +76,7 @@ def _fill(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
         relationship=None,
         consent=True,
         sought_details={"family_name": "Коваленко0"},
+        cost=TEST_PASSWORD_COST,
     )
     published = checkpoints.publish_checkpoint(uows, world.actors["mediator"])
     checkpoints.cosign_checkpoint(uows, world.actors["a_admin"], published.id)
@@ -102,7 +107,7 @@ def test_pg_dump_and_restore_keep_a_verifiable_log(databases: tuple[str, str], t
     restored = make_engine(restored_url)
     try:
         upgrade(original)
-        uows = UnitOfWorkFactory(original)
+        uows = UnitOfWorkFactory(original, key_custody_of_tests())
         world = build_world(uows)
         ids = _fill(uows, world)
         before = verify_log(uows)
@@ -120,7 +125,7 @@ def test_pg_dump_and_restore_keep_a_verifiable_log(databases: tuple[str, str], t
         print(f"dump {dump_s:.2f} s, {dump.stat().st_size} bytes; restore {restore_s:.2f} s")
 
         assert current_revision(restored) == revision
-        copy = UnitOfWorkFactory(restored)
+        copy = UnitOfWorkFactory(restored, key_custody_of_tests())
         after = verify_log(copy)
         assert after.ok, after.failure
         assert (after.entries_checked, after.head_hash) == (before.entries_checked, before.head_hash)
@@ -153,14 +158,14 @@ def test_a_tampered_restore_is_caught(databases: tuple[str, str], tmp_path: Path
     restored = make_engine(restored_url)
     try:
         upgrade(original)
-        uows = UnitOfWorkFactory(original)
+        uows = UnitOfWorkFactory(original, key_custody_of_tests())
         _fill(uows, build_world(uows))
         dump = tmp_path / "homebound.dump"
         _run(PG_DUMP, "--format=custom", "--file", str(dump), "--dbname", original_url)
         _run(PG_RESTORE, "--exit-on-error", "--single-transaction", "--dbname", restored_url, str(dump))
         with restored.begin() as conn:
             conn.execute(text("UPDATE log_entry SET time = '2020-01-01T00:00:00Z' WHERE seq = 3"))
-        report = verify_log(UnitOfWorkFactory(restored))
+        report = verify_log(UnitOfWorkFactory(restored, key_custody_of_tests()))
         assert not report.ok and report.failure is not None and report.failure.seq == 3
     finally:
         original.dispose()

@@ -1,9 +1,11 @@
 """The load run and the crash runs of bench/ as tests, bounded for CI (traffic to 127.0.0.1 only).
 
-HOMEBOUND_LOAD_SECONDS (180 in CI, the issue's figure; the release run is 600 with 50 clients)
-and HOMEBOUND_CRASH_KILLS (10). Latency is reported, not asserted here (the machine is shared; the SLO is
-checked by `bench/load.py --slo`): these tests hold correctness, no 5xx and every acknowledged write
-present exactly once with the log verifying.
+HOMEBOUND_LOAD_SECONDS (30 in CI: every invariant below is checked on every request, so a longer run
+adds requests, not checks; 180 is the issue's figure and the release run is 600 with 50 clients) and
+HOMEBOUND_CRASH_KILLS (5 in CI: PostgreSQL itself is killed in the third round; 10 in the release run).
+Latency is reported, not asserted here (the machine is shared; the SLO is checked by `bench/load.py --slo`):
+these tests hold correctness, no 5xx and every acknowledged write present exactly once with the log
+verifying.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from homebound.db.engine import normalise_url
 
-LOAD_SECONDS = float(os.environ.get("HOMEBOUND_LOAD_SECONDS", "180"))
+LOAD_SECONDS = float(os.environ.get("HOMEBOUND_LOAD_SECONDS", "30"))
 LOAD_CLIENTS = int(os.environ.get("HOMEBOUND_LOAD_CLIENTS", "30"))
-KILLS = int(os.environ.get("HOMEBOUND_CRASH_KILLS", "10"))
+KILLS = int(os.environ.get("HOMEBOUND_CRASH_KILLS", "5"))
 # Recovery within 10 s is the issue's figure, checked by `bench/crash.py` (docs/reliability.md); here a bound
 # that says "it came back": on a loaded CI machine the new process's Python start alone took 12 s once.
 RECOVERY_BOUND_S = float(os.environ.get("HOMEBOUND_CRASH_RECOVERY_S", "45"))
@@ -50,6 +52,7 @@ def postgres() -> Iterator[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("load")  # servers and clusters of their own: one at a time
 def test_load_on_postgresql(postgres: str, tmp_path: Path) -> None:
     fixture = prepare(postgres, persons_per_party=300)
     # A loop of its own in a thread of its own: Playwright's session (tests/browser) keeps one running here.
@@ -66,6 +69,7 @@ def test_load_on_postgresql(postgres: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("load")  # servers and clusters of their own: one at a time
 def test_kill_9_under_writes_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
     figures, problems = crash.run(
@@ -77,6 +81,7 @@ def test_kill_9_under_writes_on_sqlite(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("load")  # servers and clusters of their own: one at a time
 def test_kill_9_and_database_cuts_on_postgresql(postgres: str, tmp_path: Path) -> None:
     figures, problems = crash.run(
         postgres, kills=KILLS, seed=11, log_dir=tmp_path, cut_database=True, healthy_within=RECOVERY_BOUND_S
@@ -87,6 +92,7 @@ def test_kill_9_and_database_cuts_on_postgresql(postgres: str, tmp_path: Path) -
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("load")  # servers and clusters of their own: one at a time
 def test_kill_9_of_postgresql_itself_under_writes(tmp_path: Path) -> None:
     """PostgreSQL's whole process tree killed with SIGKILL every third round (a private cluster, not the
     machine's server), started again, crash recovery; the running server recovers unaided, and every

@@ -22,6 +22,7 @@ from homebound.db.migrate import upgrade
 from homebound.db.tables import LogEntryRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.web.app import create_app
+from tests.keys import key_custody_of_tests
 from tests.reliability.conftest import LiveDatabase
 from tests.world import World, build_world
 
@@ -69,7 +70,7 @@ def full_disk(tmp_path: Path) -> Iterator[tuple[Engine, PageLimit, World]]:
     engine = make_engine(f"sqlite:///{tmp_path / 'small-disk.sqlite3'}")
     upgrade(engine)
     limit = PageLimit(engine)
-    world = build_world(UnitOfWorkFactory(engine))
+    world = build_world(UnitOfWorkFactory(engine, key_custody_of_tests()))
     yield engine, limit, world
     engine.dispose()
 
@@ -97,8 +98,7 @@ def test_full_disk_is_503_and_recovers(full_disk: tuple[Engine, PageLimit, World
 
 @pytest.fixture
 def proxied(live: LiveDatabase) -> Iterator[tuple[TcpProxy, TestClient]]:
-    if live.name != "postgresql":
-        pytest.skip("a database server to lose is PostgreSQL's case; SQLite is a file")
+    assert live.name == "postgresql"  # a database server to lose; SQLite is a file (tests are only_on)
     url = make_url(live.url)
     with TcpProxy((url.host or "127.0.0.1", url.port or 5432)) as proxy:
         via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
@@ -108,6 +108,7 @@ def proxied(live: LiveDatabase) -> Iterator[tuple[TcpProxy, TestClient]]:
         app.state.uows.bind.dispose()
 
 
+@pytest.mark.only_on("postgresql")
 def test_database_down_is_503_and_recovers(proxied: tuple[TcpProxy, TestClient], live: LiveDatabase) -> None:
     proxy, client = proxied
     world = live.world
@@ -125,6 +126,7 @@ def test_database_down_is_503_and_recovers(proxied: tuple[TcpProxy, TestClient],
     assert _counts(live.engine, "DOWN")[0] == 1
 
 
+@pytest.mark.only_on("postgresql")
 def test_dropped_connections_are_replaced_unseen(
     proxied: tuple[TcpProxy, TestClient], live: LiveDatabase
 ) -> None:
@@ -141,12 +143,11 @@ def test_dropped_connections_are_replaced_unseen(
     assert _counts(live.engine, "DROP")[0] == 3
 
 
+@pytest.mark.only_on("postgresql")
 def test_postgresql_sockets_do_not_wait_for_acks(live: LiveDatabase) -> None:
     """Nagle's algorithm on pg8000's socket cost each logged write ~90 ms (a COPY's closing messages
     waited for the server's delayed ACK); the engine turns it off.
     """
-    if live.name != "postgresql":
-        pytest.skip("SQLite has no socket")
     raw = live.engine.raw_connection()
     try:
         sock = raw.driver_connection._usock  # type: ignore[union-attr]

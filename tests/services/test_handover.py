@@ -32,6 +32,7 @@ from homebound.services.handover import LineCommand
 from homebound.services.log import verify_log
 from homebound.services.notifications import SmtpChannel, SmtpSettings, StatusPageChannel, deliver_pending
 from tests.exchange_support import Registries, seed_registries
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import PROOF, World
 
 TERMS = Terms(
@@ -97,6 +98,7 @@ def test_delivery_changes_both_records_and_notifies_the_family(
         relationship="mother",
         consent=True,
         sought_details={"family_name": "Тест"},
+        cost=TEST_PASSWORD_COST,
     )
     inquiries.attach_inquiry(uows, world.actors["a_operator"], filed.id, sought)
 

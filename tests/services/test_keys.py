@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, select, update
 
+from homebound.cli.context import keys_of
 from homebound.config import Settings
 from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -18,11 +19,12 @@ from homebound.core.log.entries import SYSTEM_SIGNER, ActionTag
 from homebound.core.log.keys import Custody, RetireReason
 from homebound.core.log.signing import generate_key_pair, public_key_to_text
 from homebound.core.persons import Registry
-from homebound.db.keystore import DEFAULT_KEY_DIR, default_key_store
 from homebound.db.tables import LogEntryRow, LogPayloadRow, SigningKeyRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, keys, registry
 from homebound.services.log import verify_log
+from homebound.web.app import create_app
+from tests.settings import TEST_PASSWORD_COST
 from tests.world import PASSWORD, World
 
 PERSON = {"record_id": "K-1", "family_name": "Мельник", "given_name": "Тарас"}
@@ -40,7 +42,8 @@ def _new_admin(uows: UnitOfWorkFactory, code: str, kind: OrganisationKind = Orga
     accounts.create_organisation(uows, code, f"Organisation {code}", kind)
     role = Role.PARTY_ADMIN if kind is OrganisationKind.PARTY else Role.MEDIATOR
     accounts.create_user(uows, "test-setup", username=f"{code}-admin", display_name="admin",
-                         organisation_code=code, role=role, password=PASSWORD)  # fmt: skip
+                         organisation_code=code, role=role, password=PASSWORD,
+                         cost=TEST_PASSWORD_COST)  # fmt: skip
     issued = accounts.create_api_token(uows, "test-setup", f"{code}-admin", "tests")
     return accounts.actor_for_token(uows, issued.token)
 
@@ -55,11 +58,15 @@ def _current_key(connection: Connection, owner: str) -> SigningKeyRow:
     ).one()  # type: ignore[return-value]
 
 
-def test_settings_and_the_key_store_read_the_same_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_app_and_the_cli_keep_keys_where_the_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOMEBOUND_KEY_DIR")
-    assert Settings().key_dir == DEFAULT_KEY_DIR == default_key_store().directory.relative_to(Path.cwd())
+    assert Settings().key_dir == Path("var/keys")
+    assert keys_of(Settings()).signing.directory == Path.cwd() / "var" / "keys"
     monkeypatch.setenv("HOMEBOUND_KEY_DIR", "/srv/homebound/keys")
-    assert Settings().key_dir == default_key_store().directory == Path("/srv/homebound/keys")
+    assert keys_of(Settings()).signing.directory == Path("/srv/homebound/keys")
+    settings = Settings(environment="test", database_url="sqlite://", key_dir=Path("/srv/other/keys"))
+    uows = create_app(settings).state.uows
+    assert uows.keys.signing.directory == uows.keys.data.directory == Path("/srv/other/keys")
 
 
 def test_an_organisation_gets_its_key_at_set_up(uows: UnitOfWorkFactory, connection: Connection) -> None:
@@ -78,7 +85,7 @@ def test_the_private_key_is_a_0600_file_and_never_in_the_database(
 ) -> None:
     org_id = accounts.create_organisation(uows, "pz", "Party Z", OrganisationKind.PARTY)
     key = _current_key(connection, org_id)
-    path = default_key_store().path(key.key_id)
+    path = uows.keys.signing.path(key.key_id)
     assert Path(os.environ["HOMEBOUND_KEY_DIR"]).resolve() in path.parents
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -106,7 +113,7 @@ def test_rotation_retires_the_old_key_and_logs_both_steps(
     admin = _new_admin(uows, "pz")
     assert admin.organisation_id is not None
     old_row = _current_key(connection, admin.organisation_id)
-    old_path = default_key_store().path(old_row.key_id)
+    old_path = uows.keys.signing.path(old_row.key_id)
     retired, new = keys.rotate_key(uows, admin)
     assert retired.key_id == old_row.key_id and old_path.exists()  # until the retirement is durable
     assert retired.key_id in keys.purge_retired_keys(uows) and not old_path.exists()
@@ -147,7 +154,7 @@ def test_external_key_registered_and_withdrawn(uows: UnitOfWorkFactory, connecti
     admin = _new_admin(uows, "pz")
     outside = generate_key_pair()  # held on the party's own machine; the server never sees the private half
     record = keys.register_external_key(uows, admin, public_key_to_text(outside.public_key))
-    assert record.custody is Custody.EXTERNAL and not default_key_store().has(record.key_id)
+    assert record.custody is Custody.EXTERNAL and not uows.keys.signing.has(record.key_id)
     with pytest.raises(Conflict):
         keys.register_external_key(uows, admin, public_key_to_text(outside.public_key))
     with pytest.raises(ValidationFailed):

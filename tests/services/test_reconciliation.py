@@ -14,6 +14,7 @@ from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Registry
 from homebound.db.log_store import log_action
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.linkage.reconciliation import fitted_prior
 from homebound.services import candidates, lists
 from homebound.services import log as log_service
 from homebound.services import reconciliation as service
@@ -186,17 +187,17 @@ def test_the_prior_is_fitted_to_the_lists_at_hand() -> None:
     kovalenko = ("Коваленко", "Олександр", "1994-03-12")
     listed = keys(("КОВАЛЕНКО", "АЛЕКСАНДР", "12.03.1994"), ("Петренко", "Василий", "1979"))
     ours = keys(kovalenko, ("Шевчук", "Ганна", "1988-01-05"), ("Мельник", "Тарас", "1985-07-20"))
-    fitted = service.fitted_prior(default_model(), listed, ours)
+    fitted = fitted_prior(default_model(), listed, ours)
     assert fitted.prior == pytest.approx(1 / PRIOR_RULE_RECALL / 6)
     assert fitted.levels == default_model().levels
     # Nothing agrees: one match among all pairs (at most even odds); a list against itself: its repeated
     # row, both ways, and no row against itself.
-    assert service.fitted_prior(default_model(), listed.iloc[1:], ours).prior == pytest.approx(1 / 3)
-    assert service.fitted_prior(default_model(), listed.iloc[1:], ours.iloc[1:]).prior == 0.5
+    assert fitted_prior(default_model(), listed.iloc[1:], ours).prior == pytest.approx(1 / 3)
+    assert fitted_prior(default_model(), listed.iloc[1:], ours.iloc[1:]).prior == 0.5
     others = [
         ("Шевчук", "Ганна", "1988-01-05"),
         ("Мельник", "Тарас", "1985-07-20"),
         ("Бондар", "Ігор", "1990"),
     ]
     twice = keys(kovalenko, kovalenko, *others)
-    assert service.fitted_prior(default_model(), twice).prior == pytest.approx(2 / PRIOR_RULE_RECALL / 20)
+    assert fitted_prior(default_model(), twice).prior == pytest.approx(2 / PRIOR_RULE_RECALL / 20)

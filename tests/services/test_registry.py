@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from homebound.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from homebound.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from homebound.core.persons import Registry, Status
 from homebound.db.persons import PersonFilter
 from homebound.db.uow import UnitOfWorkFactory
@@ -102,13 +109,14 @@ def test_status_table(
     assert registry.get_person(uows, actor, view.id).status is path[-1]
 
 
-def test_update_with_stale_version_conflicts(uows: UnitOfWorkFactory, world: World) -> None:
+def test_update_with_stale_version_fails_its_precondition(uows: UnitOfWorkFactory, world: World) -> None:
     actor = world.actors["a_operator"]
     view = registry.create_person(uows, actor, Registry.SOUGHT, KOVALENKO)
     updated = registry.update_person(uows, actor, view.id, {"rank": "солдат"}, expected_version=1)
     assert updated.version == 2 and updated.fields.rank == "солдат"
-    with pytest.raises(Conflict):
+    with pytest.raises(PreconditionFailed):  # the API's 412 (If-Match), not a plain 409
         registry.update_person(uows, actor, view.id, {"rank": "сержант"}, expected_version=1)
+    assert registry.get_person(uows, actor, view.id).fields.rank == "солдат"
 
 
 def test_update_rejects_bad_date_and_writes_nothing(uows: UnitOfWorkFactory, world: World) -> None:

@@ -22,6 +22,7 @@ from homebound.services import matching, review_queue
 from homebound.services.review_queue import DecisionFilter, Outcome, QueueFilter
 from tests.browser.seed import seed_registries
 from tests.conftest import _postgres_database
+from tests.keys import key_custody_of_tests
 from tests.review_support import seed_pairs
 from tests.world import World, build_world
 
@@ -116,7 +117,7 @@ def engine_uows(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
     engine = make_engine(url)
     try:
         upgrade(engine)
-        uows = UnitOfWorkFactory(engine)
+        uows = UnitOfWorkFactory(engine, key_custody_of_tests())
         world = build_world(uows)
         seed_registries(uows, world, dt.date.today())
         seed_pairs(uows, world)

@@ -17,6 +17,8 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, agreements
 from tests.conftest import Backend
 from tests.exchange_support import Registries, seed_registries
+from tests.keys import key_custody_of_tests
+from tests.settings import TEST_PASSWORD_COST
 from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
 from tests.world import PASSWORD, World
 
@@ -29,7 +31,7 @@ class Setup:
 
 
 def _opened(backend: Backend, connection: Connection, world: World, registries: Registries | None) -> Setup:
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     # A third party that is not part of the agreement.
     accounts.create_organisation(uows, "pc", "Party C", OrganisationKind.PARTY)
     accounts.create_user(
@@ -40,6 +42,7 @@ def _opened(backend: Backend, connection: Connection, world: World, registries: 
         organisation_code="pc",
         role=Role.PARTY_ADMIN,
         password=PASSWORD,
+        cost=TEST_PASSWORD_COST,
     )
     opened = agreements.create_agreement(
         uows, world.actors["mediator"], title="Test exchange", party_a="pa", party_b="pb", venue="Crossing 1"
@@ -50,7 +53,9 @@ def _opened(backend: Backend, connection: Connection, world: World, registries: 
 @pytest.fixture
 def setup(backend: Backend, connection: Connection, world: World) -> Setup:
     """Eligible records on both sides, ready to compose."""
-    registries = seed_registries(UnitOfWorkFactory(connection), world, held_a=12, held_b=12, seed=3)
+    registries = seed_registries(
+        UnitOfWorkFactory(connection, key_custody_of_tests()), world, held_a=12, held_b=12, seed=3
+    )
     return _opened(backend, connection, world, registries)
 
 

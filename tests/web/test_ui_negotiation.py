@@ -22,6 +22,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import agreement_views, handover, second_factor
 from homebound.web.app import create_app
 from tests.conftest import Backend
+from tests.keys import key_custody_of_tests
 from tests.web.test_ui_exchange import Setup, bare, clients, setup
 from tests.web.ui_support import csrf_of, ui_client
 from tests.world import PASSWORD, World
@@ -52,12 +53,12 @@ def _compose(setup: Setup, m: TestClient, *, share: bool = True) -> str:
 
 
 def _versions(setup: Setup, connection: Connection, world: World) -> list[agreement_views.VersionView]:
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     return agreement_views.list_versions(uows, world.actors["mediator"], setup.agreement_id)
 
 
 def _document(setup: Setup, connection: Connection, world: World, number: int) -> dict[str, Any]:
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     version = agreement_views.get_version(uows, world.actors["mediator"], setup.agreement_id, number)
     assert version.document is not None
     return version.document
@@ -71,7 +72,7 @@ def _spare_of_b(setup: Setup, connection: Connection, world: World) -> str:
 
 
 def _source_id(connection: Connection, person_id: str) -> str:
-    with UnitOfWorkFactory(connection).reader() as uow:
+    with UnitOfWorkFactory(connection, key_custody_of_tests()).reader() as uow:
         return str(
             uow.session.execute(select(PersonRow.source_id).where(PersonRow.id == person_id)).scalar_one()
         )
@@ -222,7 +223,7 @@ def test_accepting_needs_the_password_and_the_code_of_an_enrolled_account(
     setup: Setup, clients: dict[str, TestClient], connection: Connection, world: World
 ) -> None:
     url = _compose(setup, clients["mediator"])
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     second_factor.enrol(uows, "b_admin")
     with uows.reader() as uow:
         secret = uow.session.execute(
@@ -305,7 +306,7 @@ def test_closing_a_tranche_needs_the_password_and_remains_and_custody_are_record
     assert identified.status_code == 303
     for line in lines[1:]:
         assert _post(m, console, f"{console}/1/lines/{line}", {"action": "deliver"}).status_code == 303
-    uows = UnitOfWorkFactory(connection)
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
     wrong: httpx.Response = _post(m, console, f"{console}/1/close", {"password": "wrong"})
     assert wrong.status_code == 403 and 'id="form-problems"' in wrong.text
     tranche = handover.get_tranche(uows, world.actors["mediator"], setup.agreement_id, 1)

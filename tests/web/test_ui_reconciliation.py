@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from homebound.db.uow import UnitOfWorkFactory
 from tests.conftest import Backend
+from tests.keys import key_custody_of_tests
 from tests.reconciliation_support import BAD_LIST, LIST, write_ours
 from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
 from tests.world import World
@@ -19,7 +20,7 @@ from tests.world import World
 
 @pytest.fixture
 def app(backend: Backend, connection: Connection, world: World) -> FastAPI:
-    write_ours(UnitOfWorkFactory(connection), world)
+    write_ours(UnitOfWorkFactory(connection, key_custody_of_tests()), world)
     return ui_app(backend.url, connection)
 
 

@@ -20,12 +20,12 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, review_queue
 from homebound.services.review_queue import DecisionFilter, QueueFilter
 from homebound.web.ui import review as review_ui
-from homebound.web.ui.render import CONTENT_SECURITY_POLICY
 from tests.browser.seed import seed_registries
 from tests.conftest import Backend
+from tests.keys import key_custody_of_tests
 from tests.review_support import HELD_BY_B, seed_pairs
 from tests.web.test_ui_pages import _names, _parse
-from tests.web.ui_support import csrf_of, sign_in, ui_app, ui_client
+from tests.web.ui_support import PAGE_POLICY, csrf_of, sign_in, ui_app, ui_client
 from tests.world import World
 
 _PAIR_LINK = re.compile(r'href="/mediator/review/([0-9a-f-]{36})')
@@ -33,7 +33,7 @@ _PAIR_LINK = re.compile(r'href="/mediator/review/([0-9a-f-]{36})')
 
 @pytest.fixture
 def uows(connection: Connection) -> UnitOfWorkFactory:
-    return UnitOfWorkFactory(connection)
+    return UnitOfWorkFactory(connection, key_custody_of_tests())
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_the_queue_lists_the_pairs_with_filters_and_pages(
 ) -> None:
     page = mediator.get("/mediator/review")
     assert page.status_code == 200
-    assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert page.headers["content-security-policy"] == PAGE_POLICY
     assert _parse(page.text).inline == []
     assert "Коваленко Олександр Миколайович" in page.text
     assert "Melnyk Nadiia Yuriivna" in page.text

@@ -19,6 +19,14 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 BASE = "https://testserver"  # httpx only returns Secure cookies over https, like a browser
 
 
+# The pages' policy as docs/ui.md states it, written out here (not imported from the code under test): only
+# our own origin, no inline script or style, no framing, forms post only to us.
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
 def ui_app(url: str, connection: Connection) -> FastAPI:
     return create_app(Settings(environment="test", database_url=url), bind=connection)
 

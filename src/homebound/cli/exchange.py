@@ -338,13 +338,12 @@ def remains(
 ) -> None:
     """A batch of remains handed over (a mediator)."""
     from homebound.core.exchange.candidate import Side
-    from homebound.core.exchange.errors import ExchangeError
     from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
     from homebound.services.handover import receive_remains
 
     try:
         received = RemainsBatch(batch, Side(side), count, IdentificationStatus(status))
-    except (ValueError, ExchangeError) as exc:
+    except (ValueError, DomainError) as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(code=2) from exc
     uows, actor = _acting(user)

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from homebound.cli.context import actor_for_username, load_settings, open_uows
+from homebound.cli.context import actor_for_username, keys_of, load_settings, open_uows
 from homebound.cli.data_keys import keys_app
 from homebound.cli.exchange import exchange_app
 from homebound.cli.link import link
@@ -99,8 +99,21 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.migration_database_url or settings.database_url)
-    upgrade(engine, revision)
+    upgrade(engine, revision, keys=keys_of(settings))
     out.print(f"database at revision {current_revision(engine)}")
+
+
+@db_app.command("prune-idempotency")
+def db_prune_idempotency() -> None:
+    """Forget the stored answers to idempotent API requests once their keys expire (24 hours): run it daily
+    (a cron job or systemd timer, docs/operations.md), or the table grows with every write."""
+    from homebound.db.engine import make_engine
+    from homebound.db.idempotency import prune
+
+    engine = make_engine(load_settings().database_url)
+    with engine.begin() as connection:
+        removed = prune(connection)
+    out.print(f"{removed} expired idempotency answers removed")
 
 
 @db_app.command("current")
@@ -129,7 +142,7 @@ def demo(
         console.print("[red]the demo is disabled in this environment (HOMEBOUND_ALLOW_DEMO=false)[/red]")
         raise typer.Exit(code=2)
     try:
-        summary = load_demo(open_uows(settings), persons=persons, seed=seed)
+        summary = load_demo(open_uows(settings), persons=persons, seed=seed, cost=settings.password_cost())
     except DomainError as exc:
         _fail(exc)
         return
@@ -240,15 +253,17 @@ def create_user(
     if password != getpass.getpass("again: "):
         console.print("[red]the two passwords differ[/red]")
         raise typer.Exit(code=2)
+    settings = load_settings()
     try:
         run_create(
-            open_uows(load_settings()),
+            open_uows(settings),
             "cli",
             username=username,
             display_name=display_name or username,
             organisation_code=organisation,
             role=role,
             password=password,
+            cost=settings.password_cost(),
         )
     except DomainError as exc:
         _fail(exc)

@@ -70,7 +70,7 @@ def init(
     upgrade(make_engine(settings.migration_database_url or settings.database_url))
     try:
         card = init_node(open_uows(settings), code=org, kind=kind, name=name, admin=admin, password=password,
-                         inbox_url=settings.inbox_url)  # fmt: skip
+                         inbox_url=settings.inbox_url, cost=settings.password_cost())  # fmt: skip
     except DomainError as exc:
         fail(exc)
         return

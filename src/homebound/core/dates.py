@@ -68,10 +68,6 @@ class PartialDate:
         return dt.date(self.year, self.month, self.day)
 
     @classmethod
-    def from_date(cls, value: dt.date) -> PartialDate:
-        return cls(value.year, value.month, value.day)
-
-    @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Read 1994, 1994-03, 1994-03-12, 03.1994, 12.03.1994 or 12/03/1994 (day first, as both sides
         write).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from homebound.core.dates import PartialDate
@@ -167,9 +167,6 @@ class PersonFields:
     will_to_return: WillToReturnRecord = field(default_factory=WillToReturnRecord)
     last_seen_date: dt.date | None = None
     last_seen_place: str | None = None
-
-    def with_changes(self, **changes: object) -> PersonFields:
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 PERSON_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PersonFields))

@@ -41,16 +41,6 @@ def participants_of(session: Session, row: AgreementRow) -> Participants:
     return Participants(codes[row.party_a_id], codes[row.party_b_id], codes[row.mediator_id], row.venue)
 
 
-def version_rows(session: Session, agreement_id: str) -> list[AgreementVersionRow]:
-    return list(
-        session.execute(
-            select(AgreementVersionRow)
-            .where(AgreementVersionRow.agreement_id == agreement_id)
-            .order_by(AgreementVersionRow.number)
-        ).scalars()
-    )
-
-
 def version_of(row: AgreementVersionRow) -> AgreementVersion:
     return version_from_document(
         row.document, kind=row.kind, author=row.author_role, note=row.note, changes=row.changes

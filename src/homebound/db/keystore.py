@@ -69,7 +69,7 @@ class KeyStore:
             derived = key_id(public_key_of(seed))
         except FileNotFoundError as error:
             raise KeyStoreError(
-                f"private key {key} is not in {self.directory} (HOMEBOUND_KEY_DIR)"
+                f"private key {key} is not in {self.directory} (the key directory, Settings.key_dir)"
             ) from error
         except (OSError, ValueError, KeyError, TypeError, binascii.Error) as error:
             raise KeyStoreError(f"key file {path} is unreadable: {type(error).__name__}") from error
@@ -102,14 +102,3 @@ def key_store_for(directory: Path | str) -> KeyStore:
         if store is None:
             store = _DEFAULT[resolved] = KeyStore(resolved)
         return store
-
-
-# The same variable and default as `Settings.key_dir`: the database layer reads no settings object (it sits
-# below config), and the app factory builds units of work without a key store, so this is where they meet.
-KEY_DIR_VARIABLE = "HOMEBOUND_KEY_DIR"
-DEFAULT_KEY_DIR = Path("var/keys")
-
-
-def default_key_store() -> KeyStore:
-    """The store of the configured key directory (HOMEBOUND_KEY_DIR, default var/keys)."""
-    return key_store_for(os.environ.get(KEY_DIR_VARIABLE) or DEFAULT_KEY_DIR)

@@ -40,13 +40,13 @@ from homebound.core.log.keys import (
 from homebound.core.log.merkle import leaf_hash
 from homebound.core.log.signing import SigningKey, generate_key_pair, public_key_from_text
 from homebound.db.bulk import bulk_insert
-from homebound.db.keystore import KeyStore, default_key_store
+from homebound.db.custody import custody_of
+from homebound.db.keystore import KeyStore
 from homebound.db.sealed import provider_of
 from homebound.db.sealing import KeyUnavailable, PartyKeys, associated_data
 from homebound.db.tables import LogEntryRow, LogHeadRow, LogPayloadRow, OrganisationRow, SigningKeyRow
 
 _WRITER_KEY = "homebound.log_writer"
-KEY_STORE_INFO = "homebound.key_store"  # a session may carry its own KeyStore (else the configured one)
 
 
 def _now() -> str:
@@ -61,8 +61,7 @@ def signer_of(actor: Actor | str) -> str:
 
 
 def key_store_of(session: Session) -> KeyStore:
-    found = session.info.get(KEY_STORE_INFO)
-    return found if isinstance(found, KeyStore) else default_key_store()
+    return custody_of(session).signing
 
 
 class LogWriter:

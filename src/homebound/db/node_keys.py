@@ -1,7 +1,7 @@
 """A node's own key directory: its signing keys, its data keys and its age identity, all files in one
 directory that only this node reads.
 
-`node_session_info(directory)` is what a node's units of work carry (UnitOfWorkFactory(info=...)), so the
+A node's units of work carry its own `KeyCustody` (db/custody.py, built from its key directory), so the
 log writer and the sealed fields use this node's keys even when several nodes run in one process. The age
 identity (the private half of the node's encryption key) is one file `age-{key id}.key`, mode 0600, never
 in the database; the public half is on the node's card.
@@ -11,21 +11,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pyrage
 
 from homebound.core.packages.cards import encryption_key_id
-from homebound.db.keystore import KeyStore, KeyStoreError, key_store_for
-from homebound.db.log_store import KEY_STORE_INFO
-from homebound.db.sealed import PROVIDER_INFO
-from homebound.db.sealing import provider_for
+from homebound.db.keystore import KeyStore, KeyStoreError
 
 AGE_PREFIX = "age-"
-
-
-def node_session_info(directory: Path | str) -> dict[str, Any]:
-    return {KEY_STORE_INFO: key_store_for(directory), PROVIDER_INFO: provider_for(directory)}
 
 
 def _age_path(directory: Path, key: str) -> Path:

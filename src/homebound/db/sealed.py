@@ -12,25 +12,21 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 
-from homebound.db.sealing import (
-    KeyProvider,
-    KeyUnavailable,
-    PartyKeys,
-    associated_data,
-    default_key_provider,
-    sealed_key_id,
-)
+from homebound.db.custody import NoKeyCustody, custody_of
+from homebound.db.sealing import KeyProvider, KeyUnavailable, PartyKeys, associated_data, sealed_key_id
 
-PROVIDER_INFO = "homebound.key_provider"  # a session may carry its own KeyProvider (else the configured one)
 _PLAIN = "_homebound_plain"
 _PENDING = "_homebound_pending"
+# The key provider of the session a row was read or written in, so a row read after its unit of work ended
+# still opens its sealed fields.
+_PROVIDER = "_homebound_provider"
 
 
 def fold(text: str) -> str:
@@ -39,8 +35,17 @@ def fold(text: str) -> str:
 
 
 def provider_of(session: Session | None) -> KeyProvider:
-    found = session.info.get(PROVIDER_INFO) if session is not None else None
-    return found if found is not None else default_key_provider()
+    return custody_of(session).data
+
+
+def _row_provider(obj: Any, *, required: bool = True) -> KeyProvider | None:
+    session = object_session(obj)
+    if session is not None:
+        obj.__dict__[_PROVIDER] = provider_of(session)
+    found: KeyProvider | None = obj.__dict__.get(_PROVIDER)
+    if found is None and required:
+        raise NoKeyCustody(f"a sealed field of a {type(obj).__name__} read before any session held it")
+    return found
 
 
 def encode(value: Any, kind: str) -> bytes:
@@ -107,8 +112,8 @@ class SealedField:
         if self.name not in plain:
             assert self.table is not None
             blob = getattr(obj, self.attr)
-            keys = party_keys_for(
-                object_session(obj), obj.party_id, blob, f"{self.table.table}.{self.name}", obj.id
+            keys = _keys_to_open(
+                lambda: _row_provider(obj), obj.party_id, blob, f"{self.table.table}.{self.name}", obj.id
             )
             plain[self.name] = self.table.open(keys, self.name, obj.id, blob) if keys else None
         return plain[self.name]
@@ -124,10 +129,18 @@ def party_keys_for(
     session: Session | None, party: str, blob: Any, where: str, row_id: str
 ) -> PartyKeys | None:
     """The keys to open `blob` with (None for no value); a missing key is named by its id and the place."""
+    return _keys_to_open(lambda: provider_of(session), party, blob, where, row_id)
+
+
+def _keys_to_open(
+    provider: Callable[[], KeyProvider | None], party: str, blob: Any, where: str, row_id: str
+) -> PartyKeys | None:
     if blob is None:
         return None
+    found = provider()
+    assert found is not None
     try:
-        return provider_of(session).keys(party)
+        return found.keys(party)
     except KeyUnavailable as error:
         kid = sealed_key_id(bytes(blob))
         raise KeyUnavailable(f"{where} of row {row_id} is sealed under data key {kid}: {error}") from error
@@ -137,8 +150,11 @@ def _seal_pending(obj: Any) -> None:
     pending: set[str] = obj.__dict__.get(_PENDING) or set()
     if not pending:
         return
+    provider = _row_provider(obj, required=False)
+    if provider is None:
+        return  # a row not in a session yet: sealed before its insert
     table = TABLES[obj.__tablename__]
-    keys = provider_of(object_session(obj)).keys(obj.party_id, create=True)
+    keys = provider.keys(obj.party_id, create=True)
     plain = obj.__dict__[_PLAIN]
     for name in sorted(pending):
         setattr(obj, f"{name}_sealed", table.seal(keys, name, obj.id, plain[name]))
@@ -157,6 +173,10 @@ def _before_write(mapper: Mapper[Any], connection: Any, target: Any) -> None:  #
     _seal_pending(target)
 
 
+def _remember_provider(target: Any, context: Any) -> None:
+    target.__dict__[_PROVIDER] = provider_of(context.session)
+
+
 def _forget(target: Any, *args: Any) -> None:  # noqa: ARG001
     target.__dict__.pop(_PLAIN, None)
     target.__dict__.pop(_PENDING, None)
@@ -166,6 +186,7 @@ def enable_sealing(cls: type) -> None:
     """Seal pending values before insert or update, forget opened values when the row is expired."""
     event.listen(cls, "before_insert", _before_write)
     event.listen(cls, "before_update", _before_write)
+    event.listen(cls, "load", _remember_provider)
     event.listen(cls, "expire", _forget)
     event.listen(cls, "refresh", _forget)
 
@@ -228,11 +249,3 @@ def _seal_bulk_update(state: ORMExecuteState) -> Any:
 
 
 event.listen(Session, "do_orm_execute", _seal_bulk_update)
-
-
-def open_value(
-    session: Session | None, table_name: str, name: str, *, party: str, row_id: str, blob: Any
-) -> Any:
-    """One sealed value opened outside a row object (raises KeyUnavailable or SealBroken, naming no value)."""
-    keys = party_keys_for(session, party, blob, f"{table_name}.{name}", row_id)
-    return None if keys is None else TABLES[table_name].open(keys, name, row_id, blob)

@@ -9,9 +9,10 @@ Every party also has a search key: equality searches run on a blind index, HMAC-
 under that key, computed before encryption and not reversible to the value without the key.
 
 Keys come from a `KeyProvider`: `FileKeyProvider` keeps one JSON file per party in the key directory
-(`HOMEBOUND_KEY_DIR`, next to the signing keys); `SecretKeyProvider` derives every party's keys from one
-environment secret (`HOMEBOUND_DATA_SECRET`, the embedded default). A KMS would be a third provider: the same
-three calls (`keys`, `rotate`, `erase`), with the key file holding data keys wrapped by the KMS. Erasing a
+(`Settings.key_dir`, next to the signing keys); `SecretKeyProvider` derives every party's keys from one
+secret (`Settings.data_secret`, for embedded use); `db.custody` picks one as the settings say. A KMS would
+be a third provider: the same three calls (`keys`, `rotate`, `erase`), with the key file holding data keys
+wrapped by the KMS. Erasing a
 party's keys (end of retention) makes its sealed values unreadable for good; the log stays verifiable,
 because entries hold commitments, not the payloads.
 """
@@ -36,8 +37,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from homebound.db.keystore import DEFAULT_KEY_DIR, KEY_DIR_VARIABLE
-
 VERSION = 1
 KEY_ID_BYTES = 8
 NONCE_BYTES = 12
@@ -45,7 +44,6 @@ HEADER_BYTES = 1 + KEY_ID_BYTES + NONCE_BYTES
 KEY_BYTES = 32
 FILE_FORMAT = "homebound.data-keys.v1"
 RECHECK_SECONDS = 1.0  # how stale a process's view of a key file may be
-SECRET_VARIABLE = "HOMEBOUND_DATA_SECRET"  # noqa: S105 - the name of the variable
 _AD_TAG = b"homebound.sealed.v1\x00"
 _BLIND_TAG = b"homebound.blind-index.v1\x00"
 
@@ -178,7 +176,7 @@ class FileKeyProvider:
             if keys is None:
                 if not create:
                     raise KeyUnavailable(
-                        f"no data key of party {party} in {self.directory} (HOMEBOUND_KEY_DIR)"
+                        f"no data key of party {party} in {self.directory} (the key directory)"
                     )
                 keys = self._create(party)
             self._remember(keys)
@@ -267,7 +265,7 @@ class FileKeyProvider:
         with self._lock:
             old = self._read(party)
             if old is None:
-                raise KeyUnavailable(f"no data key of party {party} in {self.directory} (HOMEBOUND_KEY_DIR)")
+                raise KeyUnavailable(f"no data key of party {party} in {self.directory} (the key directory)")
             key = os.urandom(KEY_BYTES)
             kid = key_id_of(key)
             keys = PartyKeys(party, kid, {**old.data_keys, kid: key}, old.search_key)
@@ -304,7 +302,7 @@ class SecretKeyProvider:
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < KEY_BYTES:
-            raise SealingError(f"{SECRET_VARIABLE} must hold at least 32 bytes (base64)")
+            raise SealingError("the data secret must hold at least 32 bytes (base64)")
         self._secret = secret
         self._cache: dict[str, PartyKeys] = {}
         self._lock = threading.Lock()
@@ -325,10 +323,10 @@ class SecretKeyProvider:
             return found
 
     def rotate(self, party: str) -> str:  # noqa: ARG002 - the protocol's signature
-        raise SealingError(f"keys derived from {SECRET_VARIABLE} do not rotate per party; use key files")
+        raise SealingError("keys derived from the data secret do not rotate per party; use key files")
 
     def erase(self, party: str) -> None:  # noqa: ARG002 - the protocol's signature
-        raise SealingError(f"keys derived from {SECRET_VARIABLE} cannot be erased per party; use key files")
+        raise SealingError("keys derived from the data secret cannot be erased per party; use key files")
 
 
 _PROVIDERS: dict[str, KeyProvider] = {}
@@ -345,33 +343,15 @@ def provider_for(directory: Path | str) -> FileKeyProvider:
         return found
 
 
-_BY_SETTING: dict[tuple[str | None, str | None, str | None], KeyProvider] = {}
-
-
-def default_key_provider() -> KeyProvider:
-    """HOMEBOUND_DATA_SECRET if set (the embedded default), else key files in HOMEBOUND_KEY_DIR.
-
-    Asked for every sealed value: remembered by the variables' values, so no path is resolved per row.
-    """
-    secret, directory = os.environ.get(SECRET_VARIABLE), os.environ.get(KEY_DIR_VARIABLE)
-    relative = not (directory and os.path.isabs(directory))
-    setting = (secret, directory, os.getcwd() if relative and not secret else None)
-    found = _BY_SETTING.get(setting)
-    if found is None:
-        found = _BY_SETTING[setting] = _default_key_provider(secret)
-    return found
-
-
-def _default_key_provider(secret: str | None) -> KeyProvider:
-    if secret:
-        with _PROVIDERS_LOCK:
-            marker = "secret:" + hashlib.sha256(secret.encode()).hexdigest()
-            found = _PROVIDERS.get(marker)
-            if found is None:
-                try:
-                    raw = base64.b64decode(secret, validate=True)
-                except binascii.Error as error:
-                    raise SealingError(f"{SECRET_VARIABLE} is not base64") from error
-                found = _PROVIDERS[marker] = SecretKeyProvider(raw)
-            return found
-    return provider_for(os.environ.get(KEY_DIR_VARIABLE) or DEFAULT_KEY_DIR)
+def secret_provider(secret: str) -> SecretKeyProvider:
+    """The provider deriving every party's keys from `secret` (base64, at least 32 bytes); one per secret."""
+    marker = "secret:" + hashlib.sha256(secret.encode()).hexdigest()
+    with _PROVIDERS_LOCK:
+        found = _PROVIDERS.get(marker)
+        if not isinstance(found, SecretKeyProvider):
+            try:
+                raw = base64.b64decode(secret, validate=True)
+            except binascii.Error as error:
+                raise SealingError("the data secret (Settings.data_secret) is not base64") from error
+            found = _PROVIDERS[marker] = SecretKeyProvider(raw)
+        return found

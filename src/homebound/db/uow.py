@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, event, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from homebound.core.access import Actor
+from homebound.db.custody import SESSION_INFO as KEYS_INFO
+from homebound.db.custody import KeyCustody
 from homebound.db.engine import WRITE_OPTION
 from homebound.db.log_store import flush_log
 
@@ -21,6 +22,7 @@ _SET_PARTY = text(f"SELECT set_config('{PARTY_SETTING}', :party, true)")
 # request's shared transaction): later units of work on it reset the setting instead of inheriting it.
 _SCOPED_MARK = "homebound_party_scoped"
 _PARTY_INFO = "homebound_party"
+MATCH_ON_ARRIVAL_INFO = "homebound.match_on_arrival"  # Settings.match_on_arrival, read by services.arrival
 
 PartySource = Callable[[], str | None]
 
@@ -43,14 +45,11 @@ class UnitOfWork:
     """`with uow:` opens a transaction; `uow.commit()` ends it; leaving without commit rolls back."""
 
     def __init__(
-        self,
-        factory: sessionmaker[Session],
-        party: PartySource | None = None,
-        info: Mapping[str, Any] | None = None,
+        self, factory: sessionmaker[Session], info: dict[str, object], party: PartySource | None = None
     ) -> None:
         self._factory = factory
+        self._info = info
         self._party = party
-        self._info = info or {}
         self._session: Session | None = None
 
     @property
@@ -85,14 +84,16 @@ class UnitOfWorkFactory:
     """Hands out units of work; services receive this, never an engine.
 
     Bound to an Engine in production. Tests bind it to one Connection inside an outer transaction, so each
-    unit of work becomes a savepoint and the test rolls everything back at the end.
+    unit of work becomes a savepoint and the test rolls everything back at the end. Built at start-up from
+    the settings: `keys` says where the private keys are, `match_on_arrival` whether writes score new
+    records against the other side; every session it opens carries both.
     """
 
-    def __init__(self, bind: Engine | Connection, *, info: Mapping[str, Any] | None = None) -> None:
-        """`info` goes into every session: a node's own key store and data-key provider (db/node_keys.py),
-        so several nodes can run in one process (tests, the demo federation), each with its own keys."""
+    def __init__(self, bind: Engine | Connection, keys: KeyCustody, *, match_on_arrival: bool = True) -> None:
         self.bind = bind
-        self.info: Mapping[str, Any] = dict(info or {})
+        self.keys = keys
+        self.match_on_arrival = match_on_arrival
+        self._info: dict[str, object] = {KEYS_INFO: keys, MATCH_ON_ARRIVAL_INFO: match_on_arrival}
         self._party: PartySource | None = None
         if isinstance(bind, Engine):
             self._writer = sessionmaker(
@@ -114,10 +115,10 @@ class UnitOfWorkFactory:
         # Unscoped on purpose: a party's write can have effects the exchange protocol gives it on the other
         # party's records (concluding an agreement lists both sides' people; a crossing moves both
         # registries), decided by the services after their permission checks (docs/reliability.md).
-        return UnitOfWork(self._writer, None if self._party is None else _unscoped, self.info)
+        return UnitOfWork(self._writer, self._info, None if self._party is None else _unscoped)
 
     def reader(self) -> UnitOfWork:
-        return UnitOfWork(self._reader, self._party, self.info)
+        return UnitOfWork(self._reader, self._info, self._party)
 
     def scoped(self, party: PartySource) -> UnitOfWorkFactory:
         """The same factory whose read-only units of work run as `party()` under row-level security.
@@ -134,7 +135,7 @@ class UnitOfWorkFactory:
 
     def shared_transaction(self) -> SharedTransaction:
         """One outer (writing) transaction that the units of work of one request join as savepoints."""
-        return SharedTransaction(self.bind, self.info)
+        return SharedTransaction(self.bind, self.keys, match_on_arrival=self.match_on_arrival)
 
 
 def _unscoped() -> None:
@@ -149,7 +150,7 @@ class SharedTransaction:
     `commit()` here. On an Engine it opens its own writing connection; on a Connection (tests) it nests.
     """
 
-    def __init__(self, bind: Engine | Connection, info: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, bind: Engine | Connection, keys: KeyCustody, *, match_on_arrival: bool = True) -> None:
         self._owned = isinstance(bind, Engine)
         self.connection = (
             bind.execution_options(**{WRITE_OPTION: True}).connect() if isinstance(bind, Engine) else bind
@@ -160,7 +161,7 @@ class SharedTransaction:
         except BaseException:
             self._close()
             raise
-        self.uows = UnitOfWorkFactory(self.connection, info=info)
+        self.uows = UnitOfWorkFactory(self.connection, keys, match_on_arrival=match_on_arrival)
 
     def commit(self) -> None:
         try:

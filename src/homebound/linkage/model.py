@@ -211,7 +211,7 @@ def splink_settings(model: LinkageModel, dialect: str = "duckdb") -> SettingsCre
 
 @cache
 def default_model() -> LinkageModel:
-    """The model shipped with Homebound, trained on synthetic lists (``data/make_default_model.py``).
+    """The model shipped with Homebound, trained on synthetic lists (``tools/make_default_model.py``).
 
     Used until a mediator trains one on real lists; read on first use, never at import.
     """

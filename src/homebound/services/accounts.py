@@ -7,8 +7,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from homebound.core.access import ROLES_BY_KIND, Actor, OrganisationKind, Permission, Role, can
@@ -26,26 +24,18 @@ from homebound.db.tables import ApiTokenRow, OrganisationRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import second_factor
 from homebound.services.keys import create_organisation_key
+from homebound.services.passwords import (
+    PRODUCTION_COST,
+    PasswordCost,
+    dummy_hash,
+    hash_password,
+    verify_password,
+)
 
 SYSTEM_ACTOR = "system"
 SESSION_TTL = dt.timedelta(hours=12)
 TOKEN_PREFIX = "hb_"  # noqa: S105 - marks our tokens in logs and secret scanners
 MIN_PASSWORD = 12
-
-_hasher = PasswordHasher()
-# Verifying against this keeps an unknown user as slow as a wrong password (no username oracle by timing).
-_DUMMY_HASH = _hasher.hash("homebound-timing-equaliser")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def hash_token(token: str) -> str:
@@ -97,6 +87,7 @@ def create_user(
     role: Role,
     password: str,
     language: str = "en",
+    cost: PasswordCost = PRODUCTION_COST,
 ) -> str:
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
@@ -121,7 +112,7 @@ def create_user(
             display_name=display_name,
             organisation_id=org.id,
             role=role.value,
-            password_hash=hash_password(password),
+            password_hash=hash_password(password, cost),
             language=language,
         )
         uow.session.add(user)
@@ -155,6 +146,7 @@ def sign_in(
     *,
     totp_code: str | None = None,
     require_second_factor: bool = False,
+    cost: PasswordCost = PRODUCTION_COST,
 ) -> IssuedToken:
     """Password sign-in, plus the one-time code for an account with a second factor.
 
@@ -164,7 +156,8 @@ def sign_in(
     """
     with uows.writer() as uow:
         user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
-        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+        # An unknown user is checked against a hash of the same cost: as slow as a wrong password.
+        ok = verify_password(user.password_hash if user else dummy_hash(cost, "sign-in"), password)
         if user is None or not ok or user.disabled:
             raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
         if user.totp_secret is not None and not second_factor.code_accepted(
@@ -280,18 +273,6 @@ def list_users(uows: UnitOfWorkFactory) -> list[UserView]:
             UserView(u.id, u.username, u.display_name, u.role, code, u.language, u.disabled)
             for u, code in rows
         ]
-
-
-def set_password(uows: UnitOfWorkFactory, username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
-    with uows.writer() as uow:
-        user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
-        if user is None:
-            raise NotFound("no such user", field="username")
-        user.password_hash = hash_password(password)
-        log_action(uow.session, SYSTEM_ACTOR, ActionTag.USER_UPDATE, "user", user.id, {"change": "password"})
-        uow.commit()
 
 
 def organisation_by_code(uows: UnitOfWorkFactory, code: str) -> OrganisationRow:

@@ -51,7 +51,6 @@ from homebound.services.agreement_views import (
 )
 from homebound.services.candidates import check_listed, chunks, with_rank_classes
 from homebound.services.exchange_access import (
-    exchange_rules,
     load_agreement_row,
     party_of,
     require,
@@ -197,8 +196,7 @@ def new_version(
         _check_current(row, expected_version, guarded=guarded)
         _check_seen(session, row, seat)
         agreement = load_agreement(session, row)
-        with exchange_rules():
-            updated = build(session, row, seat, agreement)
+        updated = build(session, row, seat, agreement)
         version_row = record_version(session, actor, row, seat, updated, share=share)
         accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
         view = version_view(version_row, accepted, full=True)
@@ -372,8 +370,7 @@ def accept(
         if target is None and version <= row.latest_version and version >= 1:
             raise NotFound("no such version", field="version")
         agreement = load_agreement(session, row)
-        with exchange_rules(field="version"):
-            updated = agreement.accept(by=seat, version=version, accepted_by=actor.user_id or "")
+        updated = agreement.accept(by=seat, version=version, accepted_by=actor.user_id or "")
         confirm_binding(session, actor, proof, throttle=throttle, code="agreement.reauthentication_failed")
         persist_events(session, row, updated, updated.events, user_id=actor.user_id or "")
         payload = {
@@ -397,8 +394,7 @@ def conclude(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> Agreem
         row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
         require(actor, seat, row, None, Permission.ANY_AGREEMENT_MANAGE, "conclude an agreement")
         agreement = load_agreement(session, row)
-        with exchange_rules():
-            updated = agreement.conclude(by=seat)
+        updated = agreement.conclude(by=seat)
         persist_events(session, row, updated, updated.events, user_id=actor.user_id or "")
         conclusion = updated.conclusion
         assert conclusion is not None
@@ -408,8 +404,7 @@ def conclude(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> Agreem
             "content_hash": conclusion.content_hash,
         }
         log_action(session, actor, ActionTag.AGREEMENT_CONCLUDE, "agreement", row.id, payload)
-        with exchange_rules():
-            open_handover(session, actor, row, updated)
+        open_handover(session, actor, row, updated)
         view = agreement_view(session, row, seat)
         uow.commit()
         return view

@@ -9,12 +9,12 @@ transaction as the record, so a crash loses neither and a rolled-back import lea
 reaches either party: no log entry is written under the party's name (the mediator's verdict is logged, as
 for every candidate), and the queue is the mediator's alone.
 
-``HOMEBOUND_MATCH_ON_ARRIVAL=0`` turns it off (bulk migrations); the mediator's runs still find the pairs.
+``Settings.match_on_arrival`` (carried by the unit-of-work factory) turns it off for bulk migrations; the
+mediator's runs still find the pairs.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ from homebound.core.persons import PersonFields, Registry
 from homebound.db.log_store import LogWriter
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import OrganisationRow, utcnow
-from homebound.db.uow import UnitOfWorkFactory
+from homebound.db.uow import MATCH_ON_ARRIVAL_INFO, UnitOfWorkFactory
 from homebound.linkage.assign import Bands, Decision
 from homebound.linkage.comparisons import COMPARISONS
 from homebound.linkage.explain import explain_pair
@@ -47,11 +47,9 @@ from homebound.services.match_index import (
 )
 
 __all__ = [
-    "ENABLED_ENV",
     "MATCHING_FIELDS",
     "Arrival",
     "Proposed",
-    "enabled",
     "match_on_arrival",
     "matching_changed",
     "queue_proposals",
@@ -59,7 +57,6 @@ __all__ = [
     "warm",
 ]
 
-ENABLED_ENV = "HOMEBOUND_MATCH_ON_ARRIVAL"
 # The best pairs kept per record, as the mediator's one-record look-up keeps them.
 PER_RECORD = 20
 # Up to this many records against one registry are looked up one by one (no frame to build); more in bulk.
@@ -82,11 +79,6 @@ MATCHING_FIELDS = (
 
 def matching_changed(before: PersonFields, after: PersonFields) -> bool:
     return any(getattr(before, name) != getattr(after, name) for name in MATCHING_FIELDS)
-
-
-def enabled() -> bool:
-    """On unless HOMEBOUND_MATCH_ON_ARRIVAL is 0/false/no/off (read at each call: tests and tools flip it)."""
-    return os.environ.get(ENABLED_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 Pair = dict[str, Any]  # one scored pair: query position, record id, probability, weight, gamma_*, mw_*
@@ -345,7 +337,7 @@ def warm(
     start would otherwise build a whole registry's index under it. Built here, the write only refreshes it
     (correctness does not depend on this: the write refreshes, or builds, in its own transaction anyway).
     """
-    if not enabled():
+    if not uows.match_on_arrival:
         return
     cache = default_cache() if cache is None else cache
     target = Registry.SOUGHT if registry is Registry.HELD else Registry.HELD
@@ -375,7 +367,7 @@ def match_on_arrival(
     A no-op when turned off, when no mediator office exists, or for records not open (a sought record no
     longer looked for, a held record no longer in custody).
     """
-    if not enabled():
+    if not session.info.get(MATCH_ON_ARRIVAL_INFO, True):
         return []
     open_arrivals = [a for a in arrivals if a.status in ELIGIBLE[a.registry]]
     if not open_arrivals:

@@ -24,8 +24,8 @@ from homebound.core.exchange.candidate import (
     SeriousBasis,
     Sex,
     Side,
-    WillStatus,
     WillToReturn,
+    WillToReturnRecord,
 )
 from homebound.core.exchange.formula import ListedPerson
 from homebound.core.exchange.ranks import rank_class_of
@@ -33,8 +33,6 @@ from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Category, Registry, Status
 from homebound.core.persons import Health as RecordHealth
 from homebound.core.persons import LegalHold as RecordHold
-from homebound.core.persons import Sex as RecordSex
-from homebound.core.persons import WillToReturn as RecordWill
 from homebound.db.exchange_tables import AgreementRow, IdentityConfirmationRow
 from homebound.db.log_store import log_action
 from homebound.db.tables import PersonRow, PersonShareRow, new_id, utcnow
@@ -65,18 +63,9 @@ def _health(row: PersonRow) -> Health:
     return Health(severity)
 
 
-def _will(row: PersonRow) -> WillToReturn:
-    if row.will_to_return == RecordWill.CONFIRMED.value:
-        return WillToReturn(WillStatus.CONFIRMED, interviewed_by=row.will_verified_by or "")
-    if row.will_to_return == RecordWill.REFUSED.value:
-        return WillToReturn(WillStatus.REFUSED, REFUSAL_STAYS_WITH, row.will_verified_by or "")
-    return WillToReturn()
-
-
 def candidate_of(row: PersonRow, side: Side, confirmed_identity: str | None) -> Candidate:
     """What the exchange gates and priority read from one held record."""
     born = PartialDate(row.birth_year, row.birth_month, row.birth_day) if row.birth_year else None
-    sex = {RecordSex.MALE.value: Sex.MALE, RecordSex.FEMALE.value: Sex.FEMALE}.get(row.sex)
     hold = None
     if row.legal_hold != RecordHold.NONE.value:
         hold = LegalHold(row.legal_hold_note or row.legal_hold.replace("_", " "))
@@ -86,13 +75,16 @@ def candidate_of(row: PersonRow, side: Side, confirmed_identity: str | None) -> 
         rank_class=rank_class_of(row.rank),
         health=_health(row),
         date_of_birth=born,
-        sex=sex,
+        sex=Sex(row.sex),
         civilian=row.category == Category.CIVILIAN_INTERNEE.value,
         captured_on=row.capture_date,
         confirmed_match_id=confirmed_identity,
         # Listed in its own held registry: the holding party confirms custody.
         custody=Custody(confirmed_by_holding_party=True),
-        will_to_return=_will(row),
+        will_to_return=WillToReturnRecord(
+            WillToReturn(row.will_to_return), row.will_verified_by, row.will_verified_on
+        ),
+        stays_with=REFUSAL_STAYS_WITH if row.will_to_return == WillToReturn.REFUSED.value else "",
         legal_hold=hold,
     )
 

@@ -15,6 +15,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.headers import HeaderLanguage
 from homebound.lists.writers import write_csv, write_xlsx
 from homebound.services import accounts, exchange_ledger, inquiries, lists
+from homebound.services.passwords import PRODUCTION_COST, PasswordCost
 from homebound.synthetic.scenario import generate_exchange_lists
 
 DEMO_PASSWORD = "homebound-demo"  # noqa: S105 - development only; Settings refuses the demo in production
@@ -51,7 +52,9 @@ def _actor(uows: UnitOfWorkFactory, username: str) -> Actor:
     return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
 
 
-def load_demo(uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023) -> DemoSummary:
+def load_demo(
+    uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023, cost: PasswordCost = PRODUCTION_COST
+) -> DemoSummary:
     """Idempotent: a database that already has the demo parties is left as it is."""
     summary = DemoSummary(accounts=[(u, r.value, o) for u, o, r, _ in ACCOUNTS])
     with uows.reader() as uow:
@@ -70,6 +73,7 @@ def load_demo(uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023)
             role=role,
             password=DEMO_PASSWORD,
             language=language,
+            cost=cost,
         )
     scenario = generate_exchange_lists(persons, seed)
     ua, ru = _actor(uows, "ua-operator"), _actor(uows, "ru-operator")
@@ -86,7 +90,7 @@ def load_demo(uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023)
         report = lists.import_list(uows, actor, registry, data, filename)
         party = "ua" if actor is ua else "ru"
         summary.lines.append(f"party {party}: {report.created} {registry.value} records from {filename}")
-    summary.lines.extend(_family_inquiries(uows, ua, scenario.forward.sought[:3]))
+    summary.lines.extend(_family_inquiries(uows, ua, scenario.forward.sought[:3], cost))
     with uows.reader() as uow:
         total = uow.session.query(PersonRow).count()
     summary.lines.append(f"{total} person records in all; each side sees only its own")
@@ -95,7 +99,9 @@ def load_demo(uows: UnitOfWorkFactory, *, persons: int = 1500, seed: int = 2023)
     return summary
 
 
-def _family_inquiries(uows: UnitOfWorkFactory, bureau: Actor, sought: list[dict[str, str]]) -> list[str]:
+def _family_inquiries(
+    uows: UnitOfWorkFactory, bureau: Actor, sought: list[dict[str, str]], cost: PasswordCost
+) -> list[str]:
     """Three synthetic families file inquiries with party UA's bureau, which attaches them to sought
     records.
     """
@@ -118,6 +124,7 @@ def _family_inquiries(uows: UnitOfWorkFactory, bureau: Actor, sought: list[dict[
             relationship="parent",
             consent=True,
             sought_details={"family_name": row["family_name"]},
+            cost=cost,
         )
         inquiries.attach_inquiry(uows, bureau, filed.id, ids[row["record_id"]])
         lines.append(f"family inquiry: case code {filed.case_code}, secret {filed.secret}")

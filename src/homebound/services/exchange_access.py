@@ -1,41 +1,16 @@
-"""What the exchange use cases share: the actor's seat in an agreement (through the one policy function), and
-core rule violations turned into the project's domain errors (409 for the state, 422 for the input)."""
+"""What the exchange use cases share: the actor's seat in an agreement, through the one policy function."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
+from homebound.core.errors import NotFound, PermissionDenied
 from homebound.core.exchange.agreement import Role
 from homebound.core.exchange.candidate import Side
-from homebound.core.exchange.errors import (
-    ExchangeError,
-    InvalidTerms,
-    MissingDetail,
-    UnknownCategory,
-    UnknownRankClass,
-)
 from homebound.db.exchange_tables import AgreementRow
-
-# Errors in what the caller sent, whatever the agreement's state: 422. Every other rule: 409.
-_INPUT_ERRORS = (InvalidTerms, UnknownCategory, UnknownRankClass, MissingDetail)
-
-
-@contextmanager
-def exchange_rules(field: str | None = None) -> Iterator[None]:
-    """Run core exchange actions; a broken rule leaves the transaction to roll back and names its code."""
-    try:
-        yield
-    except ExchangeError as exc:
-        if isinstance(exc, _INPUT_ERRORS):
-            problem = FieldProblem(field or "body", exc.code, exc.message)
-            raise ValidationFailed([problem], message=exc.message) from exc
-        raise Conflict(exc.message, code=exc.code, field=field) from exc
 
 
 @dataclass(frozen=True)

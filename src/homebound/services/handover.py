@@ -21,6 +21,7 @@ from homebound.core.errors import NotFound, PermissionDenied
 from homebound.core.exchange.agreement import Agreement, Role
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.documents import balance_to_document, closure_to_document, line_to_document
+from homebound.core.exchange.errors import ExchangeError, ExchangeInputError
 from homebound.core.exchange.handover import (
     LineAction,
     LineRecorded,
@@ -39,7 +40,7 @@ from homebound.db.log_store import log_action
 from homebound.db.tables import UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.candidates import persons_by_id
-from homebound.services.exchange_access import exchange_rules, load_agreement_row, require
+from homebound.services.exchange_access import load_agreement_row, require
 from homebound.services.exchange_ledger import refresh_record
 from homebound.services.handover_effects import RegistryEffects, move_status
 from homebound.services.sign_in import Reauthentication, SignInThrottle, confirm_binding
@@ -159,8 +160,10 @@ def record_lines(
         )
         recorder = _recorder(session, actor)
         for n, command in enumerate(commands):
-            with exchange_rules(field=f"actions[{n}]"):
+            try:
                 updated = _apply(tranche, command, seat, recorder)
+            except (ExchangeError, ExchangeInputError) as broken:
+                raise broken.at(f"actions[{n}]") from None  # the action at fault, by its place
             for event in updated.events[len(tranche.events) :]:
                 assert isinstance(event, LineRecorded)
                 new = updated.line(event.candidate_id)
@@ -211,8 +214,7 @@ def _mediator_change(
         require(actor, seat, row, None, Permission.ANY_HANDOVER_RECORD, what)
         tranche_row = _tranche_row(session, row, number, lock=True)
         before = load_tranche(session, tranche_row)
-        with exchange_rules():
-            after = change(session, row, before)
+        after = change(session, row, before)
         save_tranche(session, tranche_row, before, after)
         refresh_record(session, actor, row)
         view = _tranche_view(tranche_row, after)

@@ -18,7 +18,13 @@ from homebound.core.persons import Registry, Status
 from homebound.db.log_store import log_action
 from homebound.db.tables import InquiryRow, OrganisationRow, PersonRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.accounts import hash_password, verify_password
+from homebound.services.passwords import (
+    PRODUCTION_COST,
+    PasswordCost,
+    dummy_hash,
+    hash_password,
+    verify_password,
+)
 
 # No 0/O or 1/I: codes are read out over the phone.
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -55,6 +61,7 @@ def file_inquiry(
     relationship: str | None,
     consent: bool,
     sought_details: Mapping[str, str],
+    cost: PasswordCost = PRODUCTION_COST,
 ) -> FiledInquiry:
     """A family files with its own side's bureau; consent to process the data is required."""
     problems = []
@@ -79,7 +86,7 @@ def file_inquiry(
         row = InquiryRow(
             party_id=party.id,
             case_code=_case_code(),
-            secret_hash=hash_password(secret),
+            secret_hash=hash_password(secret, cost),
             inquirer_name=inquirer_name,
             inquirer_contact=inquirer_contact,
             relationship=relationship,
@@ -177,13 +184,15 @@ class InquiryStatus:
     updated_at: dt.datetime
 
 
-def inquiry_status(uows: UnitOfWorkFactory, case_code: str, secret: str) -> InquiryStatus:
+def inquiry_status(
+    uows: UnitOfWorkFactory, case_code: str, secret: str, cost: PasswordCost = PRODUCTION_COST
+) -> InquiryStatus:
     """Case code and secret give that one case's stage; a wrong pair answers exactly like an unknown code."""
     with uows.reader() as uow:
         inquiry = uow.session.execute(
             select(InquiryRow).where(InquiryRow.case_code == case_code.strip().upper())
         ).scalar_one_or_none()
-        valid = verify_password(inquiry.secret_hash if inquiry else _DUMMY, secret)
+        valid = verify_password(inquiry.secret_hash if inquiry else dummy_hash(cost, "inquiry"), secret)
         if inquiry is None or not valid:
             raise NotAuthenticated("unknown case code or wrong secret", code="inquiry.invalid_credentials")
         stage, updated = "received", inquiry.updated_at
@@ -193,9 +202,6 @@ def inquiry_status(uows: UnitOfWorkFactory, case_code: str, secret: str) -> Inqu
                 stage = _FAMILY_STAGE.get(Status(person.status), "searching")
                 updated = max(_aware(updated), _aware(person.updated_at))
         return InquiryStatus(inquiry.case_code, stage, updated)
-
-
-_DUMMY = hash_password("homebound-inquiry-timing")
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

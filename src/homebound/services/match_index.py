@@ -9,13 +9,13 @@ the entry at the mark is gone or different (a rolled-back transaction, a restore
 rebuilt instead of trusted. Several server processes each keep their own cache; each refreshes from the
 database before scoring, so none serves an index that misses a committed record.
 
-Memory is bounded: indexes beyond ``HOMEBOUND_MATCH_INDEX_MAX_RECORDS`` records in all (default 1,000,000,
-about 400 MB) are dropped least recently used first, and rebuilt when next needed.
+Memory is bounded: indexes beyond ``Settings.match_index_max_records`` records in all (default 1,000,000,
+about 400 MB; set on the process's cache at start-up) are dropped least recently used first, and rebuilt
+when next needed.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -52,7 +52,6 @@ __all__ = [
 OPEN_SOUGHT = (Status.MISSING.value, Status.BELIEVED_CAPTIVE.value)
 IN_CUSTODY = (Status.HELD.value, Status.HOSPITALISED.value, Status.LISTED_FOR_EXCHANGE.value)
 ELIGIBLE = {Registry.SOUGHT: OPEN_SOUGHT, Registry.HELD: IN_CUSTODY}
-MAX_RECORDS_ENV = "HOMEBOUND_MATCH_INDEX_MAX_RECORDS"
 DEFAULT_MAX_RECORDS = 1_000_000
 _PERSON = "person"
 _CHUNK = 500  # under SQLite's bound-parameter limit
@@ -178,9 +177,7 @@ class Reads:
 class IndexCache:
     """Indexes by (database, registry, party), least recently used dropped beyond ``max_records``."""
 
-    def __init__(self, max_records: int | None = None) -> None:
-        if max_records is None:
-            max_records = int(os.environ.get(MAX_RECORDS_ENV, DEFAULT_MAX_RECORDS))
+    def __init__(self, max_records: int = DEFAULT_MAX_RECORDS) -> None:
         self.max_records = max_records
         self._entries: OrderedDict[tuple[str, str, str], IndexEntry] = OrderedDict()
         self._lock = threading.Lock()
@@ -300,5 +297,5 @@ class IndexCache:
 
 @cache
 def default_cache() -> IndexCache:
-    """The process's cache (made on first use, so the size setting is read then, never at import)."""
+    """The process's cache; the app factory and the CLI set its `max_records` from the settings."""
     return IndexCache()

@@ -17,10 +17,9 @@ import csv
 import hashlib
 import io
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,28 +29,21 @@ from homebound.core.log.entries import ActionTag
 from homebound.core.matching.reconciliation import (
     PRECEDENCE,
     Bucket,
-    Identity,
-    Link,
-    ListEntry,
     Placement,
     RecordState,
-    RowPair,
     Thresholds,
-    reconcile,
 )
 from homebound.core.matching.review import CandidateStatus
 from homebound.core.person_input import PersonInput
-from homebound.core.persons import Category, Registry, Status
+from homebound.core.persons import Registry, Status
 from homebound.db.exchange_tables import IdentityConfirmationRow
 from homebound.db.log_store import log_action
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.persons import row_to_fields
 from homebound.db.tables import OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.linkage.batch import MAX_PRIOR, PRIOR_RULE, PRIOR_RULE_RECALL
-from homebound.linkage.features import frame_from_persons, prepare_features
-from homebound.linkage.index import RegistryIndex
-from homebound.linkage.model import LinkageModel, default_model
+from homebound.linkage.model import LinkageModel
+from homebound.linkage.reconciliation import OurRecord, score_list
 from homebound.lists.readers import FORMULA_GUARD, formula_like, read_list
 from homebound.lists.validate import validate_table
 from homebound.lists.writers import export_text
@@ -63,7 +55,6 @@ __all__ = [
     "reconcile_file",
     "reconcile_registries",
     "report_csv",
-    "score_list",
 ]
 
 # What a party's registry would hand over as a list: the persons in its custody, or those it still seeks.
@@ -71,10 +62,6 @@ LISTED = {
     Registry.HELD: (Status.HELD.value, Status.HOSPITALISED.value, Status.LISTED_FOR_EXCHANGE.value),
     Registry.SOUGHT: (Status.MISSING.value, Status.BELIEVED_CAPTIVE.value, Status.CONFIRMED_HELD.value),
 }
-# Comparisons whose disagreement rules out "the same person with a wrong date of birth".
-CONFLICTING = ("sex", "service_number", "unit")
-# Candidates kept per row: enough to find a namesake whose date disagrees behind stronger rivals.
-CANDIDATES_PER_ROW = 10
 _STATE = {
     Status.RETURNED.value: RecordState.RETURNED,
     Status.EXCHANGED.value: RecordState.RETURNED,
@@ -100,14 +87,6 @@ CSV_COLUMNS = (
     "secondary",
     "duplicate_of",
 )
-
-
-@dataclass(frozen=True)
-class OurRecord:
-    """One of our records as reconciliation reads it."""
-
-    person: PersonInput  # record_id: the database id
-    state: RecordState = RecordState.OPEN
 
 
 @dataclass(frozen=True)
@@ -138,121 +117,8 @@ class ReconciliationReport:
     counts: dict[str, int]
     rows: list[ReportRow]
 
-    def in_bucket(self, bucket: Bucket) -> list[ReportRow]:
+    def in_bucket(self, bucket: Bucket) -> list[ReportRow]:  # the report page, bucket by bucket
         return [r for r in self.rows if r.bucket is bucket]
-
-
-# --- scoring (no database) ------------------------------------------------------------------------
-def _identity(person: PersonInput) -> Identity:
-    born = person.fields.date_of_birth
-    return Identity(
-        person.fields.family_name,
-        person.fields.given_name,
-        person.fields.patronymic,
-        (born.year, born.month, born.day) if born else None,
-    )
-
-
-def score_list(
-    rows: Sequence[tuple[int, PersonInput]],
-    ours: Sequence[OurRecord],
-    *,
-    model: LinkageModel | None = None,
-    thresholds: Thresholds | None = None,
-    confirmed_pairs: Iterable[tuple[str, str]] = (),
-) -> list[Placement]:
-    """Score each (row number, list row) against our records and the other rows; place every row.
-
-    ``confirmed_pairs`` holds (list record_id, our record id) pairs a reviewer already confirmed.
-    """
-    used = model or default_model()
-    bands = thresholds or Thresholds()
-    confirmed = set(confirmed_pairs)
-    entries = [
-        ListEntry(number, _identity(p), p.fields.category is Category.CIVILIAN_INTERNEE) for number, p in rows
-    ]
-    record_of = {r.person.record_id: r for r in ours}
-    scored: dict[int, dict[str, tuple[float, tuple[str, ...]]]] = {number: {} for number, _ in rows}
-    # The list's keys, computed once; the row number stands in for the record id (ids may repeat).
-    keys = prepare_features(
-        frame_from_persons([PersonInput(str(number), p.fields, None) for number, p in rows])
-    )
-    if ours and rows:
-        registry_keys = prepare_features(frame_from_persons([r.person for r in ours]))
-        if model is None:
-            used = fitted_prior(used, keys, registry_keys)
-        index = RegistryIndex.from_features(registry_keys, used)
-        found = index.look_up_many(keys, min_probability=0.0, limit=CANDIDATES_PER_ROW)
-        # A field both sides give at its "else" level (gamma 0) disagrees; -1 is missing on a side.
-        different = pd.DataFrame({c: found[f"gamma_{c}"] == 0 for c in CONFLICTING}).to_numpy()
-        for position, record_id, probability, flags in zip(
-            found["query"], found["record_id"], found["match_probability"], different, strict=True
-        ):
-            conflicts = tuple(c for c, d in zip(CONFLICTING, flags, strict=True) if d)
-            scored[rows[int(position)][0]][str(record_id)] = (float(probability), conflicts)
-    for number, person in rows:
-        for listed, record_id in confirmed:
-            if listed == person.record_id and record_id in record_of:
-                # Confirmed by a person, though the model may not even have blocked the pair.
-                scored[number].setdefault(record_id, (0.0, ()))
-    links = [
-        Link(
-            number,
-            record_id,
-            probability,
-            _identity(record_of[record_id].person),
-            record_of[record_id].state,
-            record_of[record_id].person.fields.category is Category.CIVILIAN_INTERNEE,
-            (person.record_id, record_id) in confirmed,
-            conflicts,
-        )
-        for number, person in rows
-        for record_id, (probability, conflicts) in scored[number].items()
-    ]
-    base = model or default_model()
-    return reconcile(entries, links, _row_pairs(rows, keys, base, bands, fit=model is None), bands)
-
-
-def fitted_prior(model: LinkageModel, left: pd.DataFrame, right: pd.DataFrame | None = None) -> LinkageModel:
-    """The model with its prior re-estimated on these two keyed lists, as batch matching's ``fit_prior``:
-    the pairs agreeing on the strict rule (skeleton, name key, full date), over the rule's assumed recall,
-    among all pairs. A list of 10 against a registry of 100,000 makes a match far likelier per pair than
-    the lists the model was trained on, and a registry of a million far rarer. ``right`` None: the list
-    against itself (for its duplicates)."""
-    columns = list(PRIOR_RULE)
-    a = left[columns].dropna().value_counts()
-    if right is None:  # a list against itself: every row agrees with itself, and is not compared with it
-        agreeing = float((a * a).sum() - a.sum())
-        pairs = max(1, len(left) * (len(left) - 1))
-    else:
-        b = right[columns].dropna().value_counts()
-        agreeing = float((a * b.reindex(a.index, fill_value=0)).sum())
-        pairs = max(1, len(left) * len(right))
-    estimated = agreeing / PRIOR_RULE_RECALL / pairs
-    return model.with_prior(min(max(estimated, 1.0 / pairs), MAX_PRIOR))
-
-
-def _row_pairs(
-    rows: Sequence[tuple[int, PersonInput]],
-    keys: pd.DataFrame,
-    model: LinkageModel,
-    bands: Thresholds,
-    *,
-    fit: bool,
-) -> list[RowPair]:
-    """Pairs of rows of the same list that the model scores at match band: the list's duplicates."""
-    if len(rows) < 2:
-        return []
-    index = RegistryIndex.from_features(keys, fitted_prior(model, keys) if fit else model)
-    found = index.look_up_many(keys, min_probability=bands.match, limit=5)
-    pairs = []
-    for position, other, probability in zip(
-        found["query"], found["record_id"], found["match_probability"], strict=True
-    ):
-        number = rows[int(position)][0]
-        if int(other) > number:
-            pairs.append(RowPair(number, int(other), float(probability)))
-    return pairs
 
 
 def _counts(placements: Sequence[Placement]) -> dict[str, int]:

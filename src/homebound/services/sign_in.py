@@ -22,6 +22,7 @@ from homebound.core.errors import DomainError, NotAuthenticated, PermissionDenie
 from homebound.db.tables import UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts
+from homebound.services.passwords import PRODUCTION_COST, PasswordCost, verify_password
 from homebound.services.second_factor import code_accepted
 
 
@@ -105,6 +106,7 @@ def sign_in(
     address: str | None,
     totp_code: str | None = None,
     require_second_factor: bool = False,
+    cost: PasswordCost = PRODUCTION_COST,
 ) -> accounts.IssuedToken:
     """A password (and code) sign-in under the throttle: refused early while throttled, and every failure
     counted alike, whether the user is unknown, the password wrong or the code wrong.
@@ -114,7 +116,12 @@ def sign_in(
         raise TooManyAttempts(wait)
     try:
         issued = accounts.sign_in(
-            uows, username, password, totp_code=totp_code, require_second_factor=require_second_factor
+            uows,
+            username,
+            password,
+            totp_code=totp_code,
+            require_second_factor=require_second_factor,
+            cost=cost,
         )
     except NotAuthenticated:
         throttle.failed(username, address)
@@ -147,7 +154,7 @@ def _reauthenticate(
         bool(password)
         and user is not None
         and not user.disabled
-        and accounts.verify_password(user.password_hash, password or "")
+        and verify_password(user.password_hash, password or "")
         and (user.totp_secret is None or code_accepted(user.id, user.totp_secret, totp_code))
     )
     if not proven:

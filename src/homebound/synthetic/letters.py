@@ -91,7 +91,3 @@ _DEYO = str.maketrans({"ё": "е", "Ё": "Е"})
 def without_yo(text: str) -> str:
     """Russian lists mostly write ё as е (Фёдор -> Федор)."""
     return text.translate(_DEYO) if "ё" in text or "Ё" in text else text
-
-
-def has_consonant_end(word: str) -> bool:
-    return bool(word) and word[-1] in _CONSONANTS

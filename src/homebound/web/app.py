@@ -9,8 +9,10 @@ from sqlalchemy import Connection, Engine
 
 from homebound import __version__
 from homebound.config import Settings
+from homebound.db.custody import key_custody
 from homebound.db.engine import make_engine
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.match_index import default_cache
 from homebound.services.sign_in import SignInThrottle
 from homebound.web import errors, openapi, ui
 from homebound.web.hardening import DOCS_PATH, InputGuardMiddleware, secure_headers
@@ -48,8 +50,11 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     )
     engine = bind if bind is not None else make_engine(settings.database_url, echo=settings.log_sql)
     app.state.settings = settings
-    app.state.uows = UnitOfWorkFactory(engine)
+    keys = key_custody(settings.key_dir, settings.data_secret_text())
+    app.state.uows = UnitOfWorkFactory(engine, keys, match_on_arrival=settings.match_on_arrival)
+    default_cache().max_records = settings.match_index_max_records
     app.state.sign_in_throttle = SignInThrottle()
+    app.state.password_cost = settings.password_cost()
     errors.install(app)
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)

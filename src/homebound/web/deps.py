@@ -11,6 +11,7 @@ from homebound.core.access import PUBLIC_ACTOR, Actor
 from homebound.core.errors import NotAuthenticated
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.accounts import actor_for_token
+from homebound.services.passwords import PasswordCost
 from homebound.services.sign_in import SignInThrottle
 
 _bearer = HTTPBearer(auto_error=False)
@@ -56,6 +57,15 @@ def sign_in_throttle(request: Request) -> SignInThrottle:
 
 
 Throttle = Annotated[SignInThrottle, Depends(sign_in_throttle)]
+
+
+def password_cost(request: Request) -> PasswordCost:
+    """The Argon2 cost of the hashes this app makes (config.Settings), and of its timing dummies."""
+    cost: PasswordCost = request.app.state.password_cost
+    return cost
+
+
+Hashing = Annotated[PasswordCost, Depends(password_cost)]
 
 
 def optional_actor(

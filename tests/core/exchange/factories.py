@@ -14,8 +14,8 @@ from homebound.core.exchange.candidate import (
     SeriousBasis,
     Sex,
     Side,
-    WillStatus,
     WillToReturn,
+    WillToReturnRecord,
 )
 
 REFERENCE = date(2023, 1, 8)
@@ -30,12 +30,13 @@ def person(
     seriously_wounded: bool = False,
     days: int | None = 100,
     born: PartialDate | None = None,
-    sex: Sex | None = Sex.MALE,
+    sex: Sex = Sex.MALE,
     civilian: bool = False,
     remains: bool = False,
     verified: bool = True,
     custody: Custody | None = None,
-    will: WillToReturn | None = None,
+    will: WillToReturn = WillToReturn.CONFIRMED,
+    stays_with: str = "",
     legal_hold: LegalHold | None = None,
     on: date = REFERENCE,
 ) -> Candidate:
@@ -57,8 +58,9 @@ def person(
         remains=remains,
         confirmed_match_id=f"match-{candidate_id}" if verified else None,
         custody=custody if custody is not None else Custody(confirmed_by_holding_party=True),
-        will_to_return=will
-        if will is not None
-        else WillToReturn(WillStatus.CONFIRMED, interviewed_by="ICRC"),
+        will_to_return=WillToReturnRecord(
+            will, verified_by="ICRC" if will is WillToReturn.CONFIRMED else None
+        ),
+        stays_with=stays_with,
         legal_hold=legal_hold,
     )

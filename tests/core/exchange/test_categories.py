@@ -164,12 +164,3 @@ def test_invalid_category_definitions(build) -> None:
 )
 def test_category_document_round_trip(category) -> None:
     assert category_from_document(category.to_document()) == category
-
-
-@pytest.mark.parametrize(
-    ("year", "month", "day"),
-    [(2000, 13, None), (2000, None, 5), (2001, 2, 29), (0, None, None)],
-)
-def test_invalid_partial_dates(year: int, month: int | None, day: int | None) -> None:
-    with pytest.raises(ValueError, match=r"range|partial"):
-        PartialDate(year, month, day)

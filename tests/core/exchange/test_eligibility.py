@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homebound.core.exchange.candidate import Custody, LegalHold, Side, WillStatus, WillToReturn
+from homebound.core.exchange.candidate import Custody, LegalHold, Side, WillToReturn
 from homebound.core.exchange.eligibility import (
     CustodyRule,
     EligibilityRules,
@@ -29,9 +29,9 @@ HOLD = LegalHold("sentenced for a war crime", reference="case 17/2022")
         (person("p"), set()),
         (person("p", verified=False), {ReasonCode.IDENTITY_UNVERIFIED}),
         (person("p", custody=Custody()), {ReasonCode.CUSTODY_UNCONFIRMED}),
-        (person("p", will=WillToReturn()), {ReasonCode.WILL_NOT_CONFIRMED}),
+        (person("p", will=WillToReturn.UNKNOWN), {ReasonCode.WILL_NOT_CONFIRMED}),
         (
-            person("p", will=WillToReturn(WillStatus.REFUSED, stays_with="a neutral state (UNHCR)")),
+            person("p", will=WillToReturn.REFUSED, stays_with="a neutral state (UNHCR)"),
             {ReasonCode.REFUSED_REPATRIATION},
         ),
         (person("p", legal_hold=HOLD), {ReasonCode.LEGAL_HOLD}),
@@ -40,7 +40,7 @@ HOLD = LegalHold("sentenced for a war crime", reference="case 17/2022")
             {ReasonCode.IDENTITY_UNVERIFIED, ReasonCode.CUSTODY_UNCONFIRMED, ReasonCode.LEGAL_HOLD},
         ),
         # Remains: no interview, no legal hold, identity often pending DNA; custody still has to be confirmed.
-        (person("r", remains=True, verified=False, will=WillToReturn(), legal_hold=HOLD), set()),
+        (person("r", remains=True, verified=False, will=WillToReturn.UNKNOWN, legal_hold=HOLD), set()),
         (person("r", remains=True, custody=Custody()), {ReasonCode.CUSTODY_UNCONFIRMED}),
     ],
 )
@@ -52,7 +52,7 @@ def test_each_gate(candidate, codes: set[ReasonCode]) -> None:
 
 
 def test_refusal_records_where_the_person_stays() -> None:
-    candidate = person("p", will=WillToReturn(WillStatus.REFUSED, stays_with="the custody of Country X"))
+    candidate = person("p", will=WillToReturn.REFUSED, stays_with="the custody of Country X")
     decision = assess(candidate, RULES)
     assert decision.stays_with == "the custody of Country X"
     assert "stays with the custody of Country X" in decision.summary()
@@ -60,7 +60,7 @@ def test_refusal_records_where_the_person_stays() -> None:
 
 def test_refusal_needs_a_place_to_stay() -> None:
     with pytest.raises(ValueError, match="stays"):
-        WillToReturn(WillStatus.REFUSED)
+        person("p", will=WillToReturn.REFUSED)
 
 
 def test_legal_hold_override_is_reasoned_and_not_blocking() -> None:
@@ -109,10 +109,10 @@ def test_custody_rules(rule: CustodyRule, by_party: bool, by_icrc: bool, confirm
 
 def test_rules_can_waive_identity_and_interview() -> None:
     rules = EligibilityRules(require_confirmed_identity=False, require_will_interview=False)
-    assert assess(person("p", verified=False, will=WillToReturn()), rules).eligible
+    assert assess(person("p", verified=False, will=WillToReturn.UNKNOWN), rules).eligible
     # A refusal is never waived: nobody is repatriated against their will.
-    refused = WillToReturn(WillStatus.REFUSED, stays_with="a neutral state")
-    assert not assess(person("p", will=refused), rules).eligible
+    refused = person("p", will=WillToReturn.REFUSED, stays_with="a neutral state")
+    assert not assess(refused, rules).eligible
 
 
 def test_assess_pool_keys_decisions_by_id() -> None:

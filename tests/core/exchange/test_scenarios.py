@@ -15,7 +15,7 @@ from homebound.core.exchange.agreement import (
     ReplacePerson,
     Role,
 )
-from homebound.core.exchange.candidate import Candidate, PartialDate, Side, WillStatus, WillToReturn
+from homebound.core.exchange.candidate import Candidate, PartialDate, Side, WillToReturn
 from homebound.core.exchange.categories import AgeBand, AgeBandCategory, SeriouslyWoundedOrSick
 from homebound.core.exchange.compose import DecisionCode, compose
 from homebound.core.exchange.errors import FormulaNotKept, SupersededVersion
@@ -231,9 +231,7 @@ def test_istanbul_2025_thousand_for_thousand_in_three_tranches() -> None:
 
 
 def test_a_refusal_before_composition_keeps_the_person_off_the_list() -> None:
-    refusing = person(
-        "a-stays", Side.A, will=WillToReturn(WillStatus.REFUSED, stays_with="the holding state, by choice")
-    )
+    refusing = person("a-stays", Side.A, will=WillToReturn.REFUSED, stays_with="the holding state, by choice")
     terms = Terms(date(2023, 1, 8), formulas=(NForN(),))
     result = compose(terms, [refusing, person("a-1", Side.A)], [person("b-1", Side.B)])
     assert [p.candidate_id for p in result.list_a] == ["a-1"]

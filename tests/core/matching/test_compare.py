@@ -9,9 +9,9 @@ import pytest
 from homebound.core.matching.compare import (
     CodeLevel,
     DateLevel,
+    DateParts,
     FamilyNameLevel,
     GivenNameLevel,
-    PartialDate,
     PatronymicLevel,
     canonical_service_number,
     canonical_unit,
@@ -70,7 +70,7 @@ F, G, P, D, C = FamilyNameLevel, GivenNameLevel, PatronymicLevel, DateLevel, Cod
         (None, None, D.MISSING),
     ],
 )
-def test_dates_of_birth(left: PartialDate | None, right: PartialDate | None, level: DateLevel) -> None:
+def test_dates_of_birth(left: DateParts | None, right: DateParts | None, level: DateLevel) -> None:
     assert compare_dates(left, right) is level
     assert compare_dates(right, left) is level
 

@@ -2,7 +2,7 @@
 
 Modules, from the bottom up (all pure: no I/O, no web, no database):
 
-- candidate: Side, PartialDate, Health, Custody, WillToReturn, LegalHold, Candidate
+- candidate: Side, Health, Custody, LegalHold, Candidate (dates, sex and the will to return: core.persons)
 - formula: NForN, DeclaredRatio, WeightedEquivalence (DIX_HILL_1862), AllForAllInCategory, Humanitarian,
   ListedPerson, Balance, balance()
 - categories: SeriouslyWoundedOrSick, AgeBandCategory (AgeBand), Civilians, Women, LongCaptivity, Remains
@@ -13,5 +13,5 @@ Modules, from the bottom up (all pure: no I/O, no web, no database):
 - agreement: Agreement (propose, counter_propose, amend, accept, conclude), content_hash()
 - handover: Tranche (deliver, bring_substitute, decide_substitute, refuse, not_delivered,
   hand_to_third_party, receive_remains, close), TRANSITIONS; manifest: plan_tranches(), totals()
-- errors: ExchangeError and its subclasses, each with a stable `code`
+- errors: ExchangeError (409) and ExchangeInputError (422), domain errors with a stable `code`
 """

@@ -198,7 +198,7 @@ class Agreement:
 
     def version(self, number: int) -> AgreementVersion:
         if not 1 <= number <= len(self.versions):
-            raise UnknownVersion(f"agreement {self.agreement_id} has no version {number}")
+            raise UnknownVersion(f"agreement {self.agreement_id} has no version {number}", field="version")
         return self.versions[number - 1]
 
     def accepted(self, number: int) -> frozenset[Role]:
@@ -274,10 +274,11 @@ class Agreement:
         target = self.version(version)
         if target.number != latest.number:
             raise SupersededVersion(
-                f"version {version} was superseded by version {latest.number}; accept the latest"
+                f"version {version} was superseded by version {latest.number}; accept the latest",
+                field="version",
             )
         if by in self.accepted(version):
-            raise AlreadyAccepted(f"{by.value} already accepted version {version}")
+            raise AlreadyAccepted(f"{by.value} already accepted version {version}", field="version")
         check_keeps_formula(target)
         acceptance = Acceptance(by, version, accepted_by)
         event = VersionAccepted(self.agreement_id, version, by, accepted_by)

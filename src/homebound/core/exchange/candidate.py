@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum, StrEnum
+
+from homebound.core.dates import PartialDate
+from homebound.core.persons import Sex, WillToReturn, WillToReturnRecord
+
+__all__ = [
+    "Candidate",
+    "Custody",
+    "Health",
+    "LegalHold",
+    "MedicalSeverity",
+    "PartialDate",
+    "SeriousBasis",
+    "Sex",
+    "Side",
+    "WillToReturn",
+    "WillToReturnRecord",
+]
 
 
 class Side(StrEnum):
@@ -17,48 +33,6 @@ class Side(StrEnum):
     @property
     def other(self) -> Side:
         return Side.B if self is Side.A else Side.A
-
-
-@dataclass(frozen=True, slots=True)
-class PartialDate:
-    """A date of which the month or the day may be unknown (lists often carry only a year of birth)."""
-
-    year: int
-    month: int | None = None
-    day: int | None = None
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.year <= 9999:
-            raise ValueError(f"year out of range: {self.year}")
-        if self.month is None and self.day is not None:
-            raise ValueError("a day without a month is not a partial date")
-        if self.month is not None and not 1 <= self.month <= 12:
-            raise ValueError(f"month out of range: {self.month}")
-        if self.day is not None:
-            assert self.month is not None
-            if not 1 <= self.day <= calendar.monthrange(self.year, self.month)[1]:
-                raise ValueError(f"day out of range: {self.year}-{self.month}-{self.day}")
-
-    @property
-    def earliest(self) -> date:
-        return date(self.year, self.month or 1, self.day or 1)
-
-    @property
-    def latest(self) -> date:
-        month = self.month or 12
-        return date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
-
-    def __str__(self) -> str:
-        if self.month is None:
-            return f"{self.year:04d}"
-        if self.day is None:
-            return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-
-
-class Sex(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
 
 
 class MedicalSeverity(IntEnum):
@@ -99,25 +73,6 @@ class Custody:
     confirmed_by_icrc: bool = False
 
 
-class WillStatus(StrEnum):
-    NOT_INTERVIEWED = "not_interviewed"
-    CONFIRMED = "confirmed"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True, slots=True)
-class WillToReturn:
-    """The outcome of the private interview on the will to return; a refusal records where they stay."""
-
-    status: WillStatus = WillStatus.NOT_INTERVIEWED
-    stays_with: str = ""
-    interviewed_by: str = ""
-
-    def __post_init__(self) -> None:
-        if self.status is WillStatus.REFUSED and not self.stays_with.strip():
-            raise ValueError("a refusal of repatriation must record where the person stays instead")
-
-
 @dataclass(frozen=True, slots=True)
 class LegalHold:
     """Criminal proceedings or a sentence that lets the detaining power hold the person back (GC III 119)."""
@@ -138,14 +93,23 @@ class Candidate:
     rank_class: str = "private"
     health: Health = Health()
     date_of_birth: PartialDate | None = None
-    sex: Sex | None = None
+    sex: Sex = Sex.UNKNOWN
     civilian: bool = False
     captured_on: date | None = None
     remains: bool = False
     confirmed_match_id: str | None = None
     custody: Custody = Custody()
-    will_to_return: WillToReturn = WillToReturn()
+    will_to_return: WillToReturnRecord = field(default_factory=WillToReturnRecord)
+    stays_with: str = ""  # where a person who refused repatriation stays instead
     legal_hold: LegalHold | None = None
+
+    def __post_init__(self) -> None:
+        if self.will_to_return.value is WillToReturn.REFUSED and not self.stays_with.strip():
+            raise ValueError("a refusal of repatriation must record where the person stays instead")
+
+    @property
+    def refused_repatriation(self) -> bool:
+        return self.will_to_return.value is WillToReturn.REFUSED
 
     def captivity_days(self, on: date) -> int:
         """Whole days held by `on`; an unknown capture date earns no captivity credit."""

@@ -40,7 +40,7 @@ def age_on(born: date, on: date) -> int:
 
 def age_range(date_of_birth: PartialDate, on: date) -> tuple[int, int]:
     """Youngest and oldest possible age on `on` for a partial date of birth."""
-    return age_on(date_of_birth.latest, on), age_on(date_of_birth.earliest, on)
+    return age_on(date_of_birth.latest(), on), age_on(date_of_birth.earliest(), on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,9 @@ class AgeBand:
 
     def __post_init__(self) -> None:
         if self.lower is None and self.upper is None:
-            raise InvalidTerms("an age band needs a lower or an upper bound")
+            raise InvalidTerms("an age band needs a lower or an upper bound", field="categories")
         if self.lower is not None and self.upper is not None and self.lower >= self.upper:
-            raise InvalidTerms(f"empty age band {self.label!r}")
+            raise InvalidTerms(f"empty age band {self.label!r}", field="categories")
 
     def contains(self, age: int) -> bool:
         return (self.lower is None or age >= self.lower) and (self.upper is None or age < self.upper)
@@ -166,7 +166,7 @@ class Women:
     label: str = "women"
 
     def assess(self, candidate: Candidate, on: date) -> Membership:  # noqa: ARG002
-        if candidate.sex is None:
+        if candidate.sex is Sex.UNKNOWN:
             return Membership(MemberStatus.UNCERTAIN, "sex not recorded")
         return _yes("woman") if candidate.sex is Sex.FEMALE else _no("not a woman")
 
@@ -188,7 +188,10 @@ class LongCaptivity:
 
     def __post_init__(self) -> None:
         if (self.captured_before is None) == (self.more_than_days is None):
-            raise InvalidTerms("long captivity is defined by a capture date or by a number of days, not both")
+            raise InvalidTerms(
+                "long captivity is defined by a capture date or by a number of days, not both",
+                field="categories",
+            )
 
     def assess(self, candidate: Candidate, on: date) -> Membership:
         if candidate.captured_on is None:
@@ -245,13 +248,8 @@ def check_unique_keys(categories: Iterable[Category]) -> None:
     seen: set[str] = set()
     for category in categories:
         if category.key in seen:
-            raise InvalidTerms(f"category key {category.key!r} defined twice")
+            raise InvalidTerms(f"category key {category.key!r} defined twice", field="categories")
         seen.add(category.key)
-
-
-def memberships(candidate: Candidate, categories: Iterable[Category], on: date) -> dict[str, Membership]:
-    """Every agreed category's verdict on one candidate, keyed by category key."""
-    return {category.key: category.assess(candidate, on) for category in categories}
 
 
 def categories_of(candidate: Candidate, categories: Iterable[Category], on: date) -> frozenset[str]:

@@ -15,7 +15,6 @@ from homebound.core.exchange.agreement import (
     Acceptance,
     AgreementVersion,
     Conclusion,
-    Participants,
     Role,
     VersionKind,
 )
@@ -66,7 +65,7 @@ def terms_from_document(document: Mapping[str, Any]) -> Terms:
     remains = document.get("remains_formula")
     remains_formula = None if remains is None else formula_from_document(remains)
     if remains_formula is not None and not isinstance(remains_formula, NForN | DeclaredRatio):
-        raise InvalidTerms("remains are counted N for N or by a declared package")
+        raise InvalidTerms("remains are counted N for N or by a declared package", field="remains_formula")
     priority = document.get("priority") or {}
     criteria = priority.get("criteria")
     eligibility = document.get("eligibility") or {}
@@ -134,12 +133,6 @@ def change_from_document(document: Mapping[str, Any]) -> Change:
         document.get("candidate_id"),
         document.get("replacement_id"),
         document.get("field"),
-    )
-
-
-def participants_from_document(document: Mapping[str, Any]) -> Participants:
-    return Participants(
-        str(document["party_a"]), str(document["party_b"]), str(document["mediator"]), str(document["venue"])
     )
 
 

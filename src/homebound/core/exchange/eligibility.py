@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from homebound.core.exchange.candidate import Candidate, Side, WillStatus
+from homebound.core.exchange.candidate import Candidate, Side, WillToReturn
 from homebound.core.exchange.errors import InvalidTerms
 
 
@@ -57,7 +57,7 @@ class RedLine:
 
     def __post_init__(self) -> None:
         if not self.reason.strip():
-            raise InvalidTerms("a red line states its reason")
+            raise InvalidTerms("a red line states its reason", field="red_lines")
 
     def to_document(self) -> dict[str, Any]:
         return {"drawn_by": self.drawn_by.value, "candidate_id": self.candidate_id, "reason": self.reason}
@@ -73,7 +73,9 @@ class LegalHoldOverride:
 
     def __post_init__(self) -> None:
         if not self.reason.strip() or not self.decided_by.strip():
-            raise InvalidTerms("a legal-hold override states its reason and who decided it")
+            raise InvalidTerms(
+                "a legal-hold override states its reason and who decided it", field="legal_hold_overrides"
+            )
 
     def to_document(self) -> dict[str, Any]:
         return {"candidate_id": self.candidate_id, "reason": self.reason, "decided_by": self.decided_by}
@@ -139,11 +141,11 @@ def _person_reasons(candidate: Candidate, rules: EligibilityRules) -> list[Reaso
     reasons: list[Reason] = []
     if rules.require_confirmed_identity and candidate.confirmed_match_id is None:
         reasons.append(Reason(ReasonCode.IDENTITY_UNVERIFIED, "identity not verified by a confirmed match"))
-    will = candidate.will_to_return
-    if will.status is WillStatus.REFUSED:
-        text = f"refused repatriation in a private interview; stays with {will.stays_with}"
+    will = candidate.will_to_return.value
+    if will is WillToReturn.REFUSED:
+        text = f"refused repatriation in a private interview; stays with {candidate.stays_with}"
         reasons.append(Reason(ReasonCode.REFUSED_REPATRIATION, text))
-    elif rules.require_will_interview and will.status is not WillStatus.CONFIRMED:
+    elif rules.require_will_interview and will is not WillToReturn.CONFIRMED:
         text = "will to return not yet confirmed in a private interview"
         reasons.append(Reason(ReasonCode.WILL_NOT_CONFIRMED, text))
     return reasons
@@ -162,10 +164,10 @@ def clear(candidate: Candidate, rules: EligibilityRules) -> bool:
         return True
     if rules.require_confirmed_identity and candidate.confirmed_match_id is None:
         return False
-    will = candidate.will_to_return.status
-    if will is WillStatus.REFUSED:
+    will = candidate.will_to_return.value
+    if will is WillToReturn.REFUSED:
         return False
-    return not rules.require_will_interview or will is WillStatus.CONFIRMED
+    return not rules.require_will_interview or will is WillToReturn.CONFIRMED
 
 
 def assess(
@@ -193,9 +195,7 @@ def assess(
         if red_line.candidate_id == candidate.candidate_id:
             text = f"red line of party {red_line.drawn_by.value.upper()}: {red_line.reason}"
             reasons.append(Reason(ReasonCode.RED_LINE, text))
-    stays_with = candidate.will_to_return.stays_with if not candidate.remains else ""
-    if candidate.will_to_return.status is not WillStatus.REFUSED:
-        stays_with = ""
+    stays_with = candidate.stays_with if candidate.refused_repatriation and not candidate.remains else ""
     return EligibilityDecision(candidate.candidate_id, candidate.side, tuple(reasons), stays_with)
 
 

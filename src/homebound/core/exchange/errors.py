@@ -1,37 +1,60 @@
-"""Domain errors of exchanges: an action not allowed in the current state, with a stable machine code."""
+"""Domain errors of exchanges, each with a stable machine code. They are the project's domain errors, so the
+edges answer them like any other (no service wraps core calls):
+
+- `ExchangeError`: an action the agreement's or the tranche's current state does not allow: 409;
+- `ExchangeInputError`: what the caller sent breaks a rule whatever the state (terms that do not add up, an
+  unknown rank class, a handover action without its details): 422 with one field problem.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Self
+
+from homebound.core.errors import Conflict, FieldProblem, ValidationFailed
 
 
-class ExchangeError(Exception):
-    """Base of every exchange rule violation; the edges map these to 409 Conflict.
+class ExchangeError(Conflict):
+    """Base of the exchange rules an action breaks in the current state."""
 
-    Kept deliberately plain (a class-level `code` and a message) so the lead can re-parent it under the
-    project-wide domain error without touching the subclasses.
-    """
+    code = "exchange.error"
 
-    code: ClassVar[str] = "exchange.error"
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def at(self, field: str) -> Self:
+        """The same error naming the input at fault, when the caller knows it better than the core."""
+        self.field = self.field or field
+        return self
+
+
+class ExchangeInputError(ValidationFailed):
+    """Base of the exchange rules broken by the input itself; `rule` is the problem's code."""
+
+    rule = "exchange.invalid_input"
+
+    def __init__(self, message: str, *, field: str = "body") -> None:
+        super().__init__([FieldProblem(field, self.rule, message)], message=message)
+
+    def at(self, field: str) -> Self:
+        if self.field == "body":
+            self.problems = [FieldProblem(field, p.code, p.message, p.row, p.column) for p in self.problems]
+            self.field = field
+        return self
 
 
 # --- terms and formulas -------------------------------------------------------------------------------
 
 
-class InvalidTerms(ExchangeError):
-    code = "agreement.invalid_terms"
+class InvalidTerms(ExchangeInputError):
+    rule = "agreement.invalid_terms"
 
 
-class UnknownRankClass(ExchangeError):
-    code = "formula.unknown_rank_class"
+class UnknownRankClass(ExchangeInputError):
+    rule = "formula.unknown_rank_class"
 
 
-class UnknownCategory(ExchangeError):
-    code = "formula.unknown_category"
+class UnknownCategory(ExchangeInputError):
+    rule = "formula.unknown_category"
 
 
 # --- agreement versions -------------------------------------------------------------------------------
@@ -107,8 +130,8 @@ class SubstituteAlreadyListed(ExchangeError):
     code = "handover.substitute_already_listed"
 
 
-class MissingDetail(ExchangeError):
-    code = "handover.missing_detail"
+class MissingDetail(ExchangeInputError):
+    rule = "handover.missing_detail"
 
 
 class TrancheClosed(ExchangeError):

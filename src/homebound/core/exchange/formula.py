@@ -70,7 +70,9 @@ class DeclaredRatio:
 
     def __post_init__(self) -> None:
         if self.a_count < 0 or self.b_count < 0 or self.a_count + self.b_count == 0:
-            raise InvalidTerms(f"a declared package needs non-negative counts, not both zero: {self}")
+            raise InvalidTerms(
+                f"a declared package needs non-negative counts, not both zero: {self}", field="formulas"
+            )
 
     def to_document(self) -> dict[str, Any]:
         return {"kind": "declared_ratio", "a_count": self.a_count, "b_count": self.b_count}
@@ -85,7 +87,10 @@ class WeightedEquivalence:
     def __post_init__(self) -> None:
         table = dict(self.points_table)
         if not table or any(type(p) is not int or p < 1 for p in table.values()):
-            raise InvalidTerms("a points table needs at least one rank class, each worth a positive integer")
+            raise InvalidTerms(
+                "a points table needs at least one rank class, each worth a positive integer",
+                field="formulas",
+            )
         # A private copy: the caller's dict must not be able to change concluded terms afterwards.
         object.__setattr__(self, "points_table", MappingProxyType(table))
 
@@ -120,7 +125,7 @@ class Humanitarian:
 
     def __post_init__(self) -> None:
         if self.category is None and not self.candidate_ids:
-            raise InvalidTerms("a humanitarian release names a category or persons")
+            raise InvalidTerms("a humanitarian release names a category or persons", field="formulas")
 
     def covers(self, side: Side, candidate_id: str, categories: Collection[str]) -> bool:
         if side is not self.releasing_side:

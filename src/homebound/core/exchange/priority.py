@@ -55,11 +55,13 @@ class PriorityOrder:
 
     def __post_init__(self) -> None:
         if sorted(self.criteria) != sorted(PriorityCriterion):
-            raise InvalidTerms("the priority order ranks each criterion exactly once")
+            raise InvalidTerms("the priority order ranks each criterion exactly once", field="priority")
         if len(set(self.categories)) != len(self.categories):
-            raise InvalidTerms("a category appears twice in the priority order")
+            raise InvalidTerms("a category appears twice in the priority order", field="priority")
         if len(self.categories) > MAX_PRIORITY_CATEGORIES:
-            raise InvalidTerms(f"at most {MAX_PRIORITY_CATEGORIES} categories can rank priority")
+            raise InvalidTerms(
+                f"at most {MAX_PRIORITY_CATEGORIES} categories can rank priority", field="priority"
+            )
 
     def category_mask(self, keys: Collection[str]) -> int:
         width = len(self.categories)

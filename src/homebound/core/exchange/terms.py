@@ -32,7 +32,7 @@ class TrancheSpec:
 
     def __post_init__(self) -> None:
         if self.a_count < 0 or self.b_count < 0 or self.a_count + self.b_count == 0:
-            raise InvalidTerms(f"a tranche moves somebody: {self.a_count} / {self.b_count}")
+            raise InvalidTerms(f"a tranche moves somebody: {self.a_count} / {self.b_count}", field="tranches")
 
     def to_document(self) -> dict[str, Any]:
         scheduled = None if self.scheduled_on is None else self.scheduled_on.isoformat()
@@ -64,34 +64,44 @@ class Terms:
     def __post_init__(self) -> None:
         parity = [f for f in self.formulas if isinstance(f, PARITY_FORMULAS)]
         if len(parity) > 1:
-            raise InvalidTerms("an agreement has at most one parity formula")
+            raise InvalidTerms("an agreement has at most one parity formula", field="formulas")
         if not self.formulas:
-            raise InvalidTerms("an agreement needs at least one formula")
+            raise InvalidTerms("an agreement needs at least one formula", field="formulas")
         check_unique_keys(self.categories)
         known = {c.key for c in self.categories}
-        wanted = [f.category for f in self.formulas if isinstance(f, AllForAllInCategory | Humanitarian)]
-        for key in [*wanted, *self.priority.categories]:
+        wanted = [
+            (f.category, f"formulas.{n}.category")
+            for n, f in enumerate(self.formulas)
+            if isinstance(f, AllForAllInCategory | Humanitarian)
+        ]
+        wanted += [(key, f"priority.categories.{n}") for n, key in enumerate(self.priority.categories)]
+        for key, where in wanted:
             if key is not None and key not in known:
-                raise UnknownCategory(f"category {key!r} is used but not defined in the agreement")
+                message = f"category {key!r} is used but not defined in the agreement"
+                raise UnknownCategory(message, field=where)
         if self.max_persons is not None and self.max_persons < 1:
-            raise InvalidTerms("the cap on persons is a positive number")
+            raise InvalidTerms("the cap on persons is a positive number", field="max_persons")
         self._check_declared_and_tranches()
 
     def _check_declared_and_tranches(self) -> None:
         parity = self.parity
         cap = self.max_persons
         if isinstance(parity, DeclaredRatio) and cap is not None and parity.a_count + parity.b_count > cap:
-            raise InvalidTerms("the declared package exceeds the cap on persons")
+            raise InvalidTerms("the declared package exceeds the cap on persons", field="max_persons")
         if not self.tranches:
             return
         total_a = sum(t.a_count for t in self.tranches)
         total_b = sum(t.b_count for t in self.tranches)
         if isinstance(parity, DeclaredRatio) and (total_a, total_b) != (parity.a_count, parity.b_count):
-            raise InvalidTerms(f"tranches move {total_a} for {total_b}, the package is {parity}")
+            raise InvalidTerms(
+                f"tranches move {total_a} for {total_b}, the package is {parity}", field="tranches"
+            )
         if isinstance(parity, NForN) and total_a != total_b:
-            raise InvalidTerms(f"tranches move {total_a} for {total_b} under N for N")
+            raise InvalidTerms(f"tranches move {total_a} for {total_b} under N for N", field="tranches")
         if not 0 <= self.outside_parity_tranche < len(self.tranches):
-            raise InvalidTerms("the tranche for persons outside parity does not exist")
+            raise InvalidTerms(
+                "the tranche for persons outside parity does not exist", field="outside_parity_tranche"
+            )
 
     @property
     def parity(self) -> ParityFormula | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -415,14 +415,3 @@ def _hex_bytes(text: str | None, length: int) -> bytes | None:
     except ValueError:
         return None
     return raw if len(raw) * 2 == length else None
-
-
-def audit_entries(
-    entries: Iterable[tuple[bytes, str | None]], payloads: Payloads | None = None, **finish: Any
-) -> AuditReport:
-    """Convenience: audit (body bytes, signature hex) pairs and finish with the given keyword arguments."""
-    audit = LogAudit(payloads)
-    for leaf, signature in entries:
-        if not audit.add(leaf, signature):
-            break
-    return audit.finish(**finish)

@@ -150,9 +150,6 @@ class KeyTable:
     def records(self) -> list[KeyRecord]:
         return sorted(self._keys.values(), key=lambda record: (record.valid_from, record.key_id))
 
-    def kind_of(self, owner: str) -> OwnerKind | None:
-        return self._kinds.get(owner)
-
     def bootstrap(self, entry: LogEntry, payload: Mapping[str, Any] | None) -> KeyRecord | None:
         """The system key introducing itself (the one self-signed entry of a log), or None if not that."""
         is_candidate = (

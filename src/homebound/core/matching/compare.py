@@ -22,9 +22,9 @@ from homebound.core.matching.phonetic import dm_codes_agree
 __all__ = [
     "CodeLevel",
     "DateLevel",
+    "DateParts",
     "FamilyNameLevel",
     "GivenNameLevel",
-    "PartialDate",
     "PatronymicLevel",
     "canonical_service_number",
     "canonical_unit",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 # (year, month or None, day or None): what lists give, from "1994" to "12.03.1994".
-PartialDate: TypeAlias = tuple[int, int | None, int | None]
+DateParts: TypeAlias = tuple[int, int | None, int | None]
 
 JW_HIGH = 0.92
 JW_LOW = 0.85
@@ -57,12 +57,12 @@ class DateLevel(IntEnum):
     EXACT = 7
 
 
-def _digits(date: PartialDate) -> str:
+def _digits(date: DateParts) -> str:
     year, month, day = date
     return f"{year:04d}{month or 0:02d}{day or 0:02d}"
 
 
-def compare_dates(left: PartialDate | None, right: PartialDate | None) -> DateLevel:  # noqa: PLR0911 - a ladder of levels
+def compare_dates(left: DateParts | None, right: DateParts | None) -> DateLevel:  # noqa: PLR0911 - a ladder of levels
     """Grade two partial dates of birth: exact, day and month swapped, one digit off, year-month, year, ±1."""
     if left is None or right is None:
         return DateLevel.MISSING

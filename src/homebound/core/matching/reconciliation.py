@@ -18,9 +18,9 @@ from enum import StrEnum
 
 from homebound.core.matching.compare import (
     DateLevel,
+    DateParts,
     FamilyNameLevel,
     GivenNameLevel,
-    PartialDate,
     PatronymicLevel,
     compare_dates,
     compare_family_names,
@@ -106,7 +106,7 @@ class Identity:
     family_name: str | None
     given_name: str | None = None
     patronymic: str | None = None
-    date_of_birth: PartialDate | None = None
+    date_of_birth: DateParts | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def names_agree_strongly(left: Identity, right: Identity) -> bool:
     )
 
 
-def date_disagreement(left: PartialDate | None, right: PartialDate | None) -> tuple[str, ...]:
+def date_disagreement(left: DateParts | None, right: DateParts | None) -> tuple[str, ...]:
     """The parts of two dates of birth that disagree beyond the comparator's tolerance, or ``()``.
 
     Tolerated: the same date, day and month swapped, one digit off, and partial dates that agree as far

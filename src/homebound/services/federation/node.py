@@ -27,8 +27,9 @@ from homebound.db.log_store import LogWriter, key_store_of, log_action
 from homebound.db.node_keys import new_age_identity, remove_age_identity
 from homebound.db.tables import OrganisationRow, SigningKeyRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.accounts import MIN_PASSWORD, hash_password
+from homebound.services.accounts import MIN_PASSWORD
 from homebound.services.keys import create_organisation_key
+from homebound.services.passwords import PRODUCTION_COST, PasswordCost, hash_password
 
 NODE_ACTOR = "cli"  # set-up and pinning are done by whoever runs the node, at its console
 ADMIN_ROLE: dict[NodeKind, Role] = {
@@ -104,6 +105,7 @@ def init_node(
     admin: str,
     password: str,
     inbox_url: str | None = None,
+    cost: PasswordCost = PRODUCTION_COST,
 ) -> NodeCard:
     """One transaction: the organisation with its signing key, the encryption key, the first admin."""
     try:
@@ -139,8 +141,13 @@ def init_node(
                 encryption_public_key=recipient,
                 inbox_url=inbox_url,
             )
-            user = UserRow(username=admin, display_name=admin, organisation_id=org.id,
-                           role=ADMIN_ROLE[kind].value, password_hash=hash_password(password))  # fmt: skip
+            user = UserRow(
+                username=admin,
+                display_name=admin,
+                organisation_id=org.id,
+                role=ADMIN_ROLE[kind].value,
+                password_hash=hash_password(password, cost),
+            )
             session.add_all([identity, user])
             session.flush()
             party = org.id if kind is NodeKind.PARTY else None

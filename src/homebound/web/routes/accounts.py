@@ -10,7 +10,7 @@ from homebound.core.access import ROLE_PERMISSIONS, Permission, can
 from homebound.core.errors import PermissionDenied
 from homebound.services import accounts as service
 from homebound.services import sign_in as guarded
-from homebound.web.deps import SignedIn, Uows
+from homebound.web.deps import Hashing, SignedIn, Uows
 from homebound.web.schemas.accounts import (
     Me,
     OrganisationOut,
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
     response_model=TokenOut,
     summary="Exchange a password (and the code, for an account with a second factor) for a 12-hour token",
 )
-def sign_in(request: Request, uows: Uows, body: SignIn) -> TokenOut:
+def sign_in(request: Request, uows: Uows, cost: Hashing, body: SignIn) -> TokenOut:
     # Throttled per username and per client address (behind a proxy, run uvicorn with --proxy-headers).
     issued = guarded.sign_in(
         uows,
@@ -39,6 +39,7 @@ def sign_in(request: Request, uows: Uows, body: SignIn) -> TokenOut:
         address=request.client.host if request.client else None,
         totp_code=body.totp_code,
         require_second_factor=request.app.state.settings.second_factor_required(),
+        cost=cost,
     )
     return TokenOut(id=issued.id, token=issued.token, expires_at=issued.expires_at)
 
@@ -89,7 +90,7 @@ def organisations(uows: Uows, actor: SignedIn) -> list[OrganisationOut]:
 @router.post(
     "/users", status_code=status.HTTP_201_CREATED, summary="A party admin adds a user to its own party"
 )
-def create_user(uows: Uows, actor: SignedIn, body: UserCreate) -> dict[str, str]:
+def create_user(uows: Uows, actor: SignedIn, cost: Hashing, body: UserCreate) -> dict[str, str]:
     code = service.organisation_code_of(uows, actor)
     user_id = service.create_user(
         uows,
@@ -100,5 +101,6 @@ def create_user(uows: Uows, actor: SignedIn, body: UserCreate) -> dict[str, str]
         role=body.role,
         password=body.password,
         language=body.language,
+        cost=cost,
     )
     return {"id": user_id}

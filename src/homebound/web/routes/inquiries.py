@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from homebound.services import inquiries as service
-from homebound.web.deps import AnyActor, SignedIn, Uows
+from homebound.web.deps import AnyActor, Hashing, SignedIn, Uows
 from homebound.web.schemas.misc import (
     AttachRequest,
     InquiryFile,
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
     status_code=status.HTTP_201_CREATED,
     summary="A family files an inquiry with its own side's bureau",
 )
-def file_inquiry(uows: Uows, actor: AnyActor, body: InquiryFile) -> InquiryFiled:
+def file_inquiry(uows: Uows, actor: AnyActor, cost: Hashing, body: InquiryFile) -> InquiryFiled:
     filed = service.file_inquiry(
         uows,
         actor,
@@ -36,13 +36,14 @@ def file_inquiry(uows: Uows, actor: AnyActor, body: InquiryFile) -> InquiryFiled
         relationship=body.relationship,
         consent=body.consent,
         sought_details=body.sought.model_dump(exclude_none=True),
+        cost=cost,
     )
     return InquiryFiled(case_code=filed.case_code, secret=filed.secret)
 
 
 @router.post("/status", response_model=InquiryStatusOut, summary="The status of one case (no search by name)")
-def inquiry_status(uows: Uows, body: InquiryLookup) -> InquiryStatusOut:
-    found = service.inquiry_status(uows, body.case_code, body.secret)
+def inquiry_status(uows: Uows, cost: Hashing, body: InquiryLookup) -> InquiryStatusOut:
+    found = service.inquiry_status(uows, body.case_code, body.secret, cost)
     return InquiryStatusOut(case_code=found.case_code, stage=found.stage, updated_at=found.updated_at)
 
 

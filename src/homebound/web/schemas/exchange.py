@@ -5,174 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from homebound.core.exchange.agreement import AddPerson, Amendment, RemovePerson, ReplacePerson
 from homebound.core.exchange.candidate import Side
-from homebound.core.exchange.documents import terms_from_document
-from homebound.core.exchange.formula import DIX_HILL_1862, Basis, ListedPerson
+from homebound.core.exchange.formula import Basis, ListedPerson
 from homebound.core.exchange.handover import LineAction, Substitute, ThirdPartyCustody
-from homebound.core.exchange.terms import Terms
-from homebound.services.exchange_access import exchange_rules
 from homebound.services.exchange_ledger import ExchangeLedger
 from homebound.services.sign_in import Reauthentication
+from homebound.web.schemas.terms import MAX_NUMBER, Id, Key, Reason, Short, SideIn, TermsIn, Text, _In
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(max_length=500)]
-Short = Annotated[str, StringConstraints(max_length=200)]  # stored in a 200-character column
-MAX_NUMBER = 1_000_000  # versions and tranches are counted well below this; larger is not a number we keep
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-SideIn = Literal["a", "b"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-# --- terms --------------------------------------------------------------------------------------------------
-
-
-class NForNIn(_In):
-    kind: Literal["n_for_n"] = "n_for_n"
-
-
-class DeclaredRatioIn(_In):
-    kind: Literal["declared_ratio"]
-    a_count: int = Field(ge=0, le=1_000_000)
-    b_count: int = Field(ge=0, le=1_000_000)
-
-
-class WeightedIn(_In):
-    kind: Literal["weighted_equivalence"]
-    points_table: dict[Key, int] = Field(default_factory=lambda: dict(DIX_HILL_1862))
-
-
-class AllForAllIn(_In):
-    kind: Literal["all_for_all"]
-    category: Key
-
-
-class HumanitarianIn(_In):
-    kind: Literal["humanitarian"]
-    releasing_side: SideIn
-    category: Key | None = None
-    candidate_ids: list[Id] = Field(default_factory=list, max_length=20_000)
-
-
-FormulaIn = Annotated[
-    NForNIn | DeclaredRatioIn | WeightedIn | AllForAllIn | HumanitarianIn, Field(discriminator="kind")
-]
-
-
-class SeriousIn(_In):
-    kind: Literal["seriously_wounded_or_sick"]
-    key: Key = "seriously_wounded_or_sick"
-    label: Text = "seriously wounded or sick"
-    bases: list[Literal["annex_i", "mixed_medical_commission"]] = ["annex_i", "mixed_medical_commission"]
-
-
-class AgeBandDefinition(_In):
-    lower: int | None = Field(default=None, ge=0, le=150)
-    upper: int | None = Field(default=None, ge=0, le=150)
-    label: Text
-
-
-class AgeBandIn(_In):
-    kind: Literal["age_band"]
-    key: Key
-    label: Text
-    definition_a: AgeBandDefinition
-    definition_b: AgeBandDefinition
-    holds: SideIn
-
-
-class CiviliansIn(_In):
-    kind: Literal["civilians"]
-    key: Key = "civilians"
-    label: Text = "civilians"
-
-
-class WomenIn(_In):
-    kind: Literal["women"]
-    key: Key = "women"
-    label: Text = "women"
-
-
-class LongCaptivityIn(_In):
-    kind: Literal["long_captivity"]
-    key: Key = "long_captivity"
-    label: Text = "long captivity"
-    captured_before: dt.date | None = None
-    more_than_days: int | None = Field(default=None, ge=0)
-
-
-class RemainsCategoryIn(_In):
-    kind: Literal["remains"]
-    key: Key = "remains"
-    label: Text = "remains"
-
-
-CategoryIn = Annotated[
-    SeriousIn | AgeBandIn | CiviliansIn | WomenIn | LongCaptivityIn | RemainsCategoryIn,
-    Field(discriminator="kind"),
-]
-
-
-class PriorityIn(_In):
-    criteria: list[Literal["medical_severity", "captivity_length", "categories"]] | None = None
-    categories: list[Key] = Field(default_factory=list, max_length=8)
-
-
-class TrancheIn(_In):
-    a_count: int = Field(ge=0, le=1_000_000)
-    b_count: int = Field(ge=0, le=1_000_000)
-    scheduled_on: dt.date | None = None
-
-
-class EligibilityIn(_In):
-    custody: Literal["holding_party", "icrc", "either", "both"] = "either"
-    require_confirmed_identity: bool = True
-    require_will_interview: bool = True
-
-
-class RedLineIn(_In):
-    drawn_by: SideIn
-    candidate_id: Id
-    reason: Reason
-
-
-class OverrideIn(_In):
-    candidate_id: Id
-    reason: Reason
-    decided_by: Reason
-
-
-def _n_for_n() -> list[FormulaIn]:
-    return [NForNIn()]
-
-
-class TermsIn(_In):
-    """The terms, in the same shape as the agreement's version document (`terms`)."""
-
-    reference_date: dt.date
-    formulas: list[FormulaIn] = Field(default_factory=_n_for_n, min_length=1, max_length=10)
-    max_persons: int | None = Field(default=None, ge=1)
-    categories: list[CategoryIn] = Field(default_factory=list, max_length=20)
-    priority: PriorityIn = Field(default_factory=PriorityIn)
-    tranches: list[TrancheIn] = Field(default_factory=list, max_length=100)
-    outside_parity_tranche: int = Field(default=0, ge=0)
-    eligibility: EligibilityIn = Field(default_factory=EligibilityIn)
-    red_lines: list[RedLineIn] = Field(default_factory=list, max_length=20_000)
-    legal_hold_overrides: list[OverrideIn] = Field(default_factory=list, max_length=20_000)
-    remains_formula: Annotated[NForNIn | DeclaredRatioIn, Field(discriminator="kind")] | None = None
-
-    def to_core(self) -> Terms:
-        """The core terms; a combination the core refuses (a band that is empty, tranches that do not add
-        up) is a 422 naming the terms."""
-        with exchange_rules(field="terms"):
-            return terms_from_document(self.model_dump(mode="json"))
-
+__all__ = ["MAX_NUMBER", "Id", "Key", "Reason", "Short", "SideIn", "TermsIn", "Text"]
 
 # --- lists and versions -------------------------------------------------------------------------------------
 

@@ -18,11 +18,8 @@ from homebound.services import handover
 from homebound.services.handover import LINE_ACTORS, LineCommand, Seat
 from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Throttle, Uows
-from homebound.web.ui.negotiation import (
-    binding_proof,
-    person_labels,
-    reauthentication_errors,
-)
+from homebound.web.ui.agreement_page import person_labels
+from homebound.web.ui.binding import binding_proof, reauthentication_errors
 from homebound.web.ui.render import UiRoute, is_htmx, redirect, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
 

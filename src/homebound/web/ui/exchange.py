@@ -10,27 +10,25 @@ from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import FieldProblem, ValidationFailed
-from homebound.core.exchange.formula import NForN
-from homebound.core.exchange.terms import Terms, TrancheSpec
+from homebound.core.exchange.terms import Terms
 from homebound.services import agreement_views as views
 from homebound.services import agreements
 from homebound.services.composition import compose_version
 from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Throttle, Uows
-from homebound.web.ui import negotiation
-from homebound.web.ui.negotiation import (
-    agreement_response,
-    binding_proof,
-    person_labels,
-    reauthentication_errors,
-)
+from homebound.web.schemas.terms import parse_terms
+from homebound.web.ui import amendments, counter_proposal
+from homebound.web.ui.agreement_page import agreement_response, person_labels
+from homebound.web.ui.binding import binding_proof, reauthentication_errors
 from homebound.web.ui.render import UiRoute, redirect, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit
+from homebound.web.ui.terms_form import tranche_documents
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
-router.include_router(negotiation.router)  # amendments and counter-proposals, beside the page they return to
+# Amendments and counter-proposals, beside the page they return to.
+router.include_router(amendments.router)
+router.include_router(counter_proposal.router)
 __all__ = ["person_labels", "router"]
-MAX_TRANCHES = 10
 
 
 def _manages(actor: Actor) -> bool:
@@ -77,15 +75,17 @@ def agreement_page(
     return agreement_response(request, uows, visit, agreement_id, v, against)
 
 
-def _tranches(text: str) -> tuple[TrancheSpec, ...]:
-    """'6/6, 4/4' -> two tranches; an empty text is one tranche of everyone."""
-    specs: list[TrancheSpec] = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        a, _, b = part.partition("/")
-        if not (a.strip().isdigit() and b.strip().isdigit()) or len(specs) >= MAX_TRANCHES:
-            raise ValidationFailed([FieldProblem("tranches", "invalid_value", "write tranches as 6/6, 4/4")])
-        specs.append(TrancheSpec(int(a), int(b)))
-    return tuple(specs)
+def _composition_terms(reference_date: dt.date, max_persons: int, tranches: str) -> Terms:
+    """N for N under a cap, in tranches written '6/6, 4/4' (none: one tranche of everyone), through the
+    parser every edge uses."""
+    specs = tranche_documents(tranches)
+    if specs is None:
+        raise ValidationFailed([FieldProblem("tranches", "invalid_value", "write tranches as 6/6, 4/4")])
+    document = {"reference_date": reference_date, "max_persons": max_persons, "tranches": specs}
+    terms, problems = parse_terms(document)
+    if terms is None:
+        raise ValidationFailed(problems)
+    return terms
 
 
 @router.post("/agreements/{agreement_id}/compose")
@@ -94,15 +94,14 @@ def compose(
     uows: Uows,
     visit: PostedVisit,
     agreement_id: str,
-    max_persons: Annotated[int, Form(ge=1, le=100_000)],
+    max_persons: Annotated[int, Form()],
     reference_date: Annotated[dt.date, Form()],
     tranches: Annotated[str, Form(max_length=200)] = "",
     expected_version: Annotated[int, Form(ge=0)] = 0,
     share: Annotated[bool, Form()] = False,
 ) -> Response:
     actor = visit.signed_in().actor
-    specs = _tranches(tranches)
-    terms = Terms(reference_date, formulas=(NForN(),), max_persons=max_persons, tranches=specs)
+    terms = _composition_terms(reference_date, max_persons, tranches)
     composed = compose_version(
         uows, actor, agreement_id, terms, share=share, expected_version=expected_version or None
     )

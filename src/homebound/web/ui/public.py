@@ -87,6 +87,7 @@ def file_inquiry(
             relationship=body.relationship,
             consent=body.consent,
             sought_details=body.sought.model_dump(exclude_none=True),
+            cost=request.app.state.password_cost,
         )
     except ValidationError as exc:
         return _refile(request, uows, visit, form, _problems(exc))
@@ -120,7 +121,7 @@ def inquiry_status(
     secret: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     try:
-        found = inquiries.inquiry_status(uows, case_code, secret)
+        found = inquiries.inquiry_status(uows, case_code, secret, request.app.state.password_cost)
     except NotAuthenticated:
         # The same answer for an unknown code and a wrong secret: no oracle for guessing codes.
         return render(

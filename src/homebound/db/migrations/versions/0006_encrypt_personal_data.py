@@ -1,8 +1,9 @@
 """Personal data sealed at rest: person and inquiry columns become AES-256-GCM bytes under each party's data
 key (bound to table, column and row id), the family-name key becomes a blind index (HMAC under the party's
 search key), and a party's log payloads are sealed under its key (public ones, keys and checkpoints, stay
-in clear). Existing rows are sealed here; keys come from the key directory (HOMEBOUND_KEY_DIR) or
-HOMEBOUND_DATA_SECRET, made on first need. The downgrade opens them again (it needs every party's key).
+in clear). Existing rows are sealed here; keys come from the key custody `homebound db upgrade` hands over
+(the settings' key directory or data secret), made on first need. The downgrade opens them again (it needs
+every party's key).
 
 Revision ID: 0006_encrypt_personal_data
 Revises: 0005_row_level_security
@@ -19,8 +20,9 @@ import sqlalchemy as sa
 from alembic import op
 
 from homebound.core.log.entries import PUBLIC_PAYLOAD_TAGS
+from homebound.db.custody import KeyCustody
 from homebound.db.sealed import decode, encode, fold
-from homebound.db.sealing import KeyProvider, associated_data, default_key_provider
+from homebound.db.sealing import PartyKeys, SealingError, associated_data
 
 revision = "0006_encrypt_personal_data"
 down_revision = "0005_row_level_security"
@@ -82,7 +84,7 @@ def _batches(connection: sa.Connection, table: sa.Table, columns: Sequence[str])
         last = rows[-1][0]
 
 
-def _seal_table(name: str, spec: dict[str, tuple[str, Any, bool]], provider: KeyProvider) -> None:
+def _seal_table(name: str, spec: dict[str, tuple[str, Any, bool]], provider: _HandedOver) -> None:
     connection = op.get_bind()
     columns = list(spec)
     with op.batch_alter_table(name) as batch:
@@ -116,7 +118,7 @@ def _seal_table(name: str, spec: dict[str, tuple[str, Any, bool]], provider: Key
             )
 
 
-def _open_table(name: str, spec: dict[str, tuple[str, Any, bool]], provider: KeyProvider) -> None:
+def _open_table(name: str, spec: dict[str, tuple[str, Any, bool]], provider: _HandedOver) -> None:
     connection = op.get_bind()
     columns = list(spec)
     with op.batch_alter_table(name) as batch:
@@ -156,7 +158,7 @@ def _open_table(name: str, spec: dict[str, tuple[str, Any, bool]], provider: Key
             )
 
 
-def _payloads(provider: KeyProvider, *, seal: bool) -> None:
+def _payloads(provider: _HandedOver, *, seal: bool) -> None:
     connection = op.get_bind()
     payload = sa.table(
         "log_payload", sa.column("seq"), sa.column("payload", _JSON), sa.column("sealed", sa.LargeBinary())
@@ -183,8 +185,19 @@ def _payloads(provider: KeyProvider, *, seal: bool) -> None:
         connection.execute(statement, updates)
 
 
+class _HandedOver:
+    """The data keys of the custody handed to the migration; asked only when a row has something to seal."""
+
+    def keys(self, party: str, *, create: bool = False) -> PartyKeys:
+        config = op.get_context().config
+        custody = config.attributes.get("keys") if config is not None else None
+        if not isinstance(custody, KeyCustody):
+            raise SealingError("rows to seal or open but no keys: migrate with `homebound db upgrade`")
+        return custody.data.keys(party, create=create)
+
+
 def upgrade() -> None:
-    provider = default_key_provider()
+    provider = _HandedOver()
     with op.batch_alter_table("log_payload") as batch:
         batch.add_column(sa.Column("sealed", sa.LargeBinary(), nullable=True))
         batch.alter_column("payload", existing_type=_JSON, nullable=True)
@@ -194,7 +207,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    provider = default_key_provider()
+    provider = _HandedOver()
     _open_table("inquiry", INQUIRY, provider)
     _open_table("person", PERSON, provider)
     _payloads(provider, seal=False)

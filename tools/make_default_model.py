@@ -1,6 +1,6 @@
 """Build default_model.json: the model Homebound uses until a mediator trains one on real lists.
 
-Run from the project root: `.venv/bin/python -m homebound.linkage.data.make_default_model`.
+Run from the project root: `PYTHONPATH=src:. .venv/bin/python tools/make_default_model.py`.
 Trains on a synthetic sought list and held list of 20,000 records each (homebound.synthetic, fixed seed),
 the same way `homebound link` trains on two real lists.
 """
@@ -16,7 +16,7 @@ from homebound.synthetic.scenario import generate_exchange_lists
 
 SIZE = 20_000
 SEED = 20230108
-OUTPUT = Path(__file__).with_name("default_model.json")
+OUTPUT = Path(__file__).resolve().parents[1] / "src" / "homebound" / "linkage" / "data" / "default_model.json"
 
 
 def build() -> LinkageModel:

@@ -1,6 +1,6 @@
 """Patronymics from a father's given name, Ukrainian and Russian rules with hand-checked exceptions.
 
-Used only by build_names.py (offline); the runtime reads the patronymics from given_names.json.
+Used only by tools/build_names.py (offline); the runtime reads the patronymics from given_names.json.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python src/homebound/core/matching/data/build_names.py
+    PYTHONPATH=src:. .venv/bin/python tools/build_names.py
 
 Never imported at runtime: the runtime reads only the JSON it writes. Rebuild whenever hand_names.tsv,
 the patronymic rules below or ``normalize_name`` change.
@@ -21,10 +21,10 @@ from pathlib import Path
 import translitua as tu
 from names_translator.dicts import default_dicts
 
-from homebound.core.matching.data.patronymic_rules import russian_patronymics, ukrainian_patronymics
 from homebound.core.matching.normalize import normalize_name
+from tools.patronymic_rules import russian_patronymics, ukrainian_patronymics
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "src" / "homebound" / "core" / "matching" / "data"
 HAND_TABLE = HERE / "hand_names.tsv"
 OUTPUT = HERE / "given_names.json"
 
@@ -327,7 +327,7 @@ def header(hand: list[NameClass], auto: list[NameClass], refused: int) -> dict[s
         "title": "Homebound given-name and patronymic classes (Ukrainian, Russian, Latin)",
         "format_version": 1,
         "built": datetime.date.today().isoformat(),
-        "builder": "src/homebound/core/matching/data/build_names.py",
+        "builder": "tools/build_names.py",
         "keys": "spellings normalised by homebound.core.matching.normalize.normalize_name",
         "sources": [
             {
