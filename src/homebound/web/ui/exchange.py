@@ -17,6 +17,7 @@ from homebound.services import agreements
 from homebound.services.composition import compose_version
 from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Throttle, Uows
+from homebound.web.numbers import MAX_VERSION, is_plain_number
 from homebound.web.ui import negotiation
 from homebound.web.ui.negotiation import (
     agreement_response,
@@ -82,7 +83,7 @@ def _tranches(text: str) -> tuple[TrancheSpec, ...]:
     specs: list[TrancheSpec] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         a, _, b = part.partition("/")
-        if not (a.strip().isdigit() and b.strip().isdigit()) or len(specs) >= MAX_TRANCHES:
+        if not (is_plain_number(a) and is_plain_number(b)) or len(specs) >= MAX_TRANCHES:
             raise ValidationFailed([FieldProblem("tranches", "invalid_value", "write tranches as 6/6, 4/4")])
         specs.append(TrancheSpec(int(a), int(b)))
     return tuple(specs)
@@ -97,7 +98,7 @@ def compose(
     max_persons: Annotated[int, Form(ge=1, le=100_000)],
     reference_date: Annotated[dt.date, Form()],
     tranches: Annotated[str, Form(max_length=200)] = "",
-    expected_version: Annotated[int, Form(ge=0)] = 0,
+    expected_version: Annotated[int, Form(ge=0, le=MAX_VERSION)] = 0,
     share: Annotated[bool, Form()] = False,
 ) -> Response:
     actor = visit.signed_in().actor

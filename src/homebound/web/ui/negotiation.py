@@ -39,6 +39,7 @@ from homebound.services import agreement_views as views
 from homebound.services import agreements, registry
 from homebound.services.sign_in import Reauthentication
 from homebound.web.deps import Uows
+from homebound.web.numbers import MAX_VERSION, is_plain_number
 from homebound.web.ui.i18n import N_, Translator
 from homebound.web.ui.render import UiRoute, redirect, render
 from homebound.web.ui.session import PostedVisit, Visit
@@ -394,7 +395,7 @@ def amend(
     uows: Uows,
     visit: PostedVisit,
     agreement_id: str,
-    expected_version: Annotated[int, Form(ge=0)],
+    expected_version: Annotated[int, Form(ge=0, le=MAX_VERSION)],
     person: Annotated[list[str], Form(max_length=AMEND_ROWS)] = [],  # noqa: B006 - FastAPI reads the default
     record: Annotated[list[str], Form(max_length=AMEND_ROWS)] = [],  # noqa: B006
     reason: Annotated[list[str], Form(max_length=AMEND_ROWS)] = [],  # noqa: B006
@@ -446,7 +447,7 @@ def _tranche_specs(text: str) -> tuple[TrancheSpec, ...] | None:
     specs: list[TrancheSpec] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         a, _, b = part.partition("/")
-        if not (a.strip().isdigit() and b.strip().isdigit()) or len(specs) >= MAX_TRANCHES:
+        if not (is_plain_number(a) and is_plain_number(b)) or len(specs) >= MAX_TRANCHES:
             return None
         if int(a) + int(b) == 0:
             return None
@@ -480,7 +481,7 @@ def _categories(old: Terms, form: TermsForm, errors: dict[str, str], t: Translat
             chosen.append(Women())
         elif key == "long_captivity":
             days = form.long_captivity_days
-            if not days.isdigit() or not 0 < int(days) <= 36_500:
+            if not is_plain_number(days) or not 0 < int(days) <= 36_500:
                 errors["long_captivity_days"] = t.gettext("Write a number of days, 1 or more.")
                 continue
             chosen.append(LongCaptivity(more_than_days=int(days)))
@@ -489,7 +490,7 @@ def _categories(old: Terms, form: TermsForm, errors: dict[str, str], t: Translat
 
 def _parity(form: TermsForm, errors: dict[str, str], t: Translator) -> Formula | None:
     if form.formula == "declared_ratio":
-        if not (form.declared_a.isdigit() and form.declared_b.isdigit()) or (
+        if not (is_plain_number(form.declared_a) and is_plain_number(form.declared_b)) or (
             int(form.declared_a) + int(form.declared_b) == 0
         ):
             errors["declared_a"] = t.gettext("A declared package names how many each side releases.")
@@ -510,7 +511,7 @@ def new_terms(old: Terms, form: TermsForm, t: Translator) -> tuple[Terms | None,
         reference = old.reference_date
     cap = None
     if form.max_persons:
-        if not form.max_persons.isdigit() or not 0 < int(form.max_persons) <= 100_000:
+        if not is_plain_number(form.max_persons) or not 0 < int(form.max_persons) <= 100_000:
             errors["max_persons"] = t.gettext("Write a number of persons, 1 or more, or leave it empty.")
         else:
             cap = int(form.max_persons)
@@ -555,7 +556,7 @@ def counter_propose(
     uows: Uows,
     visit: PostedVisit,
     agreement_id: str,
-    expected_version: Annotated[int, Form(ge=1)],
+    expected_version: Annotated[int, Form(ge=1, le=MAX_VERSION)],
     reference_date: Annotated[str, Form(max_length=10)] = "",
     formula: Annotated[str, Form(max_length=40)] = "n_for_n",
     declared_a: Annotated[str, Form(max_length=7)] = "",
