@@ -105,6 +105,7 @@ def sign_in(
     address: str | None,
     totp_code: str | None = None,
     require_second_factor: bool = False,
+    kind: str = accounts.API_SESSION,
 ) -> accounts.IssuedToken:
     """A password (and code) sign-in under the throttle: refused early while throttled, and every failure
     counted alike, whether the user is unknown, the password wrong or the code wrong.
@@ -114,7 +115,12 @@ def sign_in(
         raise TooManyAttempts(wait)
     try:
         issued = accounts.sign_in(
-            uows, username, password, totp_code=totp_code, require_second_factor=require_second_factor
+            uows,
+            username,
+            password,
+            totp_code=totp_code,
+            require_second_factor=require_second_factor,
+            kind=kind,
         )
     except NotAuthenticated:
         throttle.failed(username, address)

@@ -60,6 +60,7 @@ def sign_in(
             address=request.client.host if request.client else None,
             totp_code=one_time_code(totp_code),
             require_second_factor=request.app.state.settings.second_factor_required(),
+            kind=accounts.BROWSER_SESSION,
         )
     except guarded.TooManyAttempts as exc:
         throttled = render(
