@@ -8,6 +8,7 @@ its own, so the effective limit is the per-worker limit times the number of work
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 import time
@@ -196,3 +197,20 @@ def confirm_binding(
             "the password (or code) re-entered does not prove the account holder; nothing was recorded",
             code=code,
         ) from exc
+
+
+def mint_token(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    name: str,
+    ttl: dt.timedelta,
+    proof: Reauthentication,
+    *,
+    throttle: SignInThrottle | None,
+) -> accounts.IssuedToken:
+    """A script token for the signed-in account. A session alone cannot mint one (a stolen session token
+    would otherwise become a lasting credential): the password, and the code if enrolled, must prove it."""
+    with uows.writer() as uow:
+        confirm_binding(uow.session, actor, proof, throttle=throttle, code="auth.reauthentication_failed")
+        uow.commit()
+    return accounts.create_api_token(uows, actor, accounts.username_of(uows, actor), name, ttl)
