@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import charset_normalizer
 import openpyxl
 
 from homebound.core.errors import FieldProblem, TooLarge, ValidationFailed
@@ -50,6 +51,8 @@ _SEP_LINE = re.compile(r"^sep=([;,\t|])\r?$", re.MULTILINE)
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HIGH_BYTES = bytes(range(0x80, 0x100))
+# Single-byte encodings lists come in, by the detector's name: ours for the report and the decoder.
+_SINGLE_BYTE = {"cp1251": "cp1251", "koi8_r": "koi8_r", "cp1252": "cp1252"}
 _UTF8_CYRILLIC = re.compile(rb"[\xd0\xd1][\x80-\xbf]")
 
 _SHEET_NAMES: dict[Registry, frozenset[str]] = {
@@ -247,7 +250,23 @@ def _decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         if _damaged_utf8(data):
             raise _undecodable(data, exc.start, "utf-8") from None
-    return _strict(data, 0, "cp1251", "cp1251"), "cp1251"
+    codec = _detected_codec(data)
+    return _strict(data, 0, codec, codec), codec
+
+
+def _detected_codec(data: bytes) -> str:
+    """Which single-byte encoding the text is in, by a detector rather than a guess: a KOI8-R file read as
+    Windows-1251 became «йЧБОПЧ», a Latin-1 one «Mьller», both without complaint."""
+    found = charset_normalizer.from_bytes(data[:_SNIFF_BYTES], cp_isolation=list(_SINGLE_BYTE)).best()
+    if found is None:
+        first = next((i for i, byte in enumerate(data) if byte >= 0x80), 0)
+        line = data.count(b"\n", 0, first) + 1
+        raise _failed(
+            "encoding",
+            f"the text is implausible in every supported encoding (line {line}): save it as UTF-8",
+            line,
+        )
+    return _SINGLE_BYTE[found.encoding]
 
 
 def _strict(data: bytes, offset: int, codec: str, name: str) -> str:
