@@ -320,3 +320,21 @@ def test_xlsx_header_only_is_refused() -> None:
     with pytest.raises(ValidationFailed) as caught:
         read_list(workbook_bytes(("list", [["ID", "Прізвище"]])), "list.xlsx")
     assert [p.code for p in caught.value.problems] == ["empty"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reported", "family", "given", "second"),
+    [
+        ("koi8_r", "koi8_r", "Коваленко", "Александр", "Иванов;Сергей"),  # as Windows-1251: «йЧБОПЧ»
+        ("cp1251", "cp1251", "Коваленко", "Олександр", "Шевчук;Андрій"),
+        ("latin-1", "cp1252", "Müller", "Jürgen", "Schäfer;Björn"),  # as Windows-1251: «Mьller»
+    ],
+)
+def test_single_byte_encodings_are_detected(
+    encoding: str, reported: str, family: str, given: str, second: str
+) -> None:
+    text = f"record_id;family_name;given_name\nX-1;{family};{given}\nX-2;{second}\n"
+    table = read_list(text.encode(encoding), "list.csv")
+    assert table.encoding == reported
+    first = next(table.rows())
+    assert (first.cells["family_name"], first.cells["given_name"]) == (family, given)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from homebound.config import Settings
 from homebound.web.app import create_app
 from tests.conftest import Backend
-from tests.world import World, idempotent
+from tests.world import PASSWORD, World, idempotent
 
 LIMIT = 4096
 
@@ -92,7 +92,7 @@ def test_wrong_content_type_is_415(
             {"registry": "held", "record_id": "1", "family_name": "X", "nickname": "y"},
             "nickname",
         ),
-        ("/api/v1/tokens", {"name": "nightly", "scope": "everything"}, "scope"),
+        ("/api/v1/tokens", {"name": "nightly", "password": PASSWORD, "scope": "everything"}, "scope"),
         (
             "/api/v1/inquiries",
             {
@@ -170,12 +170,16 @@ def test_broken_text_in_json_is_refused_naming_the_field(
 
 def test_numbers_past_64_bits_are_refused(client: TestClient, world: World) -> None:
     answer = client.post(
-        "/api/v1/tokens", json={"name": "x", "days": 10**30}, headers=world.writes("a_admin")
+        "/api/v1/tokens",
+        json={"name": "x", "days": 10**30, "password": PASSWORD},
+        headers=world.writes("a_admin"),
     )
     assert _problem(answer, 422)["field"] == "days"
     for days in (2**40, 0, -1):  # in 64 bits, but no lifetime: past the date range (found by Schemathesis)
         refused = client.post(
-            "/api/v1/tokens", json={"name": "x", "days": days}, headers=world.writes("a_admin")
+            "/api/v1/tokens",
+            json={"name": "x", "days": days, "password": PASSWORD},
+            headers=world.writes("a_admin"),
         )
         assert _problem(refused, 422)["field"] == "days", days
     listed = client.get("/api/v1/persons?offset=99999999999999999999999", headers=world.headers("a_operator"))

@@ -21,7 +21,7 @@ from homebound.db.tables import IdempotencyRow, ImportBatchRow, LogEntryRow, Per
 from homebound.web.app import create_app
 from homebound.web.write_policy import write_routes
 from tests.reliability.conftest import LiveDatabase
-from tests.world import idempotent
+from tests.world import PASSWORD, idempotent
 
 T = TypeVar("T")
 
@@ -156,7 +156,9 @@ def test_multipart_retry_with_a_new_boundary_is_the_same_request(
 def test_stored_answers_keep_no_secret_in_clear(client: TestClient, live: LiveDatabase) -> None:
     key = str(uuid.uuid4())
     created = client.post(
-        "/api/v1/tokens", json={"name": "nightly"}, headers=live.world.writes("a_admin", key=key)
+        "/api/v1/tokens",
+        json={"name": "nightly", "password": PASSWORD},
+        headers=live.world.writes("a_admin", key=key),
     )
     assert created.status_code == 201
     secret = created.json()["token"]
@@ -178,7 +180,9 @@ def test_stored_answers_keep_no_secret_in_clear(client: TestClient, live: LiveDa
     assert secret not in dumped and key not in dumped
     assert filed.json()["secret"] not in dumped and "Мельник" not in dumped
     replayed = client.post(
-        "/api/v1/tokens", json={"name": "nightly"}, headers=live.world.writes("a_admin", key=key)
+        "/api/v1/tokens",
+        json={"name": "nightly", "password": PASSWORD},
+        headers=live.world.writes("a_admin", key=key),
     )
     assert replayed.json()["token"] == secret
 

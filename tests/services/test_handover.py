@@ -16,17 +16,18 @@ import pytest
 from sqlalchemy import select
 
 from homebound.core.access import PUBLIC_ACTOR
-from homebound.core.errors import Conflict, PermissionDenied
+from homebound.core.errors import Conflict, PermissionDenied, ValidationFailed
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.formula import NForN
 from homebound.core.exchange.handover import LineAction, Substitute, ThirdPartyCustody
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
 from homebound.core.exchange.terms import Terms, TrancheSpec
-from homebound.core.persons import Status
+from homebound.core.persons import Registry, Status
 from homebound.db.exchange_tables import ExchangeRecordRow, NotificationRow
 from homebound.db.tables import PersonRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import agreements, handover, inquiries
+from homebound.lists.writers import write_csv
+from homebound.services import agreements, handover, inquiries, lists, registry
 from homebound.services.composition import compose_version
 from homebound.services.handover import LineCommand
 from homebound.services.log import verify_log
@@ -296,3 +297,60 @@ def _smtp_server() -> Iterator[_SmtpServer]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_a_listed_person_changes_status_only_through_the_handover(
+    uows: UnitOfWorkFactory, world: World, concluded: Concluded
+) -> None:
+    """The releasing party cannot mark a listed person exchanged (or held) in its registry: the receiver's
+    delivery would be refused, the registry and the agreement would disagree and the ledger would count it."""
+    c = concluded
+    person = c.list_b[0]  # held by B, to be released to A
+    releasing = world.actors["b_operator"]
+    for target in (Status.EXCHANGED, Status.HELD, Status.HOSPITALISED):
+        with pytest.raises(Conflict) as refused:
+            registry.change_status(uows, releasing, person, target)
+        assert refused.value.code == "person.on_manifest" and refused.value.field == "status"
+    assert _status(uows, person).status == Status.LISTED_FOR_EXCHANGE.value
+    view = handover.record_lines(
+        uows, world.actors["a_operator"], c.agreement_id, 1, [LineCommand(LineAction.DELIVER, person)]
+    )
+    assert view.outcomes["delivered"] == 1
+    assert _status(uows, person).status == Status.EXCHANGED.value
+
+
+def test_a_settled_line_frees_the_record_for_the_registry(
+    uows: UnitOfWorkFactory, world: World, concluded: Concluded
+) -> None:
+    c = concluded
+    person = c.list_b[1]
+    releasing = world.actors["b_operator"]
+    handover.record_lines(
+        uows,
+        releasing,
+        c.agreement_id,
+        1,
+        [LineCommand(LineAction.NOT_DELIVER, person, reason="in hospital")],
+    )
+    assert _status(uows, person).status == Status.HELD.value
+    moved = registry.change_status(uows, releasing, person, Status.HOSPITALISED)
+    assert moved.status is Status.HOSPITALISED
+
+
+def test_a_listed_person_is_not_moved_by_a_reimport(
+    uows: UnitOfWorkFactory, world: World, concluded: Concluded
+) -> None:
+    c = concluded
+    person = c.list_b[2]
+    b_admin = world.actors["b_admin"]
+    with uows.reader() as uow:
+        row = uow.session.get(PersonRow, person)
+        assert row is not None
+        source_id = row.source_id
+    rows = list(lists.export_rows(uows, b_admin, Registry.HELD))
+    line = next(n for n, r in enumerate(rows, start=2) if r["record_id"] == source_id)
+    rows[line - 2]["status"] = Status.HELD.value  # an import may name held, never exchanged
+    with pytest.raises(ValidationFailed) as refused:
+        lists.import_list(uows, b_admin, Registry.HELD, write_csv(iter(rows)), "reimport.csv")
+    assert [(p.field, p.code, p.row) for p in refused.value.problems] == [("status", "on_manifest", line)]
+    assert _status(uows, person).status == Status.LISTED_FOR_EXCHANGE.value

@@ -37,9 +37,25 @@ def test_unknown_user_and_wrong_password_answer_alike(client: TestClient, world:
     assert wrong.json() == unknown.json()
 
 
+def test_a_session_alone_cannot_mint_a_token(client: TestClient, world: World) -> None:
+    unproven = client.post("/api/v1/tokens", json={"name": "x"}, headers=world.writes("a_admin"))
+    assert unproven.status_code == 422 and unproven.json()["field"] == "password"
+    wrong = client.post(
+        "/api/v1/tokens", json={"name": "x", "password": "not the password"}, headers=world.writes("a_admin")
+    )
+    assert wrong.status_code in (401, 403) and wrong.json()["code"] == "auth.reauthentication_failed"
+    listed = client.get("/api/v1/tokens", headers=world.headers("a_admin")).json()
+    assert [t["name"] for t in listed] == ["tests"]  # the fixture's own token only
+
+
 def test_token_shown_once_then_revoked(client: TestClient, world: World) -> None:
-    created = client.post("/api/v1/tokens", json={"name": "nightly import"}, headers=world.writes("a_admin"))
+    created = client.post(
+        "/api/v1/tokens",
+        json={"name": "nightly import", "password": PASSWORD},
+        headers=world.writes("a_admin"),
+    )
     assert created.status_code == 201
+    assert created.json()["expires_at"] is not None  # never for ever: 90 days unless fewer are asked for
     secret, token_id = created.json()["token"], created.json()["id"]
     listed = client.get("/api/v1/tokens", headers=world.headers("a_admin")).json()
     assert token_id in {t["id"] for t in listed}

@@ -129,10 +129,23 @@ def test_sign_out_revokes_the_session(app: FastAPI, browser: TestClient) -> None
         assert replay.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
+def test_a_browser_session_is_no_api_bearer_token(app: FastAPI, browser: TestClient) -> None:
+    """A signed-in browser's cookie, taken to the API, would escape the 30-minute idle limit there."""
+    sign_in(browser, "a_operator")
+    token = browser.cookies.get(SESSION_COOKIE)
+    assert token and browser.get("/party/held").status_code == 200  # a live session in the UI ...
+    with ui_client(app) as script:
+        refused = script.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401  # ... and nothing on the API
+        assert refused.json()["code"] == "auth.invalid_token"
+        listed = script.get("/api/v1/persons", headers={"Authorization": f"Bearer {token}"})
+        assert listed.status_code == 401
+
+
 def _age_sessions(connection: Connection, minutes: int) -> None:
     then = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
     connection.execute(
-        update(ApiTokenRow).where(ApiTokenRow.kind == "session").values(created_at=then, last_used_at=then)
+        update(ApiTokenRow).where(ApiTokenRow.kind == "browser").values(created_at=then, last_used_at=then)
     )
 
 
@@ -149,7 +162,7 @@ def test_idle_timeout(browser: TestClient, connection: Connection, idle_minutes:
     assert "30 minutes without activity" in browser.get(page.headers["location"]).text
     assert "max-age=0" in set_cookie_headers(page, SESSION_COOKIE)[0].lower()
     revoked = connection.execute(
-        select(ApiTokenRow.revoked_at).where(ApiTokenRow.kind == "session")
+        select(ApiTokenRow.revoked_at).where(ApiTokenRow.kind == "browser")
     ).scalars()
     assert all(r is not None for r in revoked)
 
@@ -159,7 +172,7 @@ def test_activity_keeps_the_session_alive(browser: TestClient, connection: Conne
     _age_sessions(connection, 20)
     assert browser.get("/party/held").status_code == 200  # touches last_used_at
     used = connection.execute(
-        select(ApiTokenRow.last_used_at).where(ApiTokenRow.kind == "session")
+        select(ApiTokenRow.last_used_at).where(ApiTokenRow.kind == "browser")
     ).scalar_one()
     assert used is not None
     used = used if used.tzinfo else used.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC

@@ -72,6 +72,13 @@ class PreconditionRequired(DomainError):
     status_hint = 428
 
 
+class TooLarge(DomainError):
+    """Input past a size no real one reaches (a list that unpacks to hundreds of megabytes: a zip bomb)."""
+
+    code = "payload_too_large"
+    status_hint = 413
+
+
 class InvalidTransition(Conflict):
     """A status change that the transition table does not allow."""
 

@@ -23,7 +23,7 @@ from homebound.core.exchange.formula import (
     WeightedEquivalence,
     formula_from_document,
 )
-from homebound.core.exchange.handover import ManifestLine, Tranche
+from homebound.core.exchange.handover import SETTLED, ManifestLine, Tranche
 from homebound.core.exchange.terms import TrancheSpec
 from homebound.db.bulk import bulk_insert
 from homebound.db.exchange_tables import HandoverLineRow, HandoverTrancheRow, RemainsBatchRow
@@ -105,6 +105,20 @@ def listed_ids(session: Session, agreement_id: str) -> frozenset[str]:
     return frozenset(
         session.execute(
             select(HandoverLineRow.candidate_id).where(HandoverLineRow.agreement_id == agreement_id)
+        ).scalars()
+    )
+
+
+def on_open_manifest(session: Session, person_ids: Sequence[str]) -> frozenset[str]:
+    """Those of `person_ids` listed on a manifest line not yet settled: only the handover moves them."""
+    if not person_ids:
+        return frozenset()
+    return frozenset(
+        session.execute(
+            select(HandoverLineRow.candidate_id).where(
+                HandoverLineRow.candidate_id.in_(list(person_ids)),
+                HandoverLineRow.state.not_in([state.value for state in SETTLED]),
+            )
         ).scalars()
     )
 

@@ -14,7 +14,7 @@ from homebound.lists.readers import ListRow, ListTable, read_list
 MAX_PROBLEMS = 1000
 PROGRESS_EVERY = 1000
 # Rows whose cells cannot be trusted to sit under the right header are reported once, not field by field.
-_STRUCTURAL = frozenset({"ragged_row", "format"})
+_STRUCTURAL = frozenset({"ragged_row", "format", "too_many_rows"})
 
 
 class _ProblemList:

@@ -125,6 +125,11 @@ def create_user(
         return user.id
 
 
+# Token kinds: a script token (named, listed, revocable), an API sign-in's session, and a browser's session
+# (a cookie only, under the idle limit; never accepted as a bearer token).
+SCRIPT, API_SESSION, BROWSER_SESSION = "script", "session", "browser"
+
+
 def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta | None) -> tuple[ApiTokenRow, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = dt.datetime.now(dt.UTC) + ttl if ttl else None
@@ -147,6 +152,7 @@ def sign_in(
     totp_code: str | None = None,
     require_second_factor: bool = False,
     cost: PasswordCost = PRODUCTION_COST,
+    kind: str = API_SESSION,
 ) -> IssuedToken:
     """Password sign-in, plus the one-time code for an account with a second factor.
 
@@ -173,7 +179,7 @@ def sign_in(
                 "this account has no second factor yet; an administrator enrols it (homebound users totp)",
                 code="auth.second_factor_required",
             )
-        row, secret = _issue(user, "session", "session", SESSION_TTL)
+        row, secret = _issue(user, "session", kind, SESSION_TTL)
         uow.session.add(row)
         uow.session.flush()
         uow.commit()
@@ -232,9 +238,9 @@ def actor_for_token(uows: UnitOfWorkFactory, token: str) -> Actor:
             select(ApiTokenRow, UserRow, OrganisationRow)
             .join(UserRow, UserRow.id == ApiTokenRow.user_id)
             .join(OrganisationRow, OrganisationRow.id == UserRow.organisation_id)
-            .where(ApiTokenRow.token_hash == hash_token(token))
+            .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.kind != BROWSER_SESSION)
         ).first()
-    if found is None:
+    if found is None:  # a browser's session is no bearer token: it would escape the idle limit there
         raise NotAuthenticated("invalid or expired token", code="auth.invalid_token")
     tok, user, org = found
     expires = _aware(tok.expires_at)
@@ -335,7 +341,7 @@ def resolve_session(
             select(ApiTokenRow, UserRow, OrganisationRow)
             .join(UserRow, UserRow.id == ApiTokenRow.user_id)
             .join(OrganisationRow, OrganisationRow.id == UserRow.organisation_id)
-            .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.kind == "session")
+            .where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.kind == BROWSER_SESSION)
         ).first()
     if found is None:
         raise NotAuthenticated("invalid or expired session", code="auth.invalid_session")
@@ -372,7 +378,7 @@ def end_session(uows: UnitOfWorkFactory, token: str) -> None:
             update(ApiTokenRow)
             .where(
                 ApiTokenRow.token_hash == hash_token(token),
-                ApiTokenRow.kind == "session",
+                ApiTokenRow.kind == BROWSER_SESSION,
                 ApiTokenRow.revoked_at.is_(None),
             )
             .values(revoked_at=dt.datetime.now(dt.UTC))

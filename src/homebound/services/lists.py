@@ -15,6 +15,7 @@ from homebound.core.log.entries import ActionTag
 from homebound.core.person_input import IMPORT_COLUMNS, PersonInput
 from homebound.core.persons import TRANSITIONS, Registry, Status
 from homebound.db.bulk import bulk_insert
+from homebound.db.handover_store import on_open_manifest
 from homebound.db.log_store import LogWriter, log_action
 from homebound.db.persons import fields_to_columns, row_to_fields
 from homebound.db.tables import ImportBatchRow, PersonRow, new_id, utcnow
@@ -140,10 +141,21 @@ def _plan(
                 )
             ).scalars()
         }
+        listed = on_open_manifest(session, [r.id for r in existing.values()])
         for offset, parsed in enumerate(chunk):
             row = existing.get(parsed.record_id)
             if row is None:
                 plan.inserts.append(parsed)
+            elif row.id in listed and parsed.status is not None and parsed.status.value != row.status:
+                problems.append(
+                    FieldProblem(
+                        "status",
+                        "on_manifest",
+                        "on the manifest of a concluded agreement: the handover records the outcome",
+                        checked.row_numbers[start + offset],
+                        "status",
+                    )
+                )
             elif _status_blocked(registry, row, parsed):
                 problems.append(
                     FieldProblem(

@@ -26,6 +26,7 @@ from homebound.core.persons import (
     capture_card_overdue,
     check_transition,
 )
+from homebound.db.handover_store import on_open_manifest
 from homebound.db.log_store import log_action
 from homebound.db.persons import (
     PersonFilter,
@@ -278,6 +279,12 @@ def change_status(
             )
         registry = Registry(row.registry_kind)
         check_transition(registry, Status(row.status), target)
+        if on_open_manifest(uow.session, [row.id]):
+            raise Conflict(
+                "the person is on the manifest of a concluded agreement: the handover records the outcome",
+                code="person.on_manifest",
+                field="status",
+            )
         previous = row.status
         row.status = target.value
         row.version += 1

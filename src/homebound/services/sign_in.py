@@ -8,6 +8,7 @@ its own, so the effective limit is the per-worker limit times the number of work
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 import time
@@ -107,6 +108,7 @@ def sign_in(
     totp_code: str | None = None,
     require_second_factor: bool = False,
     cost: PasswordCost = PRODUCTION_COST,
+    kind: str = accounts.API_SESSION,
 ) -> accounts.IssuedToken:
     """A password (and code) sign-in under the throttle: refused early while throttled, and every failure
     counted alike, whether the user is unknown, the password wrong or the code wrong.
@@ -122,6 +124,7 @@ def sign_in(
             totp_code=totp_code,
             require_second_factor=require_second_factor,
             cost=cost,
+            kind=kind,
         )
     except NotAuthenticated:
         throttle.failed(username, address)
@@ -197,3 +200,20 @@ def confirm_binding(
             "the password (or code) re-entered does not prove the account holder; nothing was recorded",
             code=code,
         ) from exc
+
+
+def mint_token(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    name: str,
+    ttl: dt.timedelta,
+    proof: Reauthentication,
+    *,
+    throttle: SignInThrottle | None,
+) -> accounts.IssuedToken:
+    """A script token for the signed-in account. A session alone cannot mint one (a stolen session token
+    would otherwise become a lasting credential): the password, and the code if enrolled, must prove it."""
+    with uows.writer() as uow:
+        confirm_binding(uow.session, actor, proof, throttle=throttle, code="auth.reauthentication_failed")
+        uow.commit()
+    return accounts.create_api_token(uows, actor, accounts.username_of(uows, actor), name, ttl)

@@ -17,6 +17,7 @@ from homebound.services.sign_in import SignInThrottle
 from homebound.web import errors, openapi, ui
 from homebound.web.hardening import DOCS_PATH, InputGuardMiddleware, secure_headers
 from homebound.web.idempotency import IdempotencyMiddleware
+from homebound.web.numbers import is_plain_number
 from homebound.web.routes import (
     accounts,
     agreements,
@@ -78,7 +79,11 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > settings.max_upload_bytes:
+        if (
+            length is not None
+            and is_plain_number(length, digits=18)
+            and int(length) > settings.max_upload_bytes
+        ):
             return errors.problem(
                 413, "payload_too_large", f"bodies are limited to {settings.max_upload_bytes} bytes"
             )

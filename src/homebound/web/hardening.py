@@ -22,6 +22,7 @@ from homebound.web import errors
 
 # Integers beyond a signed 64-bit column: no field needs one, and the drivers would fail on them.
 _INT_LIMIT = 2**63 - 1
+_INT_DIGITS = 20  # a sign and 19 digits: anything longer is past the limit whatever its digits
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 # C0 controls but tab, line feed and carriage return; DEL; UTF-16 surrogates (never valid on their own).
 _BAD_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -44,11 +45,11 @@ class InputGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"].startswith(self.prefix):
-            refusal = location_problem(scope)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
+        # Every path, the UI's included: an integer past 64 bits in a UI path reached the driver (a 500).
+        refusal = location_problem(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
         received = 0
         started = False
 
@@ -83,13 +84,19 @@ def location_problem(scope: Scope) -> Response | None:
     """A path or query parameter carrying a control character (invalid UTF-8 arrives as U+FFFD)."""
     if bad_text(scope["path"]):
         return _refuse("path", "the path holds a control character")
+    if any(_INTEGER.fullmatch(part) and _too_large(part) for part in scope["path"].split("/")):
+        return _refuse("path", "a number in the path is out of range", code="out_of_range")
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True):  # as Starlette reads them
         if bad_text(name) or bad_text(value):
             return _refuse(_printable(name) or "query", "a query parameter holds a control character")
-        if _INTEGER.fullmatch(value.strip()) and abs(int(value)) > _INT_LIMIT:
+        if _INTEGER.fullmatch(value.strip()) and _too_large(value.strip()):
             return _refuse(_printable(name) or "query", "the number is out of range", code="out_of_range")
     return None
+
+
+def _too_large(literal: str) -> bool:
+    return len(literal) > _INT_DIGITS or abs(int(literal)) > _INT_LIMIT
 
 
 def json_problem(body: bytes) -> Response | None:
@@ -101,7 +108,7 @@ def json_problem(body: bytes) -> Response | None:
     except UnicodeDecodeError as exc:
         return _refuse("body", f"the body is not UTF-8 (byte {exc.start})", code="invalid_encoding")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_integer)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         return _refuse("body", f"the body is not JSON: {exc.msg} at {where}", code="json_invalid")
@@ -115,8 +122,18 @@ def json_problem(body: bytes) -> Response | None:
     return _refuse(".".join(place) or "body", detail, code=code)
 
 
+class _OutOfRange:
+    """An integer literal too long to convert: Python refuses past 4,300 digits with a ValueError (a 500)."""
+
+
+def _integer(literal: str) -> int | _OutOfRange:
+    return _OutOfRange() if len(literal) > _INT_DIGITS else int(literal)
+
+
 def _first_bad(node: Any, at: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
     """The place of the first string with a bad character or integer out of range, and which it was."""
+    if isinstance(node, _OutOfRange):
+        return at, "out_of_range"
     if isinstance(node, str):
         return (at, "invalid_character") if bad_text(node) else None
     if isinstance(node, int) and not isinstance(node, bool):

@@ -10,7 +10,7 @@ from homebound.core.access import ROLE_PERMISSIONS, Permission, can
 from homebound.core.errors import PermissionDenied
 from homebound.services import accounts as service
 from homebound.services import sign_in as guarded
-from homebound.web.deps import Hashing, SignedIn, Uows
+from homebound.web.deps import Hashing, SignedIn, Throttle, Uows
 from homebound.web.schemas.accounts import (
     Me,
     OrganisationOut,
@@ -68,10 +68,9 @@ def list_tokens(uows: Uows, actor: SignedIn) -> list[TokenInfo]:
     status_code=status.HTTP_201_CREATED,
     summary="Create an API token for scripts; the secret is shown only in this answer",
 )
-def create_token(uows: Uows, actor: SignedIn, body: TokenCreate) -> TokenOut:
-    username = service.username_of(uows, actor)
-    ttl = dt.timedelta(days=body.days) if body.days else None
-    issued = service.create_api_token(uows, actor, username, body.name, ttl)
+def create_token(uows: Uows, actor: SignedIn, throttle: Throttle, body: TokenCreate) -> TokenOut:
+    ttl = dt.timedelta(days=body.days)
+    issued = guarded.mint_token(uows, actor, body.name, ttl, body.proof(), throttle=throttle)
     return TokenOut(id=issued.id, token=issued.token, expires_at=issued.expires_at)
 
 

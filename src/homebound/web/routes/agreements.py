@@ -18,6 +18,7 @@ from homebound.services import agreements as service
 from homebound.services.candidates import IdentityConfirmation, confirm_identities
 from homebound.services.composition import compose_version
 from homebound.web.deps import SignedIn, Throttle, Uows
+from homebound.web.numbers import VERSION_DIGITS, is_plain_number
 from homebound.web.schemas.exchange import (
     MAX_NUMBER,
     AcceptanceIn,
@@ -55,7 +56,7 @@ def _expected(if_match: str | None, agreement_id: str, *, required: bool) -> int
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
     prefix = f"{agreement_id}."
-    if not value.startswith(prefix) or not value[len(prefix) :].isdigit():
+    if not value.startswith(prefix) or not is_plain_number(value[len(prefix) :], digits=VERSION_DIGITS):
         raise ValidationFailed([FieldProblem("If-Match", "invalid_value", "not an ETag of this agreement")])
     return int(value[len(prefix) :])
 

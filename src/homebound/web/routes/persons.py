@@ -15,6 +15,7 @@ from homebound.services import log as log_service
 from homebound.services import registry as service
 from homebound.services.accounts import organisation_by_code
 from homebound.web.deps import SignedIn, Uows
+from homebound.web.numbers import VERSION_DIGITS, is_plain_number
 from homebound.web.schemas.misc import LogEntryOut, LogPageOut
 from homebound.web.schemas.persons import (
     PersonCreate,
@@ -41,7 +42,7 @@ def _version_from(if_match: str | None, person_id: str) -> int:
         )
     value = if_match.strip().removeprefix("W/").strip('"')
     prefix = f"{person_id}."
-    if not value.startswith(prefix) or not value[len(prefix) :].isdigit():
+    if not value.startswith(prefix) or not is_plain_number(value[len(prefix) :], digits=VERSION_DIGITS):
         raise ValidationFailed([FieldProblem("If-Match", "invalid_value", "not an ETag of this record")])
     return int(value[len(prefix) :])
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from homebound.core.access import Role
+from homebound.web.schemas.exchange import ReauthenticationIn
 
 
 class SignIn(BaseModel):
@@ -27,15 +28,16 @@ class TokenOut(BaseModel):
     expires_at: dt.datetime | None
 
 
+DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 3660  # ten years: beyond it a lifetime is a mistake (and overflows the date range)
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenCreate(ReauthenticationIn):
+    """A script's token: minted with the password re-entered (and a code, if enrolled), never for ever."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    days: int | None = Field(
-        default=None, ge=1, le=MAX_TOKEN_DAYS, description="days until the token expires; none: it does not"
+    days: int = Field(
+        default=DEFAULT_TOKEN_DAYS, ge=1, le=MAX_TOKEN_DAYS, description="days until the token expires"
     )
 
 

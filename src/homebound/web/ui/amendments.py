@@ -17,6 +17,7 @@ from homebound.core.exchange.formula import ListedPerson
 from homebound.services import agreement_views as views
 from homebound.services import agreements
 from homebound.web.deps import Uows
+from homebound.web.numbers import MAX_VERSION
 from homebound.web.ui.agreement_page import AMEND_ROWS, agreement_response, service_errors
 from homebound.web.ui.i18n import Translator
 from homebound.web.ui.render import UiRoute, redirect
@@ -97,7 +98,7 @@ def amend(
     uows: Uows,
     visit: PostedVisit,
     agreement_id: str,
-    expected_version: Annotated[int, Form(ge=0)],
+    expected_version: Annotated[int, Form(ge=0, le=MAX_VERSION)],
     person: Annotated[list[str], Form(max_length=AMEND_ROWS)] = [],  # noqa: B006 - FastAPI reads the default
     record: Annotated[list[str], Form(max_length=AMEND_ROWS)] = [],  # noqa: B006
     reason: Annotated[list[str], Form(max_length=AMEND_ROWS)] = [],  # noqa: B006

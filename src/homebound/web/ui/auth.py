@@ -61,6 +61,7 @@ def sign_in(
             totp_code=one_time_code(totp_code),
             require_second_factor=request.app.state.settings.second_factor_required(),
             cost=request.app.state.password_cost,
+            kind=accounts.BROWSER_SESSION,
         )
     except guarded.TooManyAttempts as exc:
         throttled = render(

@@ -14,6 +14,7 @@ from homebound.core.exchange.documents import listed_from_document
 from homebound.services import agreement_views as views
 from homebound.services import agreements
 from homebound.web.deps import Uows
+from homebound.web.numbers import MAX_VERSION
 from homebound.web.ui.agreement_page import agreement_response, service_errors
 from homebound.web.ui.render import UiRoute, redirect
 from homebound.web.ui.session import PostedVisit
@@ -28,7 +29,7 @@ def counter_propose(
     uows: Uows,
     visit: PostedVisit,
     agreement_id: str,
-    expected_version: Annotated[int, Form(ge=1)],
+    expected_version: Annotated[int, Form(ge=1, le=MAX_VERSION)],
     reference_date: Annotated[str, Form(max_length=10)] = "",
     formula: Annotated[str, Form(max_length=40)] = "n_for_n",
     declared_a: Annotated[str, Form(max_length=7)] = "",

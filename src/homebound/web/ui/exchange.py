@@ -16,6 +16,7 @@ from homebound.services import agreements
 from homebound.services.composition import compose_version
 from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Throttle, Uows
+from homebound.web.numbers import MAX_VERSION
 from homebound.web.schemas.terms import parse_terms
 from homebound.web.ui import amendments, counter_proposal
 from homebound.web.ui.agreement_page import agreement_response, person_labels
@@ -97,7 +98,7 @@ def compose(
     max_persons: Annotated[int, Form()],
     reference_date: Annotated[dt.date, Form()],
     tranches: Annotated[str, Form(max_length=200)] = "",
-    expected_version: Annotated[int, Form(ge=0)] = 0,
+    expected_version: Annotated[int, Form(ge=0, le=MAX_VERSION)] = 0,
     share: Annotated[bool, Form()] = False,
 ) -> Response:
     actor = visit.signed_in().actor
