@@ -73,6 +73,32 @@ CASES: list[tuple[str, Row, Row, str]] = [
     ("date_of_birth", {"date_of_birth": "12.03.1994"}, {"date_of_birth": "04.1994"}, "same year only"),
     ("date_of_birth", {"date_of_birth": "12.03.1994"}, {"date_of_birth": "25.07.1994"}, "same year only"),
     ("date_of_birth", {"date_of_birth": "12.03.1994"}, {"date_of_birth": "12.03.1995"}, "one digit off"),
+    # A clerk's year one off across a decade: two digits differ, day and month agree.
+    ("date_of_birth", {"date_of_birth": "12.03.1989"}, {"date_of_birth": "12.03.1990"}, "year one off"),
+    (
+        "date_of_birth",
+        {"date_of_birth": "12.03.1994"},
+        {"date_of_birth": "03.12.1993"},
+        "day and month swapped, one digit off",
+    ),
+    # Dates that are no dates are compared as written, digit by digit.
+    ("date_of_birth", {"date_of_birth": "31.04.1987"}, {"date_of_birth": "31.04.1987"}, "same date"),
+    ("date_of_birth", {"date_of_birth": "30.04.1987"}, {"date_of_birth": "31.04.1987"}, "one digit off"),
+    ("date_of_birth", {"date_of_birth": "12.03.1987"}, {"date_of_birth": "19?7-03-12"}, "one digit off"),
+    (
+        "date_of_birth",
+        {"date_of_birth": "05.11.1987"},
+        {"date_of_birth": "11.05.1987"},
+        "day and month swapped",
+    ),
+    ("date_of_birth", {"date_of_birth": "13.05.1987"}, {"date_of_birth": "1987-05-13"}, "same date"),
+    (
+        "date_of_birth",
+        {"date_of_birth": "05.13.1987"},
+        {"date_of_birth": "13.05.1987"},
+        "day and month swapped",
+    ),
+    ("date_of_birth", {"date_of_birth": "12.03.1994"}, {"date_of_birth": "1?94"}, "missing"),
     ("date_of_birth", {"date_of_birth": "12.03.1994"}, {"date_of_birth": "28.11.1987"}, "different"),
     ("date_of_birth", {"date_of_birth": "1994"}, {"date_of_birth": "1995"}, "different"),
     ("date_of_birth", {"date_of_birth": ""}, {"date_of_birth": "1995"}, "missing"),

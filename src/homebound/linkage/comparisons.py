@@ -108,15 +108,25 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
     ),
     ComparisonSpec(
         "date_of_birth",
-        "Date of birth: exact, day and month swapped, one digit off, partial agreement, same year",
+        "Date of birth as written, digit by digit: exact, day and month swapped, one digit off, year one "
+        "off, swapped and one digit off, partial agreement, same year",
         (
-            _null("dob_y"),
+            LevelSpec(
+                "missing",
+                "(dob_y_l IS NULL AND dob_full_l IS NULL) OR (dob_y_r IS NULL AND dob_full_r IS NULL)",
+                null=True,
+            ),
             LevelSpec("same date", "dob_full_l = dob_full_r"),
             LevelSpec(
                 "day and month swapped",
                 "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r",
             ),
             LevelSpec("one digit off", "{dl}(dob_full_l, dob_full_r) <= 1"),
+            LevelSpec(
+                "year one off",
+                "abs(dob_y_l - dob_y_r) = 1 AND dob_m_l = dob_m_r AND dob_d_l = dob_d_r",
+            ),
+            LevelSpec("day and month swapped, one digit off", "{dl}(dob_full_l, dob_swap_r) <= 1"),
             LevelSpec(
                 "partial date agrees",
                 "(dob_full_l IS NULL OR dob_full_r IS NULL) AND dob_y_l = dob_y_r "

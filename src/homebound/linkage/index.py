@@ -37,7 +37,8 @@ __all__ = ["Candidate", "RegistryIndex"]
 _CODE_BITS = 21
 _CODE_MASK = (1 << _CODE_BITS) - 1
 _SKELETON_COLUMNS = ("fam_skel", "giv_skel", "pat_skel")
-_KEY_COLUMNS = tuple(c for c in FEATURE_COLUMNS if c != "unique_id")
+# dob_swap serves the SQL only: the numpy ladder reads the swapped digits off dob_code.
+_KEY_COLUMNS = tuple(c for c in FEATURE_COLUMNS if c in GROUP_OF or c in INT_COLUMNS)
 _INITIAL_CAPACITY = 1024
 
 
