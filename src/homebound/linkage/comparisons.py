@@ -37,6 +37,7 @@ class LevelSpec:
     label: str
     sql: str
     null: bool = False
+    tf_column: str | None = None  # a key column whose rarity adjusts this level (``frequencies``)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
         "Family name across scripts: spelling, skeleton, Jaro-Winkler on skeletons, Daitch-Mokotoff",
         (
             _null("fam_norm"),
-            LevelSpec("same spelling", "fam_norm_l = fam_norm_r"),
-            LevelSpec("same skeleton", "fam_skel_l = fam_skel_r"),
+            LevelSpec("same spelling", "fam_norm_l = fam_norm_r", tf_column="fam_skel"),
+            LevelSpec("same skeleton", "fam_skel_l = fam_skel_r", tf_column="fam_skel"),
             LevelSpec(f"skeletons similar (JW >= {JW_HIGH})", f"{{jw}}(fam_skel_l, fam_skel_r) >= {JW_HIGH}"),
             LevelSpec(f"skeletons close (JW >= {JW_LOW})", f"{{jw}}(fam_skel_l, fam_skel_r) >= {JW_LOW}"),
             LevelSpec("same Daitch-Mokotoff code", _FAMILY_CODES),
@@ -89,8 +90,10 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
         "Given name: spelling, name class across languages, diminutive, skeleton",
         (
             _null("giv_norm"),
-            LevelSpec("same spelling", "giv_norm_l = giv_norm_r"),
-            LevelSpec("same name class", f"{_GIVEN_CLASSES} AND NOT (giv_dim_l OR giv_dim_r)"),
+            LevelSpec("same spelling", "giv_norm_l = giv_norm_r", tf_column="giv_c1"),
+            LevelSpec(
+                "same name class", f"{_GIVEN_CLASSES} AND NOT (giv_dim_l OR giv_dim_r)", tf_column="giv_c1"
+            ),
             LevelSpec("diminutive of the same name", _GIVEN_CLASSES),
             LevelSpec("skeletons close", _skeleton_close("giv")),
         ),

@@ -24,6 +24,7 @@ from homebound.linkage.comparisons import (
     blocking_rules,
     sql_functions,
 )
+from homebound.linkage.frequencies import TF_MINIMUM, TF_WEIGHT
 
 __all__ = [
     "DEFAULT_PRIOR",
@@ -163,10 +164,22 @@ def _probability(value: object) -> float | None:
 
 
 def _level(
-    level: ComparisonLevelCreator, parameters: LevelParameters, *, null: bool = False
+    level: ComparisonLevelCreator,
+    parameters: LevelParameters,
+    *,
+    null: bool = False,
+    tf_column: str | None = None,
 ) -> ComparisonLevelCreator:
     if null:
         return level.configure(is_null_level=True)
+    if tf_column is not None:
+        # Each level against its own u: its weight becomes log2(m / max(tf, floor)) where tf is known.
+        level = level.configure(
+            tf_adjustment_column=tf_column,
+            tf_adjustment_weight=TF_WEIGHT,
+            tf_minimum_u_value=TF_MINIMUM,
+            disable_tf_exact_match_detection=True,
+        )
     if parameters.m is not None:
         level = level.configure(m_probability=parameters.m)
     if parameters.u is not None:
@@ -179,7 +192,10 @@ def _comparison(
 ) -> Any:
     levels: list[ComparisonLevelCreator] = [
         _level(
-            CustomLevel(level.sql.format(**functions), label_for_charts=level.label), params, null=level.null
+            CustomLevel(level.sql.format(**functions), label_for_charts=level.label),
+            params,
+            null=level.null,
+            tf_column=level.tf_column,
         )
         for level, params in zip(spec.levels, parameters, strict=False)
     ]
