@@ -173,7 +173,10 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("giv_key", "dob_full"),
     ("pat_key", "dob_full"),
     ("fam_dm1", "giv_key", "pat_key"),
+    ("fam_dm1", "dob_y"),
+    ("fam_dm1", "pat_key"),
     ("giv_key", "pat_key", "dob_y"),
+    ("giv_key", "pat_key", "dob_m", "dob_d"),
     ("sn_digits",),
 )
 
