@@ -81,6 +81,7 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
             LevelSpec("same spelling", "fam_norm_l = fam_norm_r", tf_column="fam_skel"),
             LevelSpec("same skeleton", "fam_skel_l = fam_skel_r", tf_column="fam_skel"),
             LevelSpec(f"skeletons similar (JW >= {JW_HIGH})", f"{{jw}}(fam_skel_l, fam_skel_r) >= {JW_HIGH}"),
+            LevelSpec("one typing slip apart", "{dl}(fam_skel_l, fam_skel_r) <= 1"),
             LevelSpec(f"skeletons close (JW >= {JW_LOW})", f"{{jw}}(fam_skel_l, fam_skel_r) >= {JW_LOW}"),
             LevelSpec("same Daitch-Mokotoff code", _FAMILY_CODES),
         ),

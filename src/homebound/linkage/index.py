@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
 
 from homebound.linkage.comparisons import BLOCKING_KEYS, COMPARISONS
 from homebound.linkage.features import FEATURE_COLUMNS, prepare_features, record_keys
@@ -37,6 +36,7 @@ from homebound.linkage.levels import (
     KeyArrays,
     Vocabulary,
     comparison_levels,
+    metric_of,
     pairwise_levels,
 )
 from homebound.linkage.model import LinkageModel
@@ -408,7 +408,8 @@ class RegistryIndex:
     def _pair_similarity(
         self, texts: Mapping[str, np.ndarray], right: KeyArrays, queries: np.ndarray
     ) -> Callable[[str], np.ndarray]:
-        def similarity(column: str) -> np.ndarray:
+        def similarity(key: str) -> np.ndarray:
+            column, metric = metric_of(key)
             codes = right[column]
             left = texts[column][queries]
             result = np.zeros(len(codes))
@@ -421,7 +422,7 @@ class RegistryIndex:
             combined = left_codes.astype(np.int64) * base + codes[present].astype(np.int64)
             distinct, inverse = np.unique(combined, return_inverse=True)
             scores = np.fromiter(
-                (JaroWinkler.similarity(str(uniques[d // base]), values[d % base]) for d in distinct),
+                (metric(str(uniques[d // base]), values[d % base]) for d in distinct),
                 dtype=float,
                 count=len(distinct),
             )

@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz.distance import JaroWinkler
-from rapidfuzz.process import cdist
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from homebound.linkage.comparisons import JW_HIGH, JW_LOW
 
@@ -116,8 +115,27 @@ def _ladder(null: np.ndarray, rungs: list[np.ndarray], size: int) -> np.ndarray:
 Similarity = Callable[[str, np.ndarray], np.ndarray]
 
 
-def _skeleton_similarity(query: str | None, codes: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
-    """Jaro-Winkler of the query's skeleton with each candidate's, 0 where either is missing."""
+# A similarity key "one_edit:<column>" asks whether the two values are at most one typing slip apart
+# (Damerau-Levenshtein <= 1: a neighbouring key, a letter dropped, doubled or swapped), as 1.0 or 0.0;
+# a bare column name asks for Jaro-Winkler.
+ONE_EDIT = "one_edit:"
+
+
+def metric_of(key: str) -> tuple[str, Callable[[str, str], float]]:
+    """The column a similarity key reads and the pairwise score it asks for."""
+    if key.startswith(ONE_EDIT):
+        return key[len(ONE_EDIT) :], one_edit_apart
+    return key, JaroWinkler.similarity
+
+
+def one_edit_apart(left: str, right: str) -> float:
+    return 1.0 if DamerauLevenshtein.distance(left, right, score_cutoff=1) <= 1 else 0.0
+
+
+def _skeleton_similarity(
+    key: str, query: str | None, codes: np.ndarray, vocabulary: Vocabulary
+) -> np.ndarray:
+    """The score ``key`` asks for of the query's value with each candidate's, 0 where either is missing."""
     result = np.zeros(len(codes))
     if query is None:
         return result
@@ -125,9 +143,10 @@ def _skeleton_similarity(query: str | None, codes: np.ndarray, vocabulary: Vocab
     present = distinct >= 0
     if not present.any():
         return result
+    _, metric = metric_of(key)
     choices = [vocabulary.values[k] for k in distinct[present]]
     scores = np.zeros(len(distinct))
-    scores[present] = cdist([query], choices, scorer=JaroWinkler.similarity, workers=1)[0]
+    scores[present] = [metric(query, choice) for choice in choices]
     return np.asarray(scores[inverse])
 
 
@@ -140,6 +159,7 @@ def _family(q: KeyArrays, c: KeyArrays, jw: Callable[[str], np.ndarray], n: int)
             _equal(q["fam_norm"], c["fam_norm"]),
             _equal(q["fam_skel"], c["fam_skel"]),
             similarity >= JW_HIGH,
+            jw(ONE_EDIT + "fam_skel") == 1.0,
             similarity >= JW_LOW,
             _any_equal(q, c, ("fam_dm1", "fam_dm2")),
         ],
@@ -277,9 +297,10 @@ def comparison_levels(
     """
     n = len(candidates["fam_norm"])
 
-    def similarity(column: str) -> np.ndarray:
+    def similarity(key: str) -> np.ndarray:
+        column, _ = metric_of(key)
         return _skeleton_similarity(
-            query.skeletons.get(column), candidates[column], vocabularies[GROUP_OF[column]]
+            key, query.skeletons.get(column), candidates[column], vocabularies[GROUP_OF[column]]
         )
 
     return _levels(query, candidates, _cached(similarity), n)
