@@ -38,6 +38,7 @@ class LevelSpec:
     sql: str
     null: bool = False
     tf_column: str | None = None  # a key column whose rarity adjusts this level (``frequencies``)
+    fixed_m: float | None = None  # m set by judgement, not by EM (see the level that uses it)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,15 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
             ),
             LevelSpec("diminutive of the same name", _GIVEN_CLASSES),
             LevelSpec("skeletons close", _skeleton_close("giv")),
+            # Two names the tables know, and not the same one: a twin or a brother, rarely a slip. EM cannot
+            # tell twins (same surname, patronymic, date) from one person and learns ~1% of matches here; a
+            # clerk writing another name altogether is rarer than one in 5,000 (GC III Art. 17: the name is
+            # the first thing a prisoner gives), so m is fixed there, below the general floor.
+            LevelSpec(
+                "two different known names",
+                "giv_c1_l IS NOT NULL AND giv_c1_r IS NOT NULL",
+                fixed_m=2e-4,
+            ),
         ),
     ),
     ComparisonSpec(

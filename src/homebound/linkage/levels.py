@@ -184,6 +184,7 @@ def _given(q: KeyArrays, c: KeyArrays, jw: Callable[[str], np.ndarray], n: int) 
             classes & ~diminutive,
             classes,
             _skeleton_close(q, c, "giv", jw),
+            _present(q["giv_c1"]) & _present(c["giv_c1"]),
         ],
         n,
     )
