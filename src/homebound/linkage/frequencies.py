@@ -179,26 +179,29 @@ class RegistryShares:
         self.totals[column] += delta
 
     def of_codes(self, column: str, codes: np.ndarray, values: Sequence[str]) -> np.ndarray:
-        """Each code's share (NaN for a missing or unseen value, or one no record now carries)."""
+        """Each code's share (NaN for a missing or unseen value, or one no record now carries).
+
+        Only the codes asked for are read: a look-up against a million records asks for a few dozen.
+        """
+        result = np.full(len(codes), np.nan)
         if self.fixed is not None:
             table = self._fixed_arrays.get(column)
             if table is None or len(table) != len(values):
                 table = np.array([self.fixed.share(column, v) or np.nan for v in values], dtype=float)
                 self._fixed_arrays[column] = table
+            valid = (codes >= 0) & (codes < len(table))
+            result[valid] = table[codes[valid]]
+            return result
+        counts = self.counts[column]
+        valid = (codes >= 0) & (codes < len(counts))
+        found = counts[codes[valid]].astype(float)
+        average = self.averages.get(column)
+        total = self.totals[column]
+        if average is None:
+            shares = found / max(total, 1)
         else:
-            counts = self.counts[column][: len(values)]
-            table = np.full(len(values), np.nan)
-            present = counts > 0
-            total, average = self.totals[column], self.averages.get(column)
-            if average is None:
-                table[: len(counts)][present] = counts[present] / max(total, 1)
-            else:
-                table[: len(counts)][present] = (counts[present] + PRIOR_RECORDS * average) / (
-                    total + PRIOR_RECORDS
-                )
-        result = np.full(len(codes), np.nan)
-        valid = (codes >= 0) & (codes < len(table))
-        result[valid] = table[codes[valid]]
+            shares = (found + PRIOR_RECORDS * average) / (total + PRIOR_RECORDS)
+        result[valid] = np.where(found > 0, shares, np.nan)
         return result
 
     def of_text(self, column: str, value: str | None) -> float:
