@@ -27,6 +27,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.linkage.batch import LinkSession
 from homebound.linkage.comparisons import COMPARISONS
 from homebound.linkage.features import prepare_features
+from homebound.linkage.frequencies import TermFrequencies
 from homebound.linkage.model import default_model
 from homebound.lists.writers import write_csv
 from homebound.services import lists, registry
@@ -242,7 +243,13 @@ def test_scores_agree_with_the_batch_path(uows: UnitOfWorkFactory, world: World)
         )
         held = _frame([r for r in rows if r.registry_kind == "held"])
     model = default_model()  # the model arrivals use, its prior as it is
-    batch = LinkSession(prepare_features(sought), prepare_features(held), model).predict(min_probability=0.0)
+    # Arriving held records are scored against the sought registry's index, whose name shares are the
+    # registry's own: the batch path given the same shares must score every pair alike.
+    sought_keys = prepare_features(sought)
+    shares = TermFrequencies.of(sought_keys, model=model)
+    batch = LinkSession(sought_keys, prepare_features(held), model, frequencies=shares).predict(
+        min_probability=0.0
+    )
     scored = {(str(r["left_id"]), str(r["right_id"])): r for r in batch.to_dict("records")}
     for candidate in found:
         expected = scored[(candidate.sought_person_id, candidate.held_person_id)]

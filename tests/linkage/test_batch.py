@@ -51,10 +51,15 @@ def test_hard_negatives_are_not_auto_matched(keyed_lists: KeyedLists, prediction
 def test_explanation_adds_up_to_the_score(trained_model: LinkageModel, predictions: pd.DataFrame) -> None:
     for _, pair in predictions.head(200).iterrows():
         explanation = explain_pair(pair.to_dict(), trained_model)
-        total = explanation.prior_weight + sum(e.match_weight for e in explanation.evidence)
+        total = explanation.prior_weight + sum(e.match_weight + e.tf_adjustment for e in explanation.evidence)
         assert math.isclose(total, explanation.match_weight, abs_tol=1e-9)
+        # A level adjusted for the name's rarity says by how much and at which share.
+        for e in explanation.evidence:
+            assert (e.name_share is None) == (e.rarity() == "")
         assert [e.comparison for e in explanation.evidence] == [c.name for c in COMPARISONS]
         assert "family_name" in explanation.summary()
+    shares = predictions["name_share_family_name"].dropna()
+    assert len(shares) > 100 and shares.between(0, 1).all()
 
 
 def test_model_file_round_trip(tmp_path: Path, trained_model: LinkageModel, keyed_lists: KeyedLists) -> None:

@@ -59,7 +59,7 @@ def test_link_trains_on_the_lists_and_writes_pairs(
     )
     assert result.exit_code == 0, result.output
     rows = _read_output(output)
-    assert list(rows[0]) == ["left_id", "right_id", "match_probability", "decision"]
+    assert list(rows[0]) == ["left_id", "right_id", "match_probability", "decision", "problems"]
     assert {r["decision"] for r in rows} <= {"match", "review"}
     assert all(0.5 <= float(r["match_probability"]) <= 1.0 for r in rows)
     scores = score_pairs(((r["left_id"], r["right_id"]) for r in rows), truth)
@@ -80,9 +80,7 @@ def test_link_trains_on_the_lists_and_writes_pairs(
 def test_bad_rows_stop_the_run(tmp_path: Path, list_files: tuple[Path, Path, set]) -> None:
     _, right, _ = list_files
     broken = tmp_path / "broken.csv"
-    broken.write_text(
-        "record_id,family_name,date_of_birth\nA1,Коваленко,12.13.1994\nA2,Шевченко,1990\n", encoding="utf-8"
-    )
+    broken.write_text("record_id,family_name,sex\nA1,Коваленко,не знаю\nA2,Шевченко,ч\n", encoding="utf-8")
     output = tmp_path / "pairs.csv"
     refused = runner.invoke(app, ["link", str(broken), str(right), "-o", str(output)])
     assert refused.exit_code == 2
@@ -121,3 +119,36 @@ def test_skip_invalid_links_the_other_rows(
     assert result.exit_code == 0, result.output
     assert "skipping" in result.output
     assert {r["left_id"] for r in _read_output(output)} <= {"A1"}
+
+
+def test_a_date_that_is_no_date_is_linked_on_the_rest_and_flagged(
+    tmp_path: Path, keyed_lists: KeyedLists, list_files: tuple[Path, Path, set], trained_model: LinkageModel
+) -> None:
+    _, right, truth = list_files
+    sought = {r["record_id"]: r for r in keyed_lists.lists.sought[:LINK_SIZE]}
+    # Sought records of true pairs with a full date and a patronymic; their dates become impossible ones.
+    chosen = [
+        a
+        for a, _ in sorted(truth)
+        if sought[a].get("patronymic") and len(sought[a].get("date_of_birth", "")) == 10
+    ][:5]
+    held_of = dict(truth)
+    rows = []
+    for k, record_id in enumerate(chosen):
+        year = sought[record_id]["date_of_birth"][-4:]
+        impossible = f"31.04.{year}" if k % 2 else f"{year}-0?-1?"
+        rows.append({**sought[record_id], "date_of_birth": impossible})
+    left = tmp_path / "left.csv"
+    _write_list(left, rows, HeaderLanguage.UK, "utf-8")
+    output, model = tmp_path / "pairs.csv", tmp_path / "model.json"
+    trained_model.save(model)
+    result = runner.invoke(app, ["link", str(left), str(right), "-o", str(output), "--model", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "5 with a date of birth kept as written" in result.output
+    found = {(r["left_id"], r["right_id"]): r for r in _read_output(output)}
+    linked = [a for a in chosen if (a, held_of[a]) in found]
+    assert len(linked) >= 4
+    for record_id in linked:
+        problems = found[(record_id, held_of[record_id])]["problems"]
+        assert problems.startswith("left: date_of_birth (row ")
+        assert "compared as written" in problems

@@ -42,7 +42,19 @@ BASE = {
         ("date_of_birth", "03.1994", "dob_m", 3),
         ("date_of_birth", "03.1994", "dob_full", None),
         ("date_of_birth", "1994", "dob_y", 1994),
-        ("date_of_birth", "31.02.1994", "dob_y", None),  # not a date: treated as missing, not guessed
+        # Not a date: kept as written, every digit compared (issue 14), never corrected into another date.
+        ("date_of_birth", "31.02.1994", "dob_y", 1994),
+        ("date_of_birth", "31.02.1994", "dob_full", "19940231"),
+        ("date_of_birth", "31.02.1994", "dob_swap", "19943102"),
+        ("date_of_birth", "19?4-02-03", "dob_y", None),
+        ("date_of_birth", "19?4-02-03", "dob_full", "19?40203"),
+        (
+            "date_of_birth",
+            "12.03.1994",
+            "dob_code",
+            ((((((1 * 11 + 9) * 11 + 9) * 11 + 4) * 11 + 0) * 11 + 3) * 11 + 1) * 11 + 2,
+        ),
+        ("date_of_birth", "yesterday", "dob_full", None),
         ("unit", "A-1234", "unit_key", "A1234"),
         ("unit", "1234", "unit_digits", "1234"),
         ("service_number", "AK 123456", "sn_key", "AK123456"),

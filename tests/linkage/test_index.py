@@ -11,6 +11,7 @@ import pytest
 from homebound.linkage.batch import LinkSession
 from homebound.linkage.comparisons import COMPARISONS
 from homebound.linkage.features import frame_from_rows, prepare_features
+from homebound.linkage.frequencies import TermFrequencies
 from homebound.linkage.index import RegistryIndex
 from homebound.linkage.model import LinkageModel
 from tests.linkage.conftest import KeyedLists
@@ -25,7 +26,9 @@ def _keys(frame: pd.DataFrame) -> dict[str, dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def held_index(keyed_lists: KeyedLists, trained_model: LinkageModel) -> RegistryIndex:
-    return RegistryIndex.from_features(keyed_lists.right, trained_model)
+    # The name shares of both lists, as Splink counts them in batch: then the two must score alike.
+    shares = TermFrequencies.of(keyed_lists.left, keyed_lists.right, model=trained_model)
+    return RegistryIndex.from_features(keyed_lists.right, trained_model, frequencies=shares)
 
 
 def test_levels_and_weights_agree_with_splink_on_1000_pairs(
@@ -39,7 +42,10 @@ def test_levels_and_weights_agree_with_splink_on_1000_pairs(
     half = AGREEMENT_PAIRS // 2
     blocked = predictions.sample(half, random_state=1)
     every = LinkSession(
-        keyed_lists.left.head(30), keyed_lists.right.head(40), trained_model
+        keyed_lists.left.head(30),
+        keyed_lists.right.head(40),
+        trained_model,
+        frequencies=TermFrequencies.of(keyed_lists.left, keyed_lists.right, model=trained_model),
     ).score_every_pair()
     sample = pd.concat([blocked, every.sample(half, random_state=2)])
     assert len(sample) == AGREEMENT_PAIRS
@@ -52,6 +58,9 @@ def test_levels_and_weights_agree_with_splink_on_1000_pairs(
         for spec in COMPARISONS:
             assert int(levels[spec.name][0]) == int(pair[f"gamma_{spec.name}"]), (spec.name, pair["left_id"])
         assert math.isclose(float(weight[0]), float(pair["match_weight"]), abs_tol=1e-9)
+    # The rare-name weights were not all zero: the agreement holds with them in play.
+    assert (sample["mw_tf_adj_family_name"].abs() > 0.5).sum() > 100
+    assert (sample["mw_tf_adj_given_name"].abs() > 0.5).sum() > 100
 
 
 def test_look_up_finds_what_splink_finds(
@@ -75,8 +84,11 @@ def test_candidate_carries_its_explanation(keyed_lists: KeyedLists, held_index: 
     best = held_index.look_up(sought, min_probability=0.0)[0]
     assert best.record_id == held_id
     assert set(best.levels) == {c.name for c in COMPARISONS}
-    total = held_index.model.prior_weight() + sum(best.weights.values())
+    total = held_index.model.prior_weight() + sum(best.weights.values()) + sum(best.tf_adjustments.values())
     assert math.isclose(total, best.match_weight, abs_tol=1e-9)
+    # The rare-name weight is there, with the share it used.
+    assert set(best.tf_adjustments) == {"family_name", "given_name"}
+    assert best.name_shares["family_name"] is not None
 
 
 NEW_HELD = {
@@ -175,3 +187,31 @@ def test_records_are_replaced_and_removed_in_place(
     index.add(NEW_HELD)
     assert len(index) == 2
     assert index.look_up(SOUGHT, min_probability=0.5)[0].record_id == "RU-H-NEW"
+
+
+def test_a_rare_family_name_weighs_more_than_a_common_one(
+    trained_model: LinkageModel, keyed_lists: KeyedLists
+) -> None:
+    # Name-only evidence (no date of birth on the sought side): the surname's rarity decides.
+    index = RegistryIndex.from_records(frame_from_rows(keyed_lists.lists.held[:1000]), trained_model)
+    given = ("Петро", "Іван", "Андрій", "Тарас", "Богдан", "Степан", "Василь", "Роман", "Юрій", "Павло")
+    for k in range(40):
+        index.add({"record_id": f"K{k}", "family_name": "Коваленко", "given_name": given[k % 10]})
+    index.add(
+        {"record_id": "K-A", "family_name": "КОВАЛЕНКО", "given_name": "АЛЕКСАНДР", "patronymic": "ИВАНОВИЧ"}
+    )
+    index.add(
+        {"record_id": "C-A", "family_name": "ЦЮЦЮРА", "given_name": "АЛЕКСАНДР", "patronymic": "ИВАНОВИЧ"}
+    )
+    sought = {"given_name": "Олександр", "patronymic": "Іванович"}
+    common = index.look_up({"record_id": "q1", "family_name": "Коваленко", **sought}, min_probability=0.0)
+    rare = index.look_up({"record_id": "q2", "family_name": "Цюцюра", **sought}, min_probability=0.0)
+    common_pair = next(c for c in common if c.record_id == "K-A")
+    rare_pair = next(c for c in rare if c.record_id == "C-A")
+    assert common_pair.levels == rare_pair.levels
+    # In a registry of about a thousand the shares are shrunk toward the model's average (PRIOR_RECORDS), so
+    # the gap is a few bits: 41 Коваленко against one Цюцюра.
+    assert rare_pair.match_weight - common_pair.match_weight > 3.0
+    rare_share, common_share = rare_pair.name_shares["family_name"], common_pair.name_shares["family_name"]
+    assert rare_share is not None and common_share is not None
+    assert common_share > 10 * rare_share

@@ -111,7 +111,7 @@ def test_run_proposes_true_pairs_with_explanations(
     assert first["status"] == "pending" and first["band"] in {"match", "review"}
     assert {e["comparison"] for e in first["explanation"]["evidence"]} >= {"family_name", "date_of_birth"}
     total = first["explanation"]["prior_weight"] + sum(
-        e["match_weight"] for e in first["explanation"]["evidence"]
+        e["match_weight"] + e["tf_adjustment"] for e in first["explanation"]["evidence"]
     )
     assert total == pytest.approx(first["match_weight"])
     # A second run queues nothing it already queued.

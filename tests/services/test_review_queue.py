@@ -161,3 +161,11 @@ def test_copies_of_one_form_sent_at_once_record_one_decision(
             select(func.count()).where(LogEntryRow.tag == tag.value, LogEntryRow.object_id == pair)
         ).scalar_one()
     assert count == 1
+
+
+def test_a_russian_given_name_is_romanised_in_a_russian_system() -> None:
+    # Issue 14: Иванович is "Ivanovich", not the Ukrainian system's "Yvanovych"; Николай is only Russian.
+    assert getattr(review_queue.spellings("Иванович"), "latin", None) == "Ivanovich"
+    found = review_queue.spellings("Николай", given=True)
+    assert found is not None and (found.latin, found.language) == ("Nikolai", "ru")
+    assert getattr(review_queue.spellings("Микола", given=True), "latin", None) == "Mykola"

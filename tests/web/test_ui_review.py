@@ -108,6 +108,7 @@ def test_the_pair_page_shows_both_scripts_the_score_and_its_explanation(
     assert [k for k, _s, _e in steps] == ["prior", *["evidence"] * 7, "total"]
     evidence_end = float(steps[-2][2])
     assert abs(evidence_end - float(steps[-1][2])) < 0.01  # the prior plus each weight gives the total
+    assert "name shared by 1 in" in text  # the rare-name weight the pair used, with its share
     assert (
         'aria-keyshortcuts="c"' in text
         and 'aria-keyshortcuts="r"' in text
@@ -240,3 +241,13 @@ def test_the_pages_speak_the_readers_language(
         assert page.status_code == 200
         assert records_heading in page.text
         assert "Коваленко" in page.text  # names stay as written, whatever the page's language
+
+
+def test_a_swapped_day_and_month_is_not_shown_as_same() -> None:
+    from homebound.web.ui.review import _state
+
+    swapped = {"level": "day and month swapped", "match_weight": 7.5}
+    assert _state("1994-03-12", "1994-12-03", swapped) == "close"
+    assert _state("1994-03-12", "1994-03-12", {"level": "same date", "match_weight": 9.0}) == "same"
+    assert _state("1994-03-12", "1987-11-30", {"level": "different", "match_weight": -6.0}) == "different"
+    assert _state("Коваленко", "КОВАЛЕНКО", None) == "same"

@@ -20,18 +20,23 @@ if TYPE_CHECKING:  # imported lazily at run time, so `homebound --help` stays fa
 
 console = Console(stderr=True)
 MAX_SHOWN_PROBLEMS = 20
-OUTPUT_COLUMNS = ("left_id", "right_id", "match_probability", "decision")
+OUTPUT_COLUMNS = ("left_id", "right_id", "match_probability", "decision", "problems")
 
 
-def _read(path: Path, registry: Registry, *, skip_invalid: bool) -> pd.DataFrame:
-    """The valid rows of a list file as a frame of source columns; problems stop the run unless skipped."""
+def _read(path: Path, registry: Registry, *, skip_invalid: bool) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The rows of a list file as a frame of source columns, and each record's problems that did not stop it.
+
+    A date of birth that is no date (31 April, an unreadable digit) never stops a row: the other side's list
+    is not ours to correct, so the date is kept as written and compared digit by digit. Other problems stop
+    the run unless skipped.
+    """
     from homebound.linkage.features import frame_from_persons
     from homebound.lists.readers import read_list
     from homebound.lists.validate import describe, validate_table
 
     try:
         table = read_list(path.read_bytes(), path.name, registry=registry)
-        checked = validate_table(table, registry)
+        checked = validate_table(table, registry, dates_as_written=True)
     except ValidationFailed as exc:
         _refuse(path, [describe(p) for p in exc.problems])
     if checked.problems:
@@ -39,8 +44,16 @@ def _read(path: Path, registry: Registry, *, skip_invalid: bool) -> pd.DataFrame
         if not skip_invalid:
             _refuse(path, lines)
         console.print(f"[yellow]{path.name}[/yellow]: skipping rows with {len(lines)} problems")
-    console.print(f"{path.name}: {len(checked.rows):,} records ({table.encoding or table.format})")
-    return frame_from_persons(checked.rows)
+    frame = frame_from_persons(checked.rows)
+    problems: dict[str, str] = {}
+    for position, (written, message) in checked.dates_as_written.items():
+        frame.at[position, "date_of_birth"] = written
+        row = checked.row_numbers[position]
+        record_id = checked.rows[position].record_id
+        problems[record_id] = f"date_of_birth (row {row}) compared as written: {message}"
+    kept = f", {len(problems):,} with a date of birth kept as written" if problems else ""
+    console.print(f"{path.name}: {len(checked.rows):,} records ({table.encoding or table.format}){kept}")
+    return frame, problems
 
 
 def _refuse(path: Path, lines: list[str]) -> NoReturn:
@@ -52,14 +65,35 @@ def _refuse(path: Path, lines: list[str]) -> NoReturn:
     raise typer.Exit(code=2)
 
 
-def _write(path: Path, proposals: pd.DataFrame, *, explain: bool, model: LinkageModel) -> int:
+def _write(
+    path: Path,
+    proposals: pd.DataFrame,
+    problems: tuple[dict[str, str], dict[str, str]],
+    *,
+    explain: bool,
+    model: LinkageModel,
+) -> int:
     from homebound.linkage.explain import explain_pair
 
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([*OUTPUT_COLUMNS, "explanation"] if explain else OUTPUT_COLUMNS)
         for pair in proposals.to_dict("records"):
-            row = [pair["left_id"], pair["right_id"], f"{pair['match_probability']:.6f}", pair["decision"]]
+            flagged = [
+                f"{side}: {found}"
+                for side, record_id, of_side in (
+                    ("left", pair["left_id"], problems[0]),
+                    ("right", pair["right_id"], problems[1]),
+                )
+                if (found := of_side.get(str(record_id)))
+            ]
+            row = [
+                pair["left_id"],
+                pair["right_id"],
+                f"{pair['match_probability']:.6f}",
+                pair["decision"],
+                " | ".join(flagged),
+            ]
             if explain:
                 row.append(explain_pair(pair, model).summary())
             writer.writerow(row)
@@ -93,7 +127,8 @@ def link(
     Windows-1251, or XLSX.
 
     Writes one row per proposed pair, each record in at most one: left_id, right_id, match_probability,
-    decision (match, or review where a person should look). Progress goes to stderr.
+    decision (match, or review where a person should look), problems (a date of birth that is no date,
+    linked on the rest and compared as written). Progress goes to stderr.
     """
     from homebound.linkage.assign import Bands
     from homebound.linkage.model import LinkageModel, ModelMismatch
@@ -107,8 +142,8 @@ def link(
         console.print(f"[red]error[/red]: {exc}")
         raise typer.Exit(code=2) from None
     try:
-        left_frame = _read(left, Registry.SOUGHT, skip_invalid=skip_invalid)
-        right_frame = _read(right, Registry.HELD, skip_invalid=skip_invalid)
+        left_frame, left_problems = _read(left, Registry.SOUGHT, skip_invalid=skip_invalid)
+        right_frame, right_problems = _read(right, Registry.HELD, skip_invalid=skip_invalid)
     except DomainError as exc:
         console.print(f"[red]error[/red] {exc.code}: {exc.message}")
         raise typer.Exit(code=2) from None
@@ -120,6 +155,8 @@ def link(
     if save_model:
         result.model.save(save_model)
         progress(f"model written to {save_model}")
-    written = _write(output, result.proposals, explain=explain, model=result.model)
+    written = _write(
+        output, result.proposals, (left_problems, right_problems), explain=explain, model=result.model
+    )
     matches = int((result.proposals["decision"] == "match").sum())
     progress(f"{written:,} pairs written to {output} ({matches:,} match, {written - matches:,} review)")

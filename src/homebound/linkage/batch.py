@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
-from homebound.linkage.comparisons import EM_TRAINING_KEYS
+from homebound.linkage.comparisons import COMPARISONS, EM_TRAINING_KEYS
+from homebound.linkage.frequencies import TF_COLUMNS, TermFrequencies, tf_column, tf_gammas
 from homebound.linkage.model import LinkageModel, splink_settings
 
 __all__ = [
@@ -80,7 +82,12 @@ class LinkSession:
         *,
         db_api: Any | None = None,
         dialect: str = "duckdb",
+        frequencies: TermFrequencies | None = None,
     ) -> None:
+        """``frequencies``: the name shares the rare-name weights use; by default Splink counts them over
+        the two lists."""
+        self._given_frequencies = frequencies
+        self._frames = (left, right)
         self.db_api = db_api if db_api is not None else duckdb_api()
         self.dialect = dialect
         self.model = model or LinkageModel.untrained()
@@ -96,7 +103,16 @@ class LinkSession:
         self.linker = self._new_linker()
 
     def _new_linker(self) -> Linker:
-        return Linker(self._tables, splink_settings(self.model, self.dialect), log_level=None)
+        linker = Linker(self._tables, splink_settings(self.model, self.dialect), log_level=None)
+        self.frequencies = self._frequencies()
+        if self.frequencies is not None:
+            suffix = uuid.uuid4().hex[:12]
+            for column in TF_COLUMNS:
+                shares = self.frequencies.shares.get(column, {})
+                table = pd.DataFrame({column: list(shares), f"tf_{column}": list(shares.values())})
+                registered = self.db_api.register(table, table_name=f"tf_{column}_{suffix}")
+                linker.table_management.register_term_frequency_lookup(registered, column)
+        return linker
 
     def train(
         self,
@@ -117,7 +133,10 @@ class LinkSession:
             training.estimate_u_using_random_sampling(max_pairs=u_sample_pairs, seed=seed)
             for keys in EM_TRAINING_KEYS:
                 progress(f"estimating m by EM on pairs sharing {' + '.join(keys)}")
-                training.estimate_parameters_using_expectation_maximisation(block_on(*keys))
+                # Without the rare-name weights: EM learns each level's m; rarity is a matter of u.
+                training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*keys), estimate_without_term_frequencies=True
+                )
         trained = LinkageModel.from_splink_dict(self.linker.misc.save_model_to_json())
         self.model = trained.completed(m_floor)
         self.linker = self._new_linker()
@@ -172,6 +191,16 @@ class LinkSession:
             frame = self._fetch(scored)
         return _tidy(frame)
 
+    def _frequencies(self) -> TermFrequencies | None:
+        """The shares given, or with a trained model those of the two lists shrunk toward the model's average
+        (a Spark frame is left to Splink, which counts plain shares)."""
+        if self._given_frequencies is not None:
+            return self._given_frequencies
+        left, right = self._frames
+        if self.model.trained and isinstance(left, pd.DataFrame) and isinstance(right, pd.DataFrame):
+            return TermFrequencies.of(left, right, model=self.model)
+        return None
+
 
 def _row_count(table: Any) -> int:
     """Rows of a pandas frame, or of a backend's frame (a Spark DataFrame counts itself)."""
@@ -181,6 +210,16 @@ def _row_count(table: Any) -> int:
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.rename(columns={"unique_id_l": "left_id", "unique_id_r": "right_id"})
     frame = frame.drop(columns=["source_dataset_l", "source_dataset_r"], errors="ignore")
+    for spec in COMPARISONS:
+        column = tf_column(spec)
+        if column is None or f"tf_{column}_l" not in frame.columns:
+            continue
+        # The share the rare-name weight used, where the pair's level carries one (as the index reports it).
+        shares = np.fmax(
+            frame[f"tf_{column}_l"].to_numpy(dtype=float), frame[f"tf_{column}_r"].to_numpy(dtype=float)
+        )
+        applied = frame[f"gamma_{spec.name}"].isin(tf_gammas(spec)).to_numpy()
+        frame[f"name_share_{spec.name}"] = np.where(applied, shares, np.nan)
     return frame.sort_values(["match_probability", "left_id", "right_id"], ascending=[False, True, True])
 
 

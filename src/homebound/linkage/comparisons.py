@@ -37,6 +37,8 @@ class LevelSpec:
     label: str
     sql: str
     null: bool = False
+    tf_column: str | None = None  # a key column whose rarity adjusts this level (``frequencies``)
+    fixed_m: float | None = None  # m set by judgement, not by EM (see the level that uses it)
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,10 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
         "Family name across scripts: spelling, skeleton, Jaro-Winkler on skeletons, Daitch-Mokotoff",
         (
             _null("fam_norm"),
-            LevelSpec("same spelling", "fam_norm_l = fam_norm_r"),
-            LevelSpec("same skeleton", "fam_skel_l = fam_skel_r"),
+            LevelSpec("same spelling", "fam_norm_l = fam_norm_r", tf_column="fam_skel"),
+            LevelSpec("same skeleton", "fam_skel_l = fam_skel_r", tf_column="fam_skel"),
             LevelSpec(f"skeletons similar (JW >= {JW_HIGH})", f"{{jw}}(fam_skel_l, fam_skel_r) >= {JW_HIGH}"),
+            LevelSpec("one typing slip apart", "{dl}(fam_skel_l, fam_skel_r) <= 1"),
             LevelSpec(f"skeletons close (JW >= {JW_LOW})", f"{{jw}}(fam_skel_l, fam_skel_r) >= {JW_LOW}"),
             LevelSpec("same Daitch-Mokotoff code", _FAMILY_CODES),
         ),
@@ -89,10 +92,21 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
         "Given name: spelling, name class across languages, diminutive, skeleton",
         (
             _null("giv_norm"),
-            LevelSpec("same spelling", "giv_norm_l = giv_norm_r"),
-            LevelSpec("same name class", f"{_GIVEN_CLASSES} AND NOT (giv_dim_l OR giv_dim_r)"),
+            LevelSpec("same spelling", "giv_norm_l = giv_norm_r", tf_column="giv_c1"),
+            LevelSpec(
+                "same name class", f"{_GIVEN_CLASSES} AND NOT (giv_dim_l OR giv_dim_r)", tf_column="giv_c1"
+            ),
             LevelSpec("diminutive of the same name", _GIVEN_CLASSES),
             LevelSpec("skeletons close", _skeleton_close("giv")),
+            # Two names the tables know, and not the same one: a twin or a brother, rarely a slip. EM cannot
+            # tell twins (same surname, patronymic, date) from one person and learns ~1% of matches here; a
+            # clerk writing another name altogether is rarer than one in 5,000 (GC III Art. 17: the name is
+            # the first thing a prisoner gives), so m is fixed there, below the general floor.
+            LevelSpec(
+                "two different known names",
+                "giv_c1_l IS NOT NULL AND giv_c1_r IS NOT NULL",
+                fixed_m=2e-4,
+            ),
         ),
     ),
     ComparisonSpec(
@@ -108,15 +122,25 @@ COMPARISONS: tuple[ComparisonSpec, ...] = (
     ),
     ComparisonSpec(
         "date_of_birth",
-        "Date of birth: exact, day and month swapped, one digit off, partial agreement, same year",
+        "Date of birth as written, digit by digit: exact, day and month swapped, one digit off, year one "
+        "off, swapped and one digit off, partial agreement, same year",
         (
-            _null("dob_y"),
+            LevelSpec(
+                "missing",
+                "(dob_y_l IS NULL AND dob_full_l IS NULL) OR (dob_y_r IS NULL AND dob_full_r IS NULL)",
+                null=True,
+            ),
             LevelSpec("same date", "dob_full_l = dob_full_r"),
             LevelSpec(
                 "day and month swapped",
                 "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r",
             ),
             LevelSpec("one digit off", "{dl}(dob_full_l, dob_full_r) <= 1"),
+            LevelSpec(
+                "year one off",
+                "abs(dob_y_l - dob_y_r) = 1 AND dob_m_l = dob_m_r AND dob_d_l = dob_d_r",
+            ),
+            LevelSpec("day and month swapped, one digit off", "{dl}(dob_full_l, dob_swap_r) <= 1"),
             LevelSpec(
                 "partial date agrees",
                 "(dob_full_l IS NULL OR dob_full_r IS NULL) AND dob_y_l = dob_y_r "
@@ -160,7 +184,10 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("giv_key", "dob_full"),
     ("pat_key", "dob_full"),
     ("fam_dm1", "giv_key", "pat_key"),
+    ("fam_dm1", "dob_y"),
+    ("fam_dm1", "pat_key"),
     ("giv_key", "pat_key", "dob_y"),
+    ("giv_key", "pat_key", "dob_m", "dob_d"),
     ("sn_digits",),
 )
 

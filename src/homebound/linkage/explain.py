@@ -21,6 +21,16 @@ class Evidence:
     level: str
     gamma: int
     match_weight: float
+    # Bits the level gained (rare name) or lost (common name) for how common the name is, and the share of
+    # records carrying it that decided so (None when no such weight applied).
+    tf_adjustment: float = 0.0
+    name_share: float | None = None
+
+    def rarity(self) -> str:
+        """The rare-name weight in words: "name shared by 1 in 12,500 (+3.4)"; empty when none applied."""
+        if self.name_share is None:
+            return ""
+        return f"name shared by 1 in {1 / self.name_share:,.0f} ({self.tf_adjustment:+.1f})"
 
 
 @dataclass(frozen=True)
@@ -37,10 +47,32 @@ class PairExplanation:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def for_review(self) -> dict[str, Any]:
+        """What a queued pair keeps for its reviewer: the prior and each comparison's level and weights."""
+        return {
+            "prior_weight": self.prior_weight,
+            "evidence": [
+                {
+                    "comparison": e.comparison,
+                    "level": e.level,
+                    "gamma": e.gamma,
+                    "match_weight": e.match_weight,
+                    "tf_adjustment": e.tf_adjustment,
+                    "name_share": e.name_share,
+                    "rarity": e.rarity(),
+                }
+                for e in self.evidence
+            ],
+        }
+
     def summary(self) -> str:
         """One line a reviewer reads: the levels, strongest evidence first."""
-        ordered = sorted(self.evidence, key=lambda e: -abs(e.match_weight))
-        parts = [f"{e.comparison}: {e.level} ({e.match_weight:+.1f})" for e in ordered if e.gamma != -1]
+        ordered = sorted(self.evidence, key=lambda e: -abs(e.match_weight + e.tf_adjustment))
+        parts = [
+            f"{e.comparison}: {e.level} ({e.match_weight:+.1f}" + (f"; {e.rarity()})" if e.rarity() else ")")
+            for e in ordered
+            if e.gamma != -1
+        ]
         return f"p={self.match_probability:.3f}; " + "; ".join(parts)
 
 
@@ -63,14 +95,24 @@ def _number(value: object) -> float:
     return float(str(value))
 
 
+def _share(value: object) -> float | None:
+    if value is None:
+        return None
+    share = _number(value)
+    return None if math.isnan(share) else share
+
+
 def explain_pair(pair: Mapping[Any, Any], model: LinkageModel) -> PairExplanation:
-    """Explain one row of a prediction frame (it keeps ``gamma_<name>`` and ``mw_<name>`` per comparison)."""
+    """Explain one row of a prediction frame (it keeps ``gamma_<name>`` and ``mw_<name>`` per comparison, and
+    ``mw_tf_adj_<name>`` and ``name_share_<name>`` where a rare-name weight applies)."""
     evidence = tuple(
         Evidence(
             spec.name,
             level_label(model, spec.name, int(pair[f"gamma_{spec.name}"])),
             int(pair[f"gamma_{spec.name}"]),
             _number(pair[f"mw_{spec.name}"]),
+            _number(pair.get(f"mw_tf_adj_{spec.name}", 0.0)),
+            _share(pair.get(f"name_share_{spec.name}")),
         )
         for spec in COMPARISONS
     )

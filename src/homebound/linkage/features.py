@@ -23,6 +23,7 @@ from homebound.core.matching.names import (
 )
 from homebound.core.matching.normalize import normalize_name, skeleton
 from homebound.core.matching.phonetic import daitch_mokotoff
+from homebound.core.matching.written_dates import UNREADABLE, read_written_date
 from homebound.core.person_input import PersonInput, parse_person_row
 from homebound.core.persons import Registry, Sex
 
@@ -72,6 +73,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "dob_m",
     "dob_d",
     "dob_full",
+    "dob_swap",
+    "dob_code",
     "unit_key",
     "unit_digits",
     "sn_key",
@@ -170,14 +173,40 @@ def _patronymic_keys(text: str) -> tuple[str | None, ...]:
     )
 
 
+DateKeys = tuple[int | None, int | None, int | None, str | None, str | None, int | None]
+_NO_DATE: DateKeys = (None, None, None, None, None, None)
+# Digits of YYYYMMDD packed in base 11 (10 for an unreadable digit): fits an int32 for the index.
+DIGIT_BASE = 11
+
+
+def date_code(digits: str) -> int:
+    """The eight characters YYYYMMDD as one integer, base 11, an unreadable digit counting 10."""
+    code = 0
+    for ch in digits:
+        code = code * DIGIT_BASE + (10 if ch == UNREADABLE else int(ch))
+    return code
+
+
 @lru_cache(maxsize=1 << 16)
-def _date_keys(text: str) -> tuple[int | None, int | None, int | None, str | None]:
+def _date_keys(text: str) -> DateKeys:
+    """Year, month, day, YYYYMMDD, YYYYDDMM and its code, as written.
+
+    A valid date reads as usual. One that is not (31 April, month 13, a digit nobody could read) keeps the
+    parts it has: the numbers that are readable, and every digit for a digit-by-digit comparison.
+    """
     try:
         date = PartialDate.parse(text)
     except (DateFormatError, ValueError):
-        return (None, None, None, None)
-    full = f"{date.year:04d}{date.month:02d}{date.day:02d}" if date.day is not None else None
-    return (date.year, date.month, date.day, full)
+        written = read_written_date(text)
+        if written is None:
+            return _NO_DATE
+        year, month, day = written.year_number, written.month_number, written.day_number
+        full, swapped = written.digits(), written.swapped_digits()
+    else:
+        year, month, day = date.year, date.month, date.day
+        full = f"{date.year:04d}{date.month:02d}{date.day:02d}" if date.day is not None else None
+        swapped = f"{date.year:04d}{date.day:02d}{date.month:02d}" if date.day is not None else None
+    return (year, month, day, full, swapped, date_code(full) if full else None)
 
 
 @lru_cache(maxsize=256)
@@ -229,7 +258,7 @@ def _key_parts() -> list[tuple[str, Callable[[str], tuple[Hashable, ...]], tuple
             ("pat_norm", "pat_skel", "pat_key", "pat_c1", "pat_c2", "pat_f1", "pat_f2"),
         ),
         ("sex", _sex_keys, ("sex",)),
-        ("date_of_birth", _date_keys, ("dob_y", "dob_m", "dob_d", "dob_full")),
+        ("date_of_birth", _date_keys, ("dob_y", "dob_m", "dob_d", "dob_full", "dob_swap", "dob_code")),
         ("unit", _unit_keys, ("unit_key", "unit_digits")),
         ("service_number", _service_number_keys, ("sn_key", "sn_digits")),
     ]
@@ -262,5 +291,6 @@ def prepare_features(frame: pd.DataFrame) -> pd.DataFrame:
     result = pd.DataFrame(out)
     for name in ("dob_y", "dob_m", "dob_d"):
         result[name] = _int_column(out[name])
+    result["dob_code"] = pd.Series(pd.array(list(out["dob_code"]), dtype="Int32"))
     result["giv_dim"] = result["giv_dim"].astype("boolean")
     return result[list(FEATURE_COLUMNS)]

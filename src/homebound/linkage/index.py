@@ -15,10 +15,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
 
 from homebound.linkage.comparisons import BLOCKING_KEYS, COMPARISONS
 from homebound.linkage.features import FEATURE_COLUMNS, prepare_features, record_keys
+from homebound.linkage.frequencies import (
+    TF_COLUMNS,
+    RegistryShares,
+    TermFrequencies,
+    average_shares,
+    tf_adjustments,
+    tf_column,
+    tf_levels,
+)
 from homebound.linkage.levels import (
     CODE_GROUPS,
     GROUP_OF,
@@ -28,6 +36,7 @@ from homebound.linkage.levels import (
     KeyArrays,
     Vocabulary,
     comparison_levels,
+    metric_of,
     pairwise_levels,
 )
 from homebound.linkage.model import LinkageModel
@@ -37,7 +46,8 @@ __all__ = ["Candidate", "RegistryIndex"]
 _CODE_BITS = 21
 _CODE_MASK = (1 << _CODE_BITS) - 1
 _SKELETON_COLUMNS = ("fam_skel", "giv_skel", "pat_skel")
-_KEY_COLUMNS = tuple(c for c in FEATURE_COLUMNS if c != "unique_id")
+# dob_swap serves the SQL only: the numpy ladder reads the swapped digits off dob_code.
+_KEY_COLUMNS = tuple(c for c in FEATURE_COLUMNS if c in GROUP_OF or c in INT_COLUMNS)
 _INITIAL_CAPACITY = 1024
 
 
@@ -50,6 +60,9 @@ class Candidate:
     match_weight: float
     levels: dict[str, int]
     weights: dict[str, float]
+    # Bits each comparison's level gained or lost for how common the name is, and the share it used.
+    tf_adjustments: dict[str, float]
+    name_shares: dict[str, float | None]
 
 
 def _pack(parts: list[np.ndarray]) -> np.ndarray:
@@ -105,7 +118,14 @@ class _BlockingList:
 class RegistryIndex:
     """One registry (e.g. a party's held list) ready for look-ups under one trained model."""
 
-    def __init__(self, model: LinkageModel, *, resort_every: int = 50_000) -> None:
+    def __init__(
+        self,
+        model: LinkageModel,
+        *,
+        resort_every: int = 50_000,
+        frequencies: TermFrequencies | None = None,
+    ) -> None:
+        """``frequencies``: name shares to adjust by; by default the index counts them over its records."""
         self.model = model
         self.resort_every = resort_every
         self.vocabularies = {group: Vocabulary() for group in CODE_GROUPS}
@@ -120,6 +140,8 @@ class RegistryIndex:
         weights = _match_weights(model)
         self._weights = [np.asarray(weights[spec.name]) for spec in COMPARISONS]
         self._prior_weight = model.prior_weight()
+        self.shares = RegistryShares(frequencies, average_shares(model))
+        self._tf = {spec.name: (tf_column(spec), tf_levels(spec, model)) for spec in COMPARISONS}
 
     def __len__(self) -> int:
         return self._size - self._inactive
@@ -140,9 +162,11 @@ class RegistryIndex:
 
     # --- building ------------------------------------------------------------------------------------
     @classmethod
-    def from_features(cls, features: pd.DataFrame, model: LinkageModel) -> RegistryIndex:
+    def from_features(
+        cls, features: pd.DataFrame, model: LinkageModel, *, frequencies: TermFrequencies | None = None
+    ) -> RegistryIndex:
         """Index many records at once from ``features.prepare_features`` output."""
-        index = cls(model)
+        index = cls(model, frequencies=frequencies)
         index._bulk_load(features)
         return index
 
@@ -175,6 +199,8 @@ class RegistryIndex:
                 self._active[self._row_of[record_id]] = False
                 self._inactive += 1
             self._row_of[record_id] = row
+        for column in TF_COLUMNS:
+            self.shares.load(column, np.where(self._active, columns[column], MISSING))
         self._resort()
 
     def _resort(self) -> None:
@@ -207,6 +233,8 @@ class RegistryIndex:
         for name, value in encoded.items():
             self._columns[name][row] = value
         self.record_ids.append(record_id)
+        for column in TF_COLUMNS:
+            self.shares.change(column, encoded[column], 1)
         self._active[row] = True
         self._row_of[record_id] = row
         self._size += 1
@@ -223,6 +251,8 @@ class RegistryIndex:
             return False
         self._active[row] = False
         self._inactive += 1
+        for column in TF_COLUMNS:
+            self.shares.change(column, int(self._columns[column][row]), -1)
         if self._inactive > max(_INITIAL_CAPACITY, self._size // 4):
             self._compact()
         return True
@@ -273,13 +303,55 @@ class RegistryIndex:
         self, keys: Mapping[str, Any], rows: np.ndarray
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Levels per comparison and the total match weight of the record against the given rows."""
+        levels, _, total = self._score(keys, rows)
+        return levels, total
+
+    def _score(
+        self, keys: Mapping[str, Any], rows: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """Levels, per comparison its frequency adjustment and the share used, and the total weight."""
         query = self._query(keys)
         candidates = KeyArrays({name: array[rows] for name, array in self._columns.items()})
         levels = comparison_levels(query, candidates, self.vocabularies)
+
+        def query_share(column: str) -> np.ndarray:
+            code = query[column]
+            share = self._shares_of(column, code)
+            if code[0] == UNSEEN:
+                share[:] = self.shares.of_text(column, keys.get(column))
+            return np.broadcast_to(share, len(rows))
+
+        def candidate_share(column: str) -> np.ndarray:
+            return self._shares_of(column, candidates[column])
+
+        adjusted = self._adjust(levels, query_share, candidate_share)
         total = np.full(len(rows), self._prior_weight)
         for spec, weights in zip(COMPARISONS, self._weights, strict=True):
             total = total + weights[levels[spec.name].astype(np.int64) + 1]
-        return levels, total
+            if spec.name in adjusted:
+                total = total + adjusted[spec.name][0]
+        return levels, adjusted, total
+
+    def _shares_of(self, column: str, codes: np.ndarray) -> np.ndarray:
+        return self.shares.of_codes(column, codes, self.vocabularies[GROUP_OF[column]].values)
+
+    def _adjust(
+        self,
+        levels: Mapping[str, np.ndarray],
+        query_share: Callable[[str], np.ndarray],
+        candidate_share: Callable[[str], np.ndarray],
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per adjusted comparison: the bits its level gains or loses for how common the name is (Splink's
+        term-frequency adjustment), and the share that decided it (NaN where none applied)."""
+        adjusted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, (column, log2_u) in self._tf.items():
+            if column is None or not log2_u:
+                continue
+            left, right = query_share(column), candidate_share(column)
+            bits = tf_adjustments(levels[name], log2_u, left, right)
+            applied = np.isin(levels[name], list(log2_u))
+            adjusted[name] = (bits, np.where(applied, np.fmax(left, right), np.nan))
+        return adjusted
 
     def look_up(
         self, record: Mapping[str, Any], *, min_probability: float = 0.01, limit: int = 10
@@ -289,16 +361,17 @@ class RegistryIndex:
         rows = self.candidate_rows(keys)
         if not len(rows):
             return []
-        levels, weight = self.score_rows(keys, rows)
+        levels, adjusted, weight = self._score(keys, rows)
         probability = _probability(weight)
         keep = np.flatnonzero(probability >= min_probability)
         keep = keep[np.argsort(-weight[keep], kind="stable")][:limit]
-        return [self._candidate(int(rows[k]), levels, weight, probability, int(k)) for k in keep]
+        return [self._candidate(int(rows[k]), levels, adjusted, weight, probability, int(k)) for k in keep]
 
     def _candidate(
         self,
         row: int,
         levels: dict[str, np.ndarray],
+        adjusted: dict[str, tuple[np.ndarray, np.ndarray]],
         weight: np.ndarray,
         probability: np.ndarray,
         k: int,
@@ -308,7 +381,11 @@ class RegistryIndex:
             spec.name: float(w[gammas[spec.name] + 1])
             for spec, w in zip(COMPARISONS, self._weights, strict=True)
         }
-        return Candidate(self.record_ids[row], float(probability[k]), float(weight[k]), gammas, weights)
+        bits = {name: float(parts[0][k]) for name, parts in adjusted.items()}
+        shares = {name: _or_none(float(parts[1][k])) for name, parts in adjusted.items()}
+        return Candidate(
+            self.record_ids[row], float(probability[k]), float(weight[k]), gammas, weights, bits, shares
+        )
 
     # --- many records at once ------------------------------------------------------------------------
     def _encode_frame(self, features: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -331,7 +408,8 @@ class RegistryIndex:
     def _pair_similarity(
         self, texts: Mapping[str, np.ndarray], right: KeyArrays, queries: np.ndarray
     ) -> Callable[[str], np.ndarray]:
-        def similarity(column: str) -> np.ndarray:
+        def similarity(key: str) -> np.ndarray:
+            column, metric = metric_of(key)
             codes = right[column]
             left = texts[column][queries]
             result = np.zeros(len(codes))
@@ -344,7 +422,7 @@ class RegistryIndex:
             combined = left_codes.astype(np.int64) * base + codes[present].astype(np.int64)
             distinct, inverse = np.unique(combined, return_inverse=True)
             scores = np.fromiter(
-                (JaroWinkler.similarity(str(uniques[d // base]), values[d % base]) for d in distinct),
+                (metric(str(uniques[d // base]), values[d % base]) for d in distinct),
                 dtype=float,
                 count=len(distinct),
             )
@@ -380,11 +458,22 @@ class RegistryIndex:
         right = KeyArrays({name: array[rows] for name, array in self._columns.items()})
         texts = {c: features[c].to_numpy(dtype=object) for c in _SKELETON_COLUMNS}
         levels = pairwise_levels(left, right, self._pair_similarity(texts, right, queries))
+
+        def query_share(column: str) -> np.ndarray:
+            share = self._shares_of(column, query[column])
+            unseen = np.flatnonzero(query[column] == UNSEEN)
+            values = features[column].to_numpy(dtype=object)
+            share[unseen] = [self.shares.of_text(column, values[k]) for k in unseen]
+            return np.asarray(share[queries])
+
+        adjusted = self._adjust(levels, query_share, lambda column: self._shares_of(column, right[column]))
         weight = np.full(len(rows), self._prior_weight)
         parts: dict[str, np.ndarray] = {}
         for spec, weights in zip(COMPARISONS, self._weights, strict=True):
             parts[spec.name] = weights[levels[spec.name].astype(np.int64) + 1]
             weight = weight + parts[spec.name]
+            if spec.name in adjusted:
+                weight = weight + adjusted[spec.name][0]
         probability = _probability(weight)
         keep = np.flatnonzero(probability >= min_probability)
         order = keep[np.lexsort((-weight[keep], queries[keep]))]
@@ -402,6 +491,9 @@ class RegistryIndex:
             out[f"gamma_{spec.name}"] = levels[spec.name][order].astype(np.int64)
         for spec in COMPARISONS:
             out[f"mw_{spec.name}"] = parts[spec.name][order]
+        for name, (bits, shares) in adjusted.items():
+            out[f"mw_tf_adj_{name}"] = bits[order]
+            out[f"name_share_{name}"] = shares[order]
         return pd.DataFrame(out)
 
     def extend(self, records: Iterable[Mapping[str, Any]]) -> None:
@@ -420,6 +512,10 @@ def _match_weights(model: LinkageModel) -> dict[str, tuple[float, ...]]:
             _WEIGHTS.clear()
         found = _WEIGHTS[id(model)] = (model, model.match_weights())
     return found[1]
+
+
+def _or_none(share: float) -> float | None:
+    return None if np.isnan(share) else share
 
 
 def _probability(weight: np.ndarray) -> np.ndarray:

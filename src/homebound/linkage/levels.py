@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz.distance import JaroWinkler
-from rapidfuzz.process import cdist
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from homebound.linkage.comparisons import JW_HIGH, JW_LOW
 
@@ -48,7 +47,7 @@ CODE_GROUPS: dict[str, tuple[str, ...]] = {
     "sn_digits": ("sn_digits",),
 }
 GROUP_OF: dict[str, str] = {column: group for group, columns in CODE_GROUPS.items() for column in columns}
-INT_COLUMNS: tuple[str, ...] = ("dob_y", "dob_m", "dob_d", "giv_dim")
+INT_COLUMNS: tuple[str, ...] = ("dob_y", "dob_m", "dob_d", "dob_code", "giv_dim")
 MISSING = -1
 UNSEEN = -2  # a query's value no registry record has: equal to nothing, but not missing
 
@@ -116,8 +115,27 @@ def _ladder(null: np.ndarray, rungs: list[np.ndarray], size: int) -> np.ndarray:
 Similarity = Callable[[str, np.ndarray], np.ndarray]
 
 
-def _skeleton_similarity(query: str | None, codes: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
-    """Jaro-Winkler of the query's skeleton with each candidate's, 0 where either is missing."""
+# A similarity key "one_edit:<column>" asks whether the two values are at most one typing slip apart
+# (Damerau-Levenshtein <= 1: a neighbouring key, a letter dropped, doubled or swapped), as 1.0 or 0.0;
+# a bare column name asks for Jaro-Winkler.
+ONE_EDIT = "one_edit:"
+
+
+def metric_of(key: str) -> tuple[str, Callable[[str, str], float]]:
+    """The column a similarity key reads and the pairwise score it asks for."""
+    if key.startswith(ONE_EDIT):
+        return key[len(ONE_EDIT) :], one_edit_apart
+    return key, JaroWinkler.similarity
+
+
+def one_edit_apart(left: str, right: str) -> float:
+    return 1.0 if DamerauLevenshtein.distance(left, right, score_cutoff=1) <= 1 else 0.0
+
+
+def _skeleton_similarity(
+    key: str, query: str | None, codes: np.ndarray, vocabulary: Vocabulary
+) -> np.ndarray:
+    """The score ``key`` asks for of the query's value with each candidate's, 0 where either is missing."""
     result = np.zeros(len(codes))
     if query is None:
         return result
@@ -125,9 +143,10 @@ def _skeleton_similarity(query: str | None, codes: np.ndarray, vocabulary: Vocab
     present = distinct >= 0
     if not present.any():
         return result
+    _, metric = metric_of(key)
     choices = [vocabulary.values[k] for k in distinct[present]]
     scores = np.zeros(len(distinct))
-    scores[present] = cdist([query], choices, scorer=JaroWinkler.similarity, workers=1)[0]
+    scores[present] = [metric(query, choice) for choice in choices]
     return np.asarray(scores[inverse])
 
 
@@ -140,6 +159,7 @@ def _family(q: KeyArrays, c: KeyArrays, jw: Callable[[str], np.ndarray], n: int)
             _equal(q["fam_norm"], c["fam_norm"]),
             _equal(q["fam_skel"], c["fam_skel"]),
             similarity >= JW_HIGH,
+            jw(ONE_EDIT + "fam_skel") == 1.0,
             similarity >= JW_LOW,
             _any_equal(q, c, ("fam_dm1", "fam_dm2")),
         ],
@@ -164,6 +184,7 @@ def _given(q: KeyArrays, c: KeyArrays, jw: Callable[[str], np.ndarray], n: int) 
             classes & ~diminutive,
             classes,
             _skeleton_close(q, c, "giv", jw),
+            _present(q["giv_c1"]) & _present(c["giv_c1"]),
         ],
         n,
     )
@@ -183,23 +204,22 @@ def _patronymic(q: KeyArrays, c: KeyArrays, jw: Callable[[str], np.ndarray], n: 
     )
 
 
-def _date_digits(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """The eight digits YYYYMMDD of each date, one row per date."""
-    number = year.astype(np.int64) * 10_000 + month.astype(np.int64) * 100 + day.astype(np.int64)
-    powers = 10 ** np.arange(7, -1, -1, dtype=np.int64)
-    return np.asarray((number[:, None] // powers) % 10)
+_DIGIT_POWERS = 11 ** np.arange(7, -1, -1, dtype=np.int64)
+_SWAP = np.array([0, 1, 2, 3, 6, 7, 4, 5])
 
 
-def _one_digit_off(q: KeyArrays, c: KeyArrays, n: int) -> np.ndarray:
-    """Damerau-Levenshtein distance at most 1 between the two full dates' digits (both full)."""
-    both_full = _present(q["dob_d"]) & _present(c["dob_d"])
-    left = np.broadcast_to(_date_digits(q["dob_y"], q["dob_m"], q["dob_d"]), (n, 8))
-    right = _date_digits(c["dob_y"], c["dob_m"], c["dob_d"])
+def _date_digits(code: np.ndarray) -> np.ndarray:
+    """The eight digits YYYYMMDD of each date (10 for an unreadable one), one row per date."""
+    return np.asarray((code.astype(np.int64)[:, None] // _DIGIT_POWERS) % 11)
+
+
+def _within_one_edit(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Damerau-Levenshtein distance at most 1 between rows of equal-length digit strings: one digit changed,
+    or two neighbours swapped."""
     differ = left != right
     count = differ.sum(axis=1)
-    # Equal-length strings at distance 1: one digit changed, or two neighbours swapped.
     first = differ.argmax(axis=1)
-    rows = np.arange(n)
+    rows = np.arange(len(differ))
     nxt = np.minimum(first + 1, 7)
     swapped = (
         (count == 2)
@@ -207,20 +227,33 @@ def _one_digit_off(q: KeyArrays, c: KeyArrays, n: int) -> np.ndarray:
         & (left[rows, first] == right[rows, nxt])
         & (left[rows, nxt] == right[rows, first])
     )
-    return np.asarray(both_full & ((count <= 1) | swapped))
+    return np.asarray((count <= 1) | swapped)
 
 
 def _date_of_birth(q: KeyArrays, c: KeyArrays, n: int) -> np.ndarray:
-    null = ~_present(q["dob_y"]) | ~_present(c["dob_y"])
+    unknown_left = ~_present(q["dob_y"]) & ~_present(q["dob_code"])
+    null = unknown_left | (~_present(c["dob_y"]) & ~_present(c["dob_code"]))
     same_year = _equal(q["dob_y"], c["dob_y"])
-    either_partial = ~_present(q["dob_d"]) | ~_present(c["dob_d"])
+    both_full = np.broadcast_to(_present(q["dob_code"]) & _present(c["dob_code"]), n)
+    left = np.broadcast_to(_date_digits(q["dob_code"]), (n, 8))
+    right = _date_digits(np.broadcast_to(c["dob_code"], n))
+    either_partial = ~_present(q["dob_code"]) | ~_present(c["dob_code"])
     month_agrees = ~_present(q["dob_m"]) | ~_present(c["dob_m"]) | (q["dob_m"] == c["dob_m"])
+    year_one_off = (
+        _present(q["dob_y"])
+        & _present(c["dob_y"])
+        & (np.abs(q["dob_y"].astype(np.int64) - c["dob_y"].astype(np.int64)) == 1)
+        & _equal(q["dob_m"], c["dob_m"])
+        & _equal(q["dob_d"], c["dob_d"])
+    )
     return _ladder(
         null,
         [
             _equal(q["dob_full"], c["dob_full"]),
             same_year & _equal(q["dob_m"], c["dob_d"]) & _equal(q["dob_d"], c["dob_m"]),
-            _one_digit_off(q, c, n),
+            both_full & _within_one_edit(left, right),
+            year_one_off,
+            both_full & _within_one_edit(left, right[:, _SWAP]),
             either_partial & same_year & month_agrees,
             same_year,
         ],
@@ -265,9 +298,10 @@ def comparison_levels(
     """
     n = len(candidates["fam_norm"])
 
-    def similarity(column: str) -> np.ndarray:
+    def similarity(key: str) -> np.ndarray:
+        column, _ = metric_of(key)
         return _skeleton_similarity(
-            query.skeletons.get(column), candidates[column], vocabularies[GROUP_OF[column]]
+            key, query.skeletons.get(column), candidates[column], vocabularies[GROUP_OF[column]]
         )
 
     return _levels(query, candidates, _cached(similarity), n)

@@ -24,6 +24,7 @@ from homebound.linkage.comparisons import (
     blocking_rules,
     sql_functions,
 )
+from homebound.linkage.frequencies import TF_MINIMUM, TF_WEIGHT
 
 __all__ = [
     "DEFAULT_PRIOR",
@@ -133,7 +134,7 @@ class LinkageModel:
                 *(
                     LevelParameters(
                         lv.label,
-                        max(lv.m if lv.m is not None else 0.0, m_floor),
+                        _FIXED_M.get((name, lv.label), max(lv.m if lv.m is not None else 0.0, m_floor)),
                         lv.u if lv.u is not None else UNSEEN_U,
                     )
                     for lv in params[1:]
@@ -150,6 +151,14 @@ class LinkageModel:
         return math.log2(self.prior / (1.0 - self.prior))
 
 
+_FIXED_M = {
+    (spec.name, level.label): level.fixed_m
+    for spec in COMPARISONS
+    for level in spec.levels
+    if level.fixed_m is not None
+}
+
+
 def _labels(spec: ComparisonSpec) -> list[str]:
     return [level.label for level in spec.levels] + [ELSE_LABEL]
 
@@ -163,11 +172,26 @@ def _probability(value: object) -> float | None:
 
 
 def _level(
-    level: ComparisonLevelCreator, parameters: LevelParameters, *, null: bool = False
+    level: ComparisonLevelCreator,
+    parameters: LevelParameters,
+    *,
+    null: bool = False,
+    tf_column: str | None = None,
+    fixed_m: float | None = None,
 ) -> ComparisonLevelCreator:
     if null:
         return level.configure(is_null_level=True)
-    if parameters.m is not None:
+    if fixed_m is not None:
+        level = level.configure(m_probability=fixed_m, fix_m_probability=True)
+    if tf_column is not None:
+        # Each level against its own u: its weight becomes log2(m / max(tf, floor)) where tf is known.
+        level = level.configure(
+            tf_adjustment_column=tf_column,
+            tf_adjustment_weight=TF_WEIGHT,
+            tf_minimum_u_value=TF_MINIMUM,
+            disable_tf_exact_match_detection=True,
+        )
+    if parameters.m is not None and fixed_m is None:
         level = level.configure(m_probability=parameters.m)
     if parameters.u is not None:
         level = level.configure(u_probability=parameters.u)
@@ -179,7 +203,11 @@ def _comparison(
 ) -> Any:
     levels: list[ComparisonLevelCreator] = [
         _level(
-            CustomLevel(level.sql.format(**functions), label_for_charts=level.label), params, null=level.null
+            CustomLevel(level.sql.format(**functions), label_for_charts=level.label),
+            params,
+            null=level.null,
+            tf_column=level.tf_column,
+            fixed_m=level.fixed_m,
         )
         for level, params in zip(spec.levels, parameters, strict=False)
     ]

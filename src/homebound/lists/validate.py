@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from homebound.core.errors import FieldProblem, ValidationFailed
 from homebound.core.person_input import PersonInput, parse_person_row
@@ -46,6 +46,9 @@ class ValidatedList:
     rows: list[PersonInput]
     row_numbers: list[int]
     problems: list[FieldProblem]
+    # With ``dates_as_written``: per kept row (position in ``rows``), its date of birth as written and why it
+    # is not a date; the row itself carries no date of birth.
+    dates_as_written: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def validate_rows(
@@ -70,8 +73,13 @@ def validate_table(
     *,
     max_problems: int = MAX_PROBLEMS,
     progress: Callable[[int], None] | None = None,
+    dates_as_written: bool = False,
 ) -> ValidatedList:
-    """As validate_rows, keeping each valid row's spreadsheet row number for later checks (status changes)."""
+    """As validate_rows, keeping each valid row's spreadsheet row number for later checks (status changes).
+
+    With ``dates_as_written`` (linking another side's list, which is not ours to correct), a row whose only
+    problem is its date of birth is kept without it, the date as written and its problem noted aside.
+    """
     problems = _ProblemList(max_problems)
     problems.extend(table.header.problems)
     missing = table.header.missing()
@@ -84,6 +92,8 @@ def validate_table(
         if not any(p.code in _STRUCTURAL for p in row.problems):
             problems.extend(_duplicate_id(row, first_row_of, header_text))
             person, row_problems = parse_person_row(row.cells, registry, row=row.number)
+            if dates_as_written and _only_date_of_birth(row_problems):
+                person, row_problems = _without_date(row, registry, row_problems, checked)
             problems.extend(
                 replace(p, column=header_text.get(p.field, p.column))
                 for p in row_problems
@@ -99,6 +109,23 @@ def validate_table(
         progress(done)
     checked.problems.extend(problems.result())
     return checked
+
+
+def _only_date_of_birth(problems: list[FieldProblem]) -> bool:
+    return bool(problems) and all(p.field == "date_of_birth" for p in problems)
+
+
+def _without_date(
+    row: ListRow, registry: Registry, date_problems: list[FieldProblem], checked: ValidatedList
+) -> tuple[PersonInput | None, list[FieldProblem]]:
+    """The row parsed without its date of birth; if that holds, the date as written is noted aside."""
+    cells = {**row.cells, "date_of_birth": None}
+    person, problems = parse_person_row(cells, registry, row=row.number)
+    if person is None:
+        return None, date_problems + problems
+    written = str(row.cells.get("date_of_birth") or "").strip()
+    checked.dates_as_written[len(checked.rows)] = (written, "; ".join(p.message for p in date_problems))
+    return person, []
 
 
 def _duplicate_id(

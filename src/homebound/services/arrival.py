@@ -15,6 +15,7 @@ mediator's runs still find the pairs.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -163,6 +164,8 @@ def _pairs_one_by_one(index: RegistryIndex, records: list[dict[str, str | None]]
             }
             pair.update({f"gamma_{name}": level for name, level in c.levels.items()})
             pair.update({f"mw_{name}": weight for name, weight in c.weights.items()})
+            pair.update({f"mw_tf_adj_{name}": bits for name, bits in c.tf_adjustments.items()})
+            pair.update({f"name_share_{name}": share for name, share in c.name_shares.items()})
             found.append(pair)
     return found
 
@@ -243,6 +246,7 @@ def _decide(found: list[Pair], arrivals: Sequence[Arrival], bands: Bands) -> lis
                 "decision": (Decision.MATCH if strong else Decision.REVIEW).value,
                 **{f"gamma_{c.name}": int(row[f"gamma_{c.name}"]) for c in COMPARISONS},
                 **{f"mw_{c.name}": float(row[f"mw_{c.name}"]) for c in COMPARISONS},
+                **{k: _number_or_none(v) for k, v in row.items() if k.startswith(_RARITY_PREFIXES)},
             }
             target = str(row["target_party"])
             sought_party, held_party = (target, arrival.party_id) if held else (arrival.party_id, target)
@@ -250,15 +254,17 @@ def _decide(found: list[Pair], arrivals: Sequence[Arrival], bands: Bands) -> lis
     return proposed
 
 
+_RARITY_PREFIXES = ("mw_tf_adj_", "name_share_")
+
+
+def _number_or_none(value: Any) -> float | None:
+    """A rare-name weight or share as stored with the pair (JSON has no NaN)."""
+    number = float(value) if value is not None else math.nan
+    return None if math.isnan(number) else number
+
+
 def explanation(pair: dict[Any, Any], model: LinkageModel) -> dict[str, Any]:
-    explained = explain_pair(pair, model)
-    return {
-        "prior_weight": explained.prior_weight,
-        "evidence": [
-            {"comparison": e.comparison, "level": e.level, "gamma": e.gamma, "match_weight": e.match_weight}
-            for e in explained.evidence
-        ],
-    }
+    return explain_pair(pair, model).for_review()
 
 
 def _known(session: Session, proposed: Sequence[Proposed]) -> set[tuple[str, str]]:

@@ -128,14 +128,7 @@ def _frame(rows: Sequence[PersonRow]) -> pd.DataFrame:
 
 
 def _explanation(pair: dict[Any, Any], model: LinkageModel) -> dict[str, Any]:
-    explained = explain_pair(pair, model)
-    return {
-        "prior_weight": explained.prior_weight,
-        "evidence": [
-            {"comparison": e.comparison, "level": e.level, "gamma": e.gamma, "match_weight": e.match_weight}
-            for e in explained.evidence
-        ],
-    }
+    return explain_pair(pair, model).for_review()
 
 
 def run_matching(

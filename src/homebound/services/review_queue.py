@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session, aliased
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import Conflict, NotFound, PermissionDenied
 from homebound.core.matching.names import given_name_classes, name_class_info
-from homebound.core.matching.normalize import Script, detect_script, normalize_name, transliterate_display
+from homebound.core.matching.normalize import (
+    Script,
+    cyrillic_language,
+    detect_script,
+    normalize_name,
+    transliterate_display,
+)
 from homebound.core.matching.review import CandidateStatus, Verdict
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import OrganisationRow, PersonRow
@@ -316,21 +322,32 @@ def spellings(name: str | None, *, given: bool = False) -> Spellings | None:
     if not name:
         return None
     script = detect_script(name)
-    latin = transliterate_display(name) if script is not Script.LATIN else None
+    language = _language(name, given=given)
+    latin = transliterate_display(name, language) if script is not Script.LATIN else None
     other = _other_cyrillic(name) if given else None
     if other is not None and normalize_name(other) == normalize_name(name):
         other = None
-    return Spellings(name, script, latin if latin != name else None, other, _language(name))
+    return Spellings(name, script, latin if latin != name else None, other, language)
 
 
-_UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
-_RUSSIAN_ONLY = frozenset("ыэъёЫЭЪЁ")
-
-
-def _language(name: str) -> str | None:
-    letters = frozenset(name)
-    uk, ru = bool(letters & _UKRAINIAN_ONLY), bool(letters & _RUSSIAN_ONLY)
-    return "uk" if uk and not ru else "ru" if ru and not uk else None
+def _language(name: str, *, given: bool = False) -> str | None:
+    """The language of a Cyrillic spelling: its letters and endings, else the given-name tables (Николай is
+    only Russian, Микола only Ukrainian)."""
+    if detect_script(name) is not Script.CYRILLIC:
+        return None
+    found = cyrillic_language(name)
+    if found is not None or not given:
+        return found
+    key = normalize_name(name)
+    for class_id in given_name_classes(name):
+        info = name_class_info(class_id)
+        if info is None:
+            continue
+        in_uk = key in {normalize_name(n) for n in info.uk}
+        in_ru = key in {normalize_name(n) for n in info.ru}
+        if in_uk != in_ru:
+            return "uk" if in_uk else "ru"
+    return None
 
 
 def sexes(uows: UnitOfWorkFactory, actor: Actor, view: matching.CandidateView) -> dict[str, str]:

@@ -156,3 +156,21 @@ def test_data_file_keys_are_normalised_spellings() -> None:
         forms = document[table]
         assert isinstance(forms, dict)
         assert all(normalize_name(form) == form for form in forms)
+
+
+# A Ukrainian name a Russian clerk wrote by ear: и heard as ы, і as и (issue 14).
+BY_EAR = [
+    ("given", "Васыль", "Василь"),
+    ("given", "Володымыр", "Володимир"),
+    ("given", "Максым", "Максим"),
+    ("patronymic", "Сергийовыч", "Сергійович"),
+    ("patronymic", "Васыльовыч", "Васильович"),
+    ("patronymic", "Ивановыч", "Іванович"),
+]
+
+
+@pytest.mark.parametrize(("kind", "heard", "written"), BY_EAR)
+def test_a_name_written_by_ear_keeps_its_class(kind: str, heard: str, written: str) -> None:
+    find = given_name_class if kind == "given" else patronymic_class
+    assert find(written) is not None
+    assert find(heard) == find(written)

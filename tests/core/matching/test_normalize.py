@@ -153,6 +153,12 @@ def test_romanisation_for_phonetic_codes(cyrillic: str, latin: str) -> None:
         ("Соловьёв", "Solovev"),
         ("Щербак", "Shcherbak"),
         ("Kovalenko", "Kovalenko"),
+        # A Russian spelling is romanised in a Russian system, not the Ukrainian one (issue 14).
+        ("Иванович", "Ivanovich"),
+        ("Юрьевич", "Iurevich"),
+        ("Василий", "Vasilii"),
+        ("Іванович", "Ivanovych"),
+        ("Шиповський", "Shypovskyi"),
     ],
 )
 def test_display_transliteration(text: str, shown: str) -> None:

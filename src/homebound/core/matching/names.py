@@ -92,8 +92,34 @@ def _other_key(key: str) -> str | None:
     return None
 
 
+# A Ukrainian name written by ear in Russian letters: и heard as ы, і as и, є as е (Василь → Васыль,
+# Сергійович → Сергийовыч). Read back letter for letter, in that order, when the spelling is unknown.
+_BY_EAR_BACK = (str.maketrans({"ы": "и"}), str.maketrans({"ы": "и", "и": "і"}))
+
+
+def _heard_by_ear(key: str) -> tuple[str, ...]:
+    """Ukrainian readings of a Cyrillic spelling no table knows, as a Russian clerk may have heard it."""
+    if key.isascii() or detect_script(key) is Script.LATIN:
+        return ()
+    readings = [key.translate(table) for table in _BY_EAR_BACK]
+    return tuple(r for r in dict.fromkeys(readings) if r != key)
+
+
 @lru_cache(maxsize=1 << 16)
 def _given_readings(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Classes where ``name`` is a full form, and classes where it is a diminutive."""
+    found = _given_readings_as_written(name)
+    if found != ((), ()):
+        return found
+    data = _data()
+    for reading in _heard_by_ear(normalize_name(name)):
+        full, diminutive = data.full.get(reading, ()), data.diminutive.get(reading, ())
+        if full or diminutive:
+            return full, diminutive
+    return (), ()
+
+
+def _given_readings_as_written(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Classes where ``name`` is a full form, and classes where it is a diminutive."""
     data = _data()
     key: str | None = normalize_name(name)
@@ -134,6 +160,10 @@ def patronymic_classes(patronymic: str) -> tuple[str, ...]:
     found = index.get(key)
     if found is None and not key.isascii() and detect_script(key) is Script.LATIN:
         found = index.get(_fold_latin(key))
+    for reading in _heard_by_ear(key) if found is None else ():
+        found = index.get(reading)
+        if found is not None:
+            break
     return found or ()
 
 

@@ -13,6 +13,7 @@ from translitua import RussianICAO, UkrainianKMU, translit
 
 __all__ = [
     "Script",
+    "cyrillic_language",
     "detect_script",
     "initial_letters",
     "normalize_name",
@@ -353,16 +354,35 @@ _UKRAINIAN_LETTERS = frozenset("іїєґІЇЄҐ")
 _RUSSIAN_LETTERS = frozenset("ыэъёЫЭЪЁ")
 
 
-def transliterate_display(text: str) -> str:
-    """Latin rendering of a Cyrillic name for a reviewer's eyes (KMU 2010, or ICAO for Russian spelling).
+# Ukrainian writes a word-initial [i] as І (Іван, Іванович); a word starting with И is Russian spelling.
+_RUSSIAN_START = re.compile(r"(?:^|[\s-])И")
+# Russian endings of given names and patronymics Ukrainian does not write (Юрий, Юрьевич, Николаевна).
+_RUSSIAN_ENDINGS = re.compile(
+    r"(?:(?<!ь)[бвгдзклмнпрстфхцчшщ]ий|ьев(?:ич|на)|[ая]евич|[ая]евна)$", re.IGNORECASE
+)
+
+
+def cyrillic_language(text: str) -> str | None:
+    """ "uk" or "ru" when the spelling shows which language wrote it, else None (Микола, Коваленко)."""
+    letters = frozenset(text)
+    uk, ru = bool(letters & _UKRAINIAN_LETTERS), bool(letters & _RUSSIAN_LETTERS)
+    if uk != ru:
+        return "uk" if uk else "ru"
+    if not uk and (_RUSSIAN_START.search(text) or _RUSSIAN_ENDINGS.search(text.strip())):
+        return "ru"
+    return None
+
+
+def transliterate_display(text: str, language: str | None = None) -> str:
+    """Latin rendering of a Cyrillic name for a reviewer's eyes: ICAO for a Russian spelling (Иванович is
+    Ivanovich), KMU 2010 otherwise. ``language`` overrides what the letters show (the name tables may know).
 
     For display only: Latin spellings are not a function of the Cyrillic, so never compare on this.
     """
     if text.isascii():
         return text
     text = text.translate(_STRESS_TABLE)
-    letters = frozenset(text)
-    looks_russian = not letters & _UKRAINIAN_LETTERS and bool(letters & _RUSSIAN_LETTERS)
+    looks_russian = (language or cyrillic_language(text)) == "ru"
     return str(translit(text, RussianICAO if looks_russian else UkrainianKMU))
 
 

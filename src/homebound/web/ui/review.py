@@ -208,7 +208,12 @@ def _state(left: str | None, right: str | None, evidence: dict[str, Any] | None)
     known = [v for v in (left, right) if v and v != "unknown"]
     if len(known) < len((left, right)):
         return "missing"
-    if normalize_name(known[0]) == normalize_name(known[1]):
+    # A date normalises to nothing as a name does, so compare it as written: a swapped day and month is
+    # "close" with its level, never "same".
+    left_key, right_key = normalize_name(known[0]), normalize_name(known[1])
+    if (left_key or right_key) and left_key == right_key:
+        return "same"
+    if not (left_key or right_key) and known[0].strip() == known[1].strip():
         return "same"
     if evidence is not None and float(evidence["match_weight"]) > 0:
         return "close"
@@ -232,10 +237,11 @@ def _waterfall(view: matching.CandidateView) -> list[Step]:
     steps = [Step("prior", "prior", None, prior, 0.0, prior)]
     running = prior
     for e in view.explanation.get("evidence", []):
-        weight = float(e["match_weight"])
-        steps.append(
-            Step("evidence", str(e["comparison"]), str(e["level"]), weight, running, running + weight)
-        )
+        # The level's weight plus the rare-name weight it carries (pairs queued before issue 14 have none);
+        # the level says which share it used: "same skeleton; name shared by 1 in 12,500 (+3.4)".
+        weight = float(e["match_weight"]) + float(e.get("tf_adjustment") or 0.0)
+        level = str(e["level"]) + (f"; {e['rarity']}" if e.get("rarity") else "")
+        steps.append(Step("evidence", str(e["comparison"]), level, weight, running, running + weight))
         running += weight
     steps.append(Step("total", "total", None, view.match_weight, 0.0, view.match_weight))
     return steps
