@@ -21,7 +21,7 @@ from tests.conftest import Backend
 from tests.world import World
 
 ROW_LIMIT = 200_000  # docs/security.md: a list holds at most 200,000 rows
-HEALTH_DEADLINE = 3.0  # seconds: a liveness bound (a frozen loop was 20-126 s), with room for a loaded CI machine
+HEALTH_DEADLINE = 3.0  # seconds: a liveness bound (a frozen loop took 20-126 s), room for a loaded CI
 
 
 @pytest.fixture
