@@ -109,7 +109,12 @@ class LinkSession:
             suffix = uuid.uuid4().hex[:12]
             for column in TF_COLUMNS:
                 shares = self.frequencies.shares.get(column, {})
-                table = pd.DataFrame({column: list(shares), f"tf_{column}": list(shares.values())})
+                table: Any = pd.DataFrame({column: list(shares), f"tf_{column}": list(shares.values())})
+                if self.dialect == "spark":  # built from rows: PySpark's pandas conversion breaks on pandas 3
+                    spark_api: Any = self.db_api  # SparkAPI: its session builds the frame
+                    table = spark_api.spark.createDataFrame(
+                        list(shares.items()), schema=f"{column} string, tf_{column} double"
+                    )
                 registered = self.db_api.register(table, table_name=f"tf_{column}_{suffix}")
                 linker.table_management.register_term_frequency_lookup(registered, column)
         return linker
@@ -193,13 +198,20 @@ class LinkSession:
 
     def _frequencies(self) -> TermFrequencies | None:
         """The shares given, or with a trained model those of the two lists shrunk toward the model's average
-        (a Spark frame is left to Splink, which counts plain shares)."""
+        (a Spark frame's name columns are read through Arrow, so both backends weigh names alike)."""
         if self._given_frequencies is not None:
             return self._given_frequencies
-        left, right = self._frames
-        if self.model.trained and isinstance(left, pd.DataFrame) and isinstance(right, pd.DataFrame):
-            return TermFrequencies.of(left, right, model=self.model)
-        return None
+        if not self.model.trained:
+            return None
+        return TermFrequencies.of(*(_name_columns(frame) for frame in self._frames), model=self.model)
+
+
+def _name_columns(frame: Any) -> pd.DataFrame:
+    """The columns term frequencies count, as pandas (a Spark frame through Arrow)."""
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    table: pd.DataFrame = frame.select(*TF_COLUMNS).toArrow().to_pandas()
+    return table
 
 
 def _row_count(table: Any) -> int:

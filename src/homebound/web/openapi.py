@@ -64,8 +64,9 @@ REASONS = {
 }
 
 
-# Routes that check a password under the sign-in throttle: signing in, and the binding steps that re-enter it.
-THROTTLED = ("/auth/sign-in", "/agreements/{agreement_id}/acceptances", "/tranches/{number}/close")
+# Routes that check a password under the sign-in throttle: signing in, minting an API token, and the binding
+# steps that re-enter it.
+THROTTLED = ("/auth/sign-in", "/tokens", "/agreements/{agreement_id}/acceptances", "/tranches/{number}/close")
 
 
 def problems_for(policy: WritePolicy) -> set[int]:
