@@ -144,6 +144,8 @@ class PersonRow(Base):
     will_to_return: Mapped[str] = mapped_column(String(16))
     will_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     last_seen_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The import (list) that last created or changed the record; None when typed in one by one.
+    import_batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

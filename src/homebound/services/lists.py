@@ -76,12 +76,14 @@ def import_list(
             return report
         ids = [new_id() for _ in plan.inserts]
         arrivals = _arrivals(actor.party_id, registry, plan, ids)
-        _write(uow.session, actor, actor.party_id, registry, plan, ids, progress)
+        batch_id = new_id()  # each record it writes names it: the review queue filters pairs by list
+        _write(uow.session, actor, actor.party_id, registry, plan, ids, progress, batch_id)
         # Scored in bulk once the rows are written, in the import's transaction: a refused or failed
         # import leaves no candidate, and a re-import changes nothing, so it proposes nothing again.
         progress("matching", 0, len(arrivals))
         match_on_arrival(uow.session, arrivals)
         batch = ImportBatchRow(
+            id=batch_id,
             party_id=actor.party_id,
             registry_kind=registry.value,
             actor_id=actor.user_id or "",
@@ -214,6 +216,7 @@ def _write(
     plan: _Plan,
     ids: list[str],
     progress: Progress,
+    batch_id: str | None = None,
 ) -> None:
     now = utcnow()
     values = []
@@ -228,6 +231,7 @@ def _write(
                 "source_id": parsed.record_id,
                 "status": status.value,
                 "version": 1,
+                "import_batch_id": batch_id,
                 "created_at": now,
                 "updated_at": now,
                 **fields_to_columns(parsed.fields),
@@ -257,6 +261,7 @@ def _write(
                 "id": row.id,
                 "status": status.value,
                 "version": row.version + 1,
+                "import_batch_id": batch_id,
                 "updated_at": now,
                 **fields_to_columns(parsed.fields),
             }
