@@ -235,8 +235,10 @@ def _decide(found: list[Pair], arrivals: Sequence[Arrival], bands: Bands) -> lis
         held = arrival.registry is Registry.HELD
         best = sorted(scored, key=lambda p: -float(p["match_weight"]))[:PER_RECORD]
         for k, row in enumerate(best):
+            if k > 0 and float(row["match_probability"]) < bands.rival:
+                continue  # a weak pair is worth a look only as the record's best, as one-to-one keeps it
             rival = max((float(p["match_probability"]) for j, p in enumerate(best) if j != k), default=0.0)
-            strong = float(row["match_probability"]) >= bands.match and rival < bands.review
+            strong = float(row["match_probability"]) >= bands.match and rival < bands.rival
             other = str(row["record_id"])
             pair: dict[str, Any] = {
                 "left_id": other if held else arrival.person_id,

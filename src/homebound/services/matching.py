@@ -260,7 +260,8 @@ def _summary(row: PersonRow, codes: dict[str, str]) -> PersonSummary:
     )
 
 
-def _views(session: Session, rows: Sequence[MatchCandidateRow]) -> list[CandidateView]:
+def candidate_views(session: Session, rows: Sequence[MatchCandidateRow]) -> list[CandidateView]:
+    """The pairs as a reviewer reads them: both records' deciding fields, the score and its explanation."""
     ids = {r.sought_person_id for r in rows} | {r.held_person_id for r in rows}
     persons = {p.id: p for p in session.execute(select(PersonRow).where(PersonRow.id.in_(ids))).scalars()}
     codes: dict[str, str] = dict(session.execute(select(OrganisationRow.id, OrganisationRow.code)).all())
@@ -313,7 +314,7 @@ def list_candidates(
                 .limit(limit)
             ).scalars()
         )
-        return CandidatePage(_views(uow.session, rows), total, offset, limit)
+        return CandidatePage(candidate_views(uow.session, rows), total, offset, limit)
 
 
 def _load_candidate(session: Session, actor: Actor, candidate_id: str, *, lock: bool) -> MatchCandidateRow:
@@ -326,7 +327,9 @@ def _load_candidate(session: Session, actor: Actor, candidate_id: str, *, lock: 
 
 def get_candidate(uows: UnitOfWorkFactory, actor: Actor, candidate_id: str) -> CandidateView:
     with uows.reader() as uow:
-        return _views(uow.session, [_load_candidate(uow.session, actor, candidate_id, lock=False)])[0]
+        return candidate_views(uow.session, [_load_candidate(uow.session, actor, candidate_id, lock=False)])[
+            0
+        ]
 
 
 def review_candidate(
@@ -352,7 +355,7 @@ def review_candidate(
         }
         log_action(session, actor, _VERDICT_TAGS[verdict], "match_candidate", row.id, payload)
         uow.commit()
-        return _views(session, [row])[0]
+        return candidate_views(session, [row])[0]
 
 
 def _confirm(session: Session, actor: Actor, row: MatchCandidateRow) -> None:

@@ -256,6 +256,24 @@ def read_queue(
     return QueuePage(items, total, offset, limit)
 
 
+def list_views(
+    uows: UnitOfWorkFactory, actor: Actor, flt: QueueFilter, *, offset: int = 0, limit: int = 50
+) -> matching.CandidatePage:
+    """The API's page of the queue under the filter, in the queue's order, with each pair in full."""
+    mediator_id = _mediator(actor)
+    limit = max(1, min(limit, MAX_PAGE))
+    with uows.reader() as uow:
+        session = uow.session
+        where = _where(session, mediator_id, flt)
+        total = session.execute(
+            select(func.count()).select_from(MatchCandidateRow).where(*where)
+        ).scalar_one()
+        rows = session.execute(
+            select(MatchCandidateRow).where(*where).order_by(*_ORDER).offset(offset).limit(limit)
+        ).scalars()
+        return matching.CandidatePage(matching.candidate_views(session, list(rows)), total, offset, limit)
+
+
 def _codes(session: Session) -> dict[str, str]:
     found = session.execute(select(OrganisationRow.id, OrganisationRow.code))
     return {org_id: code for org_id, code in found}  # noqa: C416 - rows, not pairs, to the type checker
