@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from homebound.core.access import Actor, Permission, can
+from homebound.core.access import Actor, OrganisationKind, Permission, can
 from homebound.core.errors import Conflict, NotFound, PermissionDenied
 from homebound.core.matching.names import given_name_classes, name_class_info
 from homebound.core.matching.normalize import (
@@ -28,7 +28,7 @@ from homebound.core.matching.review import CandidateStatus, Verdict
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.persons import row_to_fields
-from homebound.db.tables import OrganisationRow, PersonRow
+from homebound.db.tables import ImportBatchRow, OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.linkage.assign import Decision
 from homebound.linkage.comparisons import ELSE_LABEL, JW_HIGH, JW_LOW
@@ -97,6 +97,7 @@ class QueueItem:
     held_name: str
     # The fields that decide, both records side by side: (field, sought, held, same/close/different/missing).
     fields: tuple[FieldPair, ...] = ()
+    seen: str = ""  # the pair's review state as read (`review_state`): a bulk action decides it only so
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ def read_queue(
             held_party=codes.get(h.party_id, ""),
             held_name=_name(h),
             fields=_field_pairs(c, s, h),
+            seen=_state(c.status, c.reviewed_at),
         )
         for c, s, h in rows
     ]
@@ -472,3 +474,49 @@ def sexes(uows: UnitOfWorkFactory, actor: Actor, view: matching.CandidateView) -
     with uows.reader() as uow:
         found = uow.session.execute(select(PersonRow.id, PersonRow.sex).where(PersonRow.id.in_(ids)))
         return {person_id: sex for person_id, sex in found}  # noqa: C416 - rows, not pairs, to the type checker
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the queue's filters offer: parties by code, imports (lists) and agreements by their labels.
+
+    Labels carry no personal data: an import is its party, registry, time and size; an agreement its title.
+    """
+
+    parties: tuple[str, ...]
+    imports: tuple[tuple[str, str], ...]  # (id, label)
+    agreements: tuple[tuple[str, str], ...]  # (id, title)
+
+
+MAX_OPTIONS = 100
+
+
+def filter_options(uows: UnitOfWorkFactory, actor: Actor) -> FilterOptions:
+    """The parties, the newest imports and this mediator's agreements, for the queue's filters."""
+    mediator_id = _mediator(actor)
+    with uows.reader() as uow:
+        session = uow.session
+        codes = _codes(session)
+        parties = session.execute(
+            select(OrganisationRow.code)
+            .where(OrganisationRow.kind == OrganisationKind.PARTY.value)
+            .order_by(OrganisationRow.code)
+        ).scalars()
+        imports = session.execute(
+            select(ImportBatchRow).order_by(ImportBatchRow.created_at.desc()).limit(MAX_OPTIONS)
+        ).scalars()
+        agreements = session.execute(
+            select(AgreementRow.id, AgreementRow.title)
+            .where(AgreementRow.mediator_id == mediator_id)
+            .order_by(AgreementRow.created_at.desc())
+            .limit(MAX_OPTIONS)
+        ).all()
+        import_options = tuple(
+            (
+                b.id,
+                f"{codes.get(b.party_id, '?')} · {b.registry_kind} · "
+                f"{b.created_at:%Y-%m-%d %H:%M} · {b.rows}",
+            )
+            for b in imports
+        )
+    return FilterOptions(tuple(parties), import_options, tuple((a, t) for a, t in agreements))
