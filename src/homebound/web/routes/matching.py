@@ -72,8 +72,13 @@ def _filter(
     agreement: Annotated[str | None, Query(max_length=36)] = None,
     category: Annotated[Category | None, Query()] = None,
 ) -> QueueFilterIn:
+    # An empty parameter filters nothing, as an absent one.
     return QueueFilterIn(
-        band=band, party=party, import_batch=import_batch, agreement=agreement, category=category
+        band=band,
+        party=party or None,
+        import_batch=import_batch or None,
+        agreement=agreement or None,
+        category=category,
     )
 
 
