@@ -175,9 +175,7 @@ def _count(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(PersonRow)).scalar_one()
 
 
-BAD_LIST = (
-    "record_id,family_name,date_of_birth\nX-1,Петренко,1990\nX-2,,1991\nX-3,Іванов,1990-13-40\n".encode()
-)
+BAD_LIST = "record_id,family_name,date_of_birth\nX-1,Петренко,1990\nX-2,,1991\nX-3,,1990-13-40\n".encode()
 GOOD_LIST = "record_id,family_name,date_of_birth\nX-1,Петренко,1990\nX-2,Сидоренко,1991\n".encode()
 
 

@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 
 from homebound.core.log.entries import ActionTag
+from homebound.core.persons import Registry
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import LogEntryRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import accounts, review_queue
+from homebound.services import accounts, lists, review_queue
 from homebound.services.review_queue import DecisionFilter, QueueFilter
 from homebound.web.ui import review as review_ui
 from tests.browser.seed import seed_registries
@@ -321,3 +322,21 @@ def test_ticked_pairs_rejected_and_filters_in_the_ui(
     mediator.post("/mediator/review-bulk", data={**stale, "scope": "page", "pair": [" ".join(first)]})
     refused = mediator.post("/mediator/review-bulk", data={**stale, "token": token.group(1)})
     assert refused.status_code == 409
+
+
+def test_a_date_kept_as_written_is_flagged_on_the_queue_and_the_pair_page(
+    mediator: TestClient, uows: UnitOfWorkFactory, world: World
+) -> None:
+    header = "record_id,family_name,given_name,patronymic,sex,date_of_birth,category"
+    sought = f"{header}\nA-S-701,Вдовиченко,Ярема,Богданович,male,1986-04-13,pow\n"
+    held = f"{header}\nB-H-701,Вдовиченко,Ярема,Богданович,male,31.04.1986,pow\n"
+    lists.import_list(uows, world.actors["a_operator"], Registry.SOUGHT, sought.encode(), "a.csv")
+    report = lists.import_list(uows, world.actors["b_operator"], Registry.HELD, held.encode(), "b.csv")
+    assert report.dates_as_written == [2]
+    pair = _pair_of(uows, world, "Вдовиченко")
+    queue = mediator.get("/mediator/review").text
+    line = queue.split(f'data-candidate="{pair}"')[1].split("</tbody>")[0]
+    assert ">31.04.1986" in line and "date as written" in line
+    page = mediator.get(f"/mediator/review/{pair}").text
+    assert 'id="date-as-written-held"' in page and 'id="date-as-written-sought"' not in page
+    assert "31.04.1986" in page

@@ -92,8 +92,12 @@ def frame_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.replace({"": None})
 
 
-def frame_from_persons(persons: Sequence[PersonInput]) -> pd.DataFrame:
-    """A frame of the source columns from validated rows (sex and date of birth already parsed)."""
+def frame_from_persons(
+    persons: Sequence[PersonInput], written_dates: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """A frame of the source columns from validated rows (sex and date of birth already parsed); a record
+    without a date of birth takes its date as written from ``written_dates`` (by record id), if any."""
+    written = written_dates or {}
     records = [
         (
             p.record_id,
@@ -101,7 +105,7 @@ def frame_from_persons(persons: Sequence[PersonInput]) -> pd.DataFrame:
             p.fields.given_name,
             p.fields.patronymic,
             _SEX_CODES.get(p.fields.sex),
-            p.fields.date_of_birth.iso() if p.fields.date_of_birth else None,
+            p.fields.date_of_birth.iso() if p.fields.date_of_birth else written.get(p.record_id),
             p.fields.service_number,
             p.fields.unit,
         )

@@ -94,6 +94,7 @@ class Arrival:
     registry: Registry
     status: str
     fields: PersonFields
+    written_date: str | None = None  # a date of birth that is no date, as written (see written_dates)
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,10 @@ def score(
             compared += len(entry.index)
             if not len(entry.index):
                 continue
-            records = [record_of(arrivals[p].person_id, arrivals[p].fields) for p in positions]
+            records = [
+                record_of(arrivals[p].person_id, arrivals[p].fields, arrivals[p].written_date)
+                for p in positions
+            ]
             many = len(records) > ONE_BY_ONE
             pairs = (_pairs_in_bulk if many else _pairs_one_by_one)(entry.index, records, bands)
             for pair in pairs:

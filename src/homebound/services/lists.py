@@ -41,6 +41,8 @@ class ImportReport:
     dry_run: bool = False
     batch_id: str | None = None
     problems: list[FieldProblem] = field(default_factory=list)
+    # Rows whose date of birth is no date (31 April, an unreadable digit): kept as written, never refused.
+    dates_as_written: list[int] = field(default_factory=list)
 
 
 def _no_progress(_stage: str, _done: int, _total: int) -> None:
@@ -61,13 +63,18 @@ def import_list(
     if not can(actor, Permission.PARTY_LIST_IMPORT) or actor.party_id is None:
         raise PermissionDenied("this role may not import lists")
     table = read_list(data, filename, registry=registry)
-    checked = validate_table(table, registry, progress=lambda done: progress("validating", done, 0))
+    # A date of birth that is no date is a clerk's error the list's owner may not be able to correct (the
+    # other side's list, a capture card): the row is kept, the date as written, and linked on the rest.
+    checked = validate_table(
+        table, registry, progress=lambda done: progress("validating", done, 0), dates_as_written=True
+    )
     if checked.problems:
         count = len(checked.problems)
         raise ValidationFailed(
             checked.problems, message=f"{count} problem(s) in the list; nothing was written"
         )
     report = ImportReport(registry=registry, rows=len(checked.rows), dry_run=dry_run)
+    report.dates_as_written = sorted(checked.row_numbers[p] for p in checked.dates_as_written)
     if not dry_run:
         warm(uows, actor.party_id, registry)  # the other side's index, built (once) outside the locks
     with uows.writer() as uow:
@@ -118,6 +125,7 @@ def import_list(
 class _Plan:
     inserts: list[PersonInput] = field(default_factory=list)
     updates: list[tuple[PersonRow, PersonInput]] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)  # record_id -> a date of birth kept as written
 
 
 def _plan(
@@ -130,6 +138,7 @@ def _plan(
 ) -> _Plan:
     plan = _Plan()
     rows = checked.rows
+    plan.written = {rows[p].record_id: text for p, (text, _) in checked.dates_as_written.items()}
     problems: list[FieldProblem] = []
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
@@ -168,8 +177,10 @@ def _plan(
                         "status",
                     )
                 )
-            elif fields_to_columns(parsed.fields) != _columns(row) or (
-                parsed.status and parsed.status.value != row.status
+            elif (
+                fields_to_columns(parsed.fields) != _columns(row)
+                or plan.written.get(parsed.record_id) != row.date_of_birth_written
+                or (parsed.status and parsed.status.value != row.status)
             ):
                 plan.updates.append((row, parsed))
             else:
@@ -197,14 +208,20 @@ def _arrivals(party_id: str, registry: Registry, plan: _Plan, ids: list[str]) ->
     """The created records, and the updated ones whose matching fields changed."""
     arrivals = [
         Arrival(
-            person_id, party_id, registry, (parsed.status or DEFAULT_STATUS[registry]).value, parsed.fields
+            person_id,
+            party_id,
+            registry,
+            (parsed.status or DEFAULT_STATUS[registry]).value,
+            parsed.fields,
+            plan.written.get(parsed.record_id),
         )
         for person_id, parsed in zip(ids, plan.inserts, strict=True)
     ]
     for row, parsed in plan.updates:
-        if matching_changed(row_to_fields(row), parsed.fields):
+        written = plan.written.get(parsed.record_id)
+        if matching_changed(row_to_fields(row), parsed.fields) or written != row.date_of_birth_written:
             status = parsed.status.value if parsed.status else row.status
-            arrivals.append(Arrival(row.id, party_id, registry, status, parsed.fields))
+            arrivals.append(Arrival(row.id, party_id, registry, status, parsed.fields, written))
     return arrivals
 
 
@@ -235,6 +252,7 @@ def _write(
                 "created_at": now,
                 "updated_at": now,
                 **fields_to_columns(parsed.fields),
+                "date_of_birth_written": plan.written.get(parsed.record_id),
             }
         )
         log_action(
@@ -264,6 +282,7 @@ def _write(
                 "import_batch_id": batch_id,
                 "updated_at": now,
                 **fields_to_columns(parsed.fields),
+                "date_of_birth_written": plan.written.get(parsed.record_id),
             }
         )
         log_action(

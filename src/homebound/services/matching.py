@@ -74,6 +74,17 @@ class PersonSummary:
     date_of_birth: str | None
     unit: str | None
     service_number: str | None
+    # What a reviewer must know of the record as written: "date_of_birth_as_written" when its date of birth
+    # is no date (31 April, an unreadable digit), shown and compared digit by digit as written.
+    problems: tuple[str, ...] = ()
+
+
+DATE_AS_WRITTEN = "date_of_birth_as_written"
+
+
+def date_as_written(row: PersonRow) -> str | None:
+    """The record's date of birth as written, when it is no date (its parsed date is then empty)."""
+    return row.date_of_birth_written if row.birth_year is None and row.date_of_birth_written else None
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,8 @@ def _records(session: Session, party_id: str, registry: Registry, statuses: Sequ
 
 def _frame(rows: Sequence[PersonRow]) -> pd.DataFrame:
     """Records keyed by their database id, so every proposed pair names two person rows."""
-    return frame_from_persons([PersonInput(row.id, row_to_fields(row), None) for row in rows])
+    written = {row.id: row.date_of_birth_written for row in rows if row.date_of_birth_written}
+    return frame_from_persons([PersonInput(row.id, row_to_fields(row), None) for row in rows], written)
 
 
 def _explanation(pair: dict[Any, Any], model: LinkageModel) -> dict[str, Any]:
@@ -235,7 +247,14 @@ def match_held_record(
         held = uow.session.get(PersonRow, held_person_id)
         if held is None or held.registry_kind != Registry.HELD.value:
             raise NotFound("no such held record", field="person_id")
-        arrival = Arrival(held.id, held.party_id, Registry.HELD, held.status, row_to_fields(held))
+        arrival = Arrival(
+            held.id,
+            held.party_id,
+            Registry.HELD,
+            held.status,
+            row_to_fields(held),
+            held.date_of_birth_written,
+        )
         proposed, sought_records = score(uow.session, [arrival], model=used, bands=bands, cache=cache)
         queued = queue_proposals(uow.session, proposed, mediator_id, run_id, used)
         payload = {"run": run_id, "held": held.id, "sought_records": sought_records, "queued": queued}
@@ -246,6 +265,7 @@ def match_held_record(
 
 def _summary(row: PersonRow, codes: dict[str, str]) -> PersonSummary:
     fields = row_to_fields(row)
+    written = date_as_written(row)
     return PersonSummary(
         id=row.id,
         party=codes.get(row.party_id, ""),
@@ -254,9 +274,10 @@ def _summary(row: PersonRow, codes: dict[str, str]) -> PersonSummary:
         family_name=fields.family_name,
         given_name=fields.given_name,
         patronymic=fields.patronymic,
-        date_of_birth=fields.date_of_birth.iso() if fields.date_of_birth else None,
+        date_of_birth=fields.date_of_birth.iso() if fields.date_of_birth else written,
         unit=fields.unit,
         service_number=fields.service_number,
+        problems=(DATE_AS_WRITTEN,) if written else (),
     )
 
 

@@ -98,6 +98,7 @@ class QueueItem:
     # The fields that decide, both records side by side: (field, sought, held, same/close/different/missing).
     fields: tuple[FieldPair, ...] = ()
     seen: str = ""  # the pair's review state as read (`review_state`): a bulk action decides it only so
+    problems: tuple[str, ...] = ()  # of either record (matching.DATE_AS_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,9 @@ def _field_pairs(candidate: MatchCandidateRow, sought: PersonRow, held: PersonRo
     pairs = []
     for name in QUEUE_FIELDS:
         a, b = getattr(left, name), getattr(right, name)
-        a = a.iso() if name == "date_of_birth" and a is not None else a
-        b = b.iso() if name == "date_of_birth" and b is not None else b
+        if name == "date_of_birth":  # a date that is no date is shown as written
+            a = a.iso() if a is not None else matching.date_as_written(sought)
+            b = b.iso() if b is not None else matching.date_as_written(held)
         pairs.append(FieldPair(name, a, b, compare_written(a, b, weights.get(name))))
     return tuple(pairs)
 
@@ -252,6 +254,9 @@ def read_queue(
             held_name=_name(h),
             fields=_field_pairs(c, s, h),
             seen=_state(c.status, c.reviewed_at),
+            problems=(matching.DATE_AS_WRITTEN,)
+            if matching.date_as_written(s) or matching.date_as_written(h)
+            else (),
         )
         for c, s, h in rows
     ]

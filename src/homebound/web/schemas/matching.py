@@ -58,6 +58,7 @@ class PersonSummaryOut(BaseModel):
     date_of_birth: str | None
     unit: str | None
     service_number: str | None
+    problems: list[str] = []  # "date_of_birth_as_written": no date; shown and compared as written
 
     @classmethod
     def of(cls, person: PersonSummary) -> PersonSummaryOut:

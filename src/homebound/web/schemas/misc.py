@@ -21,6 +21,8 @@ class ImportOut(BaseModel):
     unchanged: int
     dry_run: bool
     batch_id: str | None
+    # Rows whose date of birth is no date (31 April, an unreadable digit): kept as written, not refused.
+    dates_as_written: list[int] = []
 
 
 class InquiryDetails(BaseModel):
