@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         description="`production` refuses unsafe settings (the demo, a database in memory)",
     )
     database_url: str = Field(
-        default=DEFAULT_DB, description="SQLite file or `postgresql://user@host/db` (driver: pg8000)"
+        default=DEFAULT_DB, description="SQLite file or `postgresql://user@host/db` (driver: psycopg 3)"
     )
     migration_database_url: str | None = Field(
         default=None,

@@ -517,6 +517,14 @@ def test_signing_keys_are_public_not_party_objects(
 # --- the second wall's wiring ------------------------------------------------------------------------------
 
 
+def _bound_party(parameters: Any) -> str:
+    """The one value bound to set_config: positional (pg8000) or named (psycopg)."""
+    if isinstance(parameters, dict):
+        (value,) = parameters.values()
+        return str(value)
+    return str(parameters[0] if isinstance(parameters, tuple | list) else parameters)
+
+
 @pytest.mark.only_on("postgresql")
 def test_each_read_transaction_carries_the_callers_party(
     backend: Backend, client: TestClient, world: World, objects: Objects, connection: Connection
@@ -528,7 +536,7 @@ def test_each_read_transaction_carries_the_callers_party(
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         if "set_config('homebound.party_id'" in statement:
-            parties.append(str(parameters[0] if isinstance(parameters, tuple | list) else parameters))
+            parties.append(_bound_party(parameters))
 
     event.listen(connection, "before_cursor_execute", capture)
     try:
@@ -560,7 +568,7 @@ def test_browser_reads_carry_the_party_too(
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         if "set_config('homebound.party_id'" in statement:
-            parties.append(str(parameters[0] if isinstance(parameters, tuple | list) else parameters))
+            parties.append(_bound_party(parameters))
 
     with ui_client(ui_app(backend.url, connection)) as browser:
         sign_in(browser, "b_operator")

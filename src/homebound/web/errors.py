@@ -131,7 +131,7 @@ _RETRYABLE_STATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P
 
 def _sqlstate(exc: DBAPIError) -> str | None:
     args = getattr(exc.orig, "args", ())
-    if args and isinstance(args[0], dict):  # pg8000 carries the server's error fields in a dict
+    if args and isinstance(args[0], dict):  # pg8000 (benchmark only) carries the server's fields in a dict
         code = args[0].get("C")
         return code if isinstance(code, str) else None
     return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
