@@ -36,6 +36,7 @@ from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import agreements, handover
 from homebound.services.composition import compose_version
+from homebound.services.sign_in import Reauthentication
 
 DRIVERS = ("pg8000", "psycopg")
 TRANCHE = 500  # per side: one tranche of 500 for 500 is 1,000 lines
@@ -68,7 +69,7 @@ def _tranche_delivered(url: str, held: int) -> float:
     opened = agreements.create_agreement(uows, mediator, title="bench", party_a="pa", party_b="pb", venue="v")
     compose_version(uows, mediator, opened.id, terms, share=True, decisions="none")
     for actor in (actors["a"], actors["b"]):
-        agreements.accept(uows, actor, opened.id, 1, PASSWORD)
+        agreements.accept(uows, actor, opened.id, 1, Reauthentication(PASSWORD))
     agreements.conclude(uows, mediator, opened.id)
     lines = handover.get_tranche(uows, mediator, opened.id, 1).lines
     assert len(lines) == 2 * TRANCHE, len(lines)
@@ -89,7 +90,7 @@ def main() -> None:
     data = large_csv(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("HOMEBOUND_KEY_DIR", str(Path(tmp) / "keys"))
-        for index, driver in enumerate(DRIVERS):
+        for driver in DRIVERS:
             with fresh_postgres() as url:
                 seconds = _seconds(partial(_run_import, _with_driver(url, driver), data))
             results[driver]["import_rows_per_s"] = args.rows / seconds
@@ -100,6 +101,7 @@ def main() -> None:
             results[driver]["tranche_lines_per_s"] = 2 * TRANCHE / seconds
             print(f"{driver:<8} deliver {2 * TRANCHE} lines         {seconds:8.2f} s", flush=True)
         for driver in DRIVERS:
+            (Path(tmp) / driver).mkdir()
             with fresh_postgres() as url:
                 figures, problems = load_run(
                     _with_driver(url, driver),

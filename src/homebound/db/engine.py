@@ -1,4 +1,4 @@
-"""Engine factory: SQLite with WAL, foreign keys and BEGIN IMMEDIATE for writes; PostgreSQL through psycopg 3."""
+"""Engine factory: SQLite with WAL, foreign keys and BEGIN IMMEDIATE for writes; PostgreSQL via psycopg 3."""
 
 from __future__ import annotations
 
