@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -153,8 +154,10 @@ def sign_in(
     require_second_factor: bool = False,
     cost: PasswordCost = PRODUCTION_COST,
     kind: str = API_SESSION,
+    now: float | None = None,
 ) -> IssuedToken:
-    """Password sign-in, plus the one-time code for an account with a second factor.
+    """Password sign-in, plus the one-time code for an account with a second factor (checked at `now`,
+    the app's clock; unset: the system's).
 
     The same answer for an unknown user, a wrong password and a missing or wrong code: no answer tells
     whether the password alone was right. With `require_second_factor` (production), an account that
@@ -166,8 +169,9 @@ def sign_in(
         ok = verify_password(user.password_hash if user else dummy_hash(cost, "sign-in"), password)
         if user is None or not ok or user.disabled:
             raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
+        moment = time.time() if now is None else now
         if user.totp_secret is not None and not second_factor.code_accepted(
-            user.id, user.totp_secret, totp_code
+            uow.session, user.id, user.totp_secret, totp_code, now=moment
         ):
             raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
         if (
