@@ -86,9 +86,7 @@ def serve(
     )
     # uvicorn's own proxy headers would believe X-Forwarded-For from any local peer; the app reads it only
     # from Settings.trusted_proxies (web/client_address.py).
-    uvicorn.run(
-        create_app(settings), host=bind_host, port=bind_port, log_level="info", proxy_headers=False
-    )
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info", proxy_headers=False)
 
 
 @db_app.command("upgrade")

@@ -94,8 +94,7 @@ def _reauthenticate(
         and not user.disabled
         and verify_password(user.password_hash, password or "")
         and (
-            user.totp_secret is None
-            or code_accepted(session, user.id, user.totp_secret, totp_code, now=now)
+            user.totp_secret is None or code_accepted(session, user.id, user.totp_secret, totp_code, now=now)
         )
     )
     if not proven:
