@@ -4,6 +4,7 @@ set by the tests), re-authentication, and the security headers. The throttles: t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from typer.testing import CliRunner
 from homebound.cli.main import app as cli
 from homebound.config import Settings
 from homebound.core.access import Actor, OrganisationKind, Role
+from homebound.core.errors import ValidationFailed
 from homebound.db.engine import make_engine
-from homebound.db.tables import UserRow
+from homebound.db.tables import ApiTokenRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, second_factor
 from homebound.services.sign_in import (
@@ -236,3 +238,40 @@ def test_security_headers(client: TestClient, world: World, path: str, personal:
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["X-Frame-Options"] == "DENY"
     assert (headers.get("Cache-Control") == "no-store") is personal
+
+
+def test_every_token_expires_whatever_mints_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/hb.sqlite3"
+    env = {"HOMEBOUND_DATABASE_URL": url}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    engine = make_engine(url)
+    try:
+        uows = UnitOfWorkFactory(engine, key_custody_of_tests())
+        accounts.create_organisation(uows, "pa", "Party A", OrganisationKind.PARTY)
+        accounts.create_user(
+            uows,
+            "test",
+            username="olena",
+            display_name="Olena",
+            organisation_code="pa",
+            role=Role.PARTY_OPERATOR,
+            password=PASSWORD,
+            cost=TEST_PASSWORD_COST,
+        )
+        minted = runner.invoke(cli, ["users", "token", "olena", "--name", "nightly"], env=env)
+        assert minted.exit_code == 0, minted.output
+        forever = runner.invoke(cli, ["users", "token", "olena", "--days", "0"], env=env)
+        assert forever.exit_code == 2 and "days" in forever.output
+        too_long = dt.timedelta(days=3661)
+        with pytest.raises(ValidationFailed) as refused:
+            accounts.create_api_token(uows, "test", "olena", "decade", too_long)
+        assert refused.value.problems[0].field == "days"
+        with uows.reader() as uow:
+            rows = uow.session.execute(select(ApiTokenRow.created_at, ApiTokenRow.expires_at)).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 1  # the refused ones made nothing
+    ((created, expires),) = rows
+    assert expires is not None
+    assert abs(expires - created - dt.timedelta(days=90)) < dt.timedelta(minutes=1)

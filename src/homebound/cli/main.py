@@ -289,18 +289,17 @@ def list_users() -> None:
 def create_token(
     username: Annotated[str, typer.Argument()],
     name: Annotated[str, typer.Option(help="what the token is for")] = "script",
-    days: Annotated[int | None, typer.Option(help="expire after this many days (default: never)")] = None,
+    days: Annotated[int, typer.Option(help="expire after this many days (1 to 3660)")] = 90,
 ) -> None:
-    """Create an API token for scripts. It is printed once; only its hash is kept."""
+    """Create an API token for scripts. It is printed once; only its hash is kept; it always expires."""
     from homebound.services.accounts import create_api_token
 
-    ttl = dt.timedelta(days=days) if days else None
     try:
-        issued = create_api_token(open_uows(load_settings()), "cli", username, name, ttl)
+        issued = create_api_token(open_uows(load_settings()), "cli", username, name, dt.timedelta(days=days))
     except DomainError as exc:
         _fail(exc)
         return
-    out.print(f"token id {issued.id}\n{issued.token}")
+    out.print(f"token id {issued.id}, expires {issued.expires_at:%Y-%m-%d %H:%M} UTC\n{issued.token}")
 
 
 @users_app.command("revoke")

@@ -37,6 +37,9 @@ SYSTEM_ACTOR = "system"
 SESSION_TTL = dt.timedelta(hours=12)
 TOKEN_PREFIX = "hb_"  # noqa: S105 - marks our tokens in logs and secret scanners
 MIN_PASSWORD = 12
+# Every script token expires: 90 days unless fewer (or more, up to ten years) are asked for.
+DEFAULT_TOKEN_TTL = dt.timedelta(days=90)
+MAX_TOKEN_TTL = dt.timedelta(days=3660)
 
 
 def hash_token(token: str) -> str:
@@ -131,9 +134,9 @@ def create_user(
 SCRIPT, API_SESSION, BROWSER_SESSION = "script", "session", "browser"
 
 
-def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta | None) -> tuple[ApiTokenRow, str]:
+def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta) -> tuple[ApiTokenRow, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = dt.datetime.now(dt.UTC) + ttl if ttl else None
+    expires = dt.datetime.now(dt.UTC) + ttl
     row = ApiTokenRow(
         user_id=user.id,
         name=name,
@@ -191,8 +194,16 @@ def sign_in(
 
 
 def create_api_token(
-    uows: UnitOfWorkFactory, actor: Actor | str, username: str, name: str, ttl: dt.timedelta | None = None
+    uows: UnitOfWorkFactory,
+    actor: Actor | str,
+    username: str,
+    name: str,
+    ttl: dt.timedelta = DEFAULT_TOKEN_TTL,
 ) -> IssuedToken:
+    """A script token, whatever the edge (API, CLI): it always expires, after `ttl` (a day to ten years)."""
+    if not dt.timedelta(days=1) <= ttl <= MAX_TOKEN_TTL:
+        limits = f"a token lives from 1 to {MAX_TOKEN_TTL.days} days"
+        raise ValidationFailed([FieldProblem("days", "out_of_range", limits)])
     with uows.writer() as uow:
         user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
         if user is None or (isinstance(actor, Actor) and actor.user_id != user.id):

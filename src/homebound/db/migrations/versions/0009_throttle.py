@@ -2,11 +2,16 @@
 shared by every API worker. Node-level tables, no party's rows: no row-level security policy (the
 application role is granted them by the default privileges of 0005). Portable types only.
 
+Every API token now expires: a token made before without an end (the CLI's default was "never") is given
+90 days from this migration, so scripts keep working while their owners replace them.
+
 Revision ID: 0009_throttle
 Revises: 0008_federation
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from alembic import op
@@ -35,6 +40,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "step", name=op.f("pk_spent_code")),
     )
     op.create_index("ix_spent_code_spent_at", "spent_code", ["spent_at"], unique=False)
+    tokens = sa.table("api_token", sa.column("expires_at", sa.DateTime(timezone=True)))
+    grace = dt.datetime.now(dt.UTC) + dt.timedelta(days=90)
+    op.execute(tokens.update().where(tokens.c.expires_at.is_(None)).values(expires_at=grace))
 
 
 def downgrade() -> None:
