@@ -25,6 +25,8 @@ from homebound.db.tables import ApiTokenRow, OrganisationRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import second_factor
 from homebound.services.keys import create_organisation_key
+from homebound.services.password_policy import MIN_PASSWORD as MIN_PASSWORD  # noqa: PLC0414 - for callers
+from homebound.services.password_policy import password_problem
 from homebound.services.passwords import (
     PRODUCTION_COST,
     PasswordCost,
@@ -36,7 +38,6 @@ from homebound.services.passwords import (
 SYSTEM_ACTOR = "system"
 SESSION_TTL = dt.timedelta(hours=12)
 TOKEN_PREFIX = "hb_"  # noqa: S105 - marks our tokens in logs and secret scanners
-MIN_PASSWORD = 12
 # Every script token expires: 90 days unless fewer (or more, up to ten years) are asked for.
 DEFAULT_TOKEN_TTL = dt.timedelta(days=90)
 MAX_TOKEN_TTL = dt.timedelta(days=3660)
@@ -93,8 +94,9 @@ def create_user(
     language: str = "en",
     cost: PasswordCost = PRODUCTION_COST,
 ) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
+    weak = password_problem(password, context=(username, display_name, organisation_code))
+    if weak is not None:
+        raise ValidationFailed([weak])
     with uows.writer() as uow:
         org = uow.session.execute(
             select(OrganisationRow).where(OrganisationRow.code == organisation_code)
@@ -105,6 +107,11 @@ def create_user(
             can(actor, Permission.PARTY_USER_ADMIN) and actor.party_id == org.id
         ):
             raise PermissionDenied("only an admin of the same party may add its users")
+        if isinstance(actor, Actor) and not username.startswith(org.code + "."):
+            # A party admin names users inside its organisation's namespace, so "taken" can only ever be
+            # said of its own users: no answer tells whether another organisation has a user of that name.
+            expected = f"usernames of this organisation begin with '{org.code}.'"
+            raise ValidationFailed([FieldProblem("username", "outside_namespace", expected)])
         if role not in ROLES_BY_KIND[OrganisationKind(org.kind)]:
             raise ValidationFailed(
                 [FieldProblem("role", "invalid_value", f"a {org.kind} cannot have this role")]
