@@ -191,7 +191,10 @@ def test_unshared_versions_and_persons_stay_with_their_side(
     assert api.get("a_operator", f"{url}/versions/2")["changes"][0]["replacement_id"] == newcomer
     assert client.get(f"/api/v1/persons/{newcomer}", headers=world.headers("a_operator")).status_code == 200
     assert client.get(url, headers=world.headers("a_observer")).status_code == 200
-    assert client.get("/api/v1/agreements", headers=world.headers("med_observer")).status_code == 403
+    # The mediator's observers read the exchanges (docs/reliability.md), and change none of them.
+    observed = client.get("/api/v1/agreements", headers=world.headers("med_observer"))
+    assert observed.status_code == 200 and agreement_id in {a["id"] for a in observed.json()}
+    assert client.post(f"{url}/versions/2/share", headers=world.writes("med_observer")).status_code == 403
     foreign = client.get(
         "/api/v1/agreements/00000000-0000-0000-0000-000000000000", headers=world.headers("a_operator")
     )

@@ -269,7 +269,13 @@ def actor_for_token(uows: UnitOfWorkFactory, token: str) -> Actor:
     if tok.revoked_at is not None or (expires is not None and expires <= now) or user.disabled:
         raise NotAuthenticated("invalid or expired token", code="auth.invalid_token")
     party = org.id if org.kind == OrganisationKind.PARTY else None
-    return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+    return Actor(
+        user_id=user.id,
+        role=Role(user.role),
+        organisation_id=org.id,
+        party_id=party,
+        organisation_kind=OrganisationKind(org.kind),
+    )
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -378,7 +384,13 @@ def resolve_session(
     if now - last > _SESSION_TOUCH:
         _mark_session(uows, tok.id, last_used_at=now)
     party = org.id if org.kind == OrganisationKind.PARTY else None
-    actor = Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+    actor = Actor(
+        user_id=user.id,
+        role=Role(user.role),
+        organisation_id=org.id,
+        party_id=party,
+        organisation_kind=OrganisationKind(org.kind),
+    )
     enrolled = user.totp_secret is not None
     return SessionUser(actor, user.display_name, user.language, org.code, org.name, enrolled)
 

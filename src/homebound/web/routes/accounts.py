@@ -6,7 +6,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Request, status
 
-from homebound.core.access import ROLE_PERMISSIONS, Permission, can
+from homebound.core.access import Permission, can, permissions_of
 from homebound.core.errors import PermissionDenied
 from homebound.services import accounts as service
 from homebound.services import sign_in as guarded
@@ -48,7 +48,7 @@ def sign_in(request: Request, uows: Uows, cost: Hashing, body: SignIn) -> TokenO
 @router.get("/me", response_model=Me)
 def me(actor: SignedIn) -> Me:
     assert actor.user_id is not None
-    perms = sorted(p.value for p in ROLE_PERMISSIONS[actor.role])
+    perms = sorted(p.value for p in permissions_of(actor))
     return Me(
         user_id=actor.user_id,
         role=actor.role,
