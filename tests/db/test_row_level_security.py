@@ -168,8 +168,11 @@ def test_unit_of_work_scopes_a_party_members_reads(
     "statement",
     [
         "UPDATE person SET party_id = :a WHERE id = :own",  # B's own record handed to A
-        "INSERT INTO person_share (person_id, party_id, shared_by, shared_at)"
-        " VALUES (:unshared, :b, 'x', now())",
+        "INSERT INTO person_share (person_id, party_id, owner_party_id, shared_by, shared_at)"
+        " VALUES (:unshared, :b, :a, 'x', now())",
+        # Nor by naming itself the owner of A's record: writes are checked against `person`.
+        "INSERT INTO person_share (person_id, party_id, owner_party_id, shared_by, shared_at)"
+        " VALUES (:unshared, :b, :b, 'x', now())",
     ],
 )
 @pytest.mark.only_on("postgresql")
@@ -287,9 +290,10 @@ def test_application_role_is_no_superuser_and_owns_nothing(pg: Backend, connecti
         ).all()
     )
     assert set(PARTY_TABLES + MEDIATOR_ONLY + EXCHANGE_TABLES) <= set(flags)
-    # person and person_share are not forced (the migration says why); the owner is not the application
+    # Every one forced, person and person_share included (migration 0009_person_rls): the tables' owner is
+    # held by the policies too, should the server connect as it.
     forced = PARTY_TABLES + MEDIATOR_ONLY + EXCHANGE_TABLES
-    assert {t for t in forced if not flags[t]} == {"person", "person_share"}
+    assert {t for t in forced if not flags[t]} == set()
     with as_app(connection, None) as conn, pytest.raises(DBAPIError, match="permission denied"):
         conn.execute(text("DELETE FROM alembic_version"))
 

@@ -321,7 +321,12 @@ def share_person(uows: UnitOfWorkFactory, actor: Actor, person_id: str, party_co
             raise NotFound("no such party", field="party")
         if target.id != row.party_id and target.id not in shares:
             uow.session.add(
-                PersonShareRow(person_id=row.id, party_id=target.id, shared_by=actor.user_id or "")
+                PersonShareRow(
+                    person_id=row.id,
+                    party_id=target.id,
+                    owner_party_id=row.party_id,
+                    shared_by=actor.user_id or "",
+                )
             )
             log_action(
                 uow.session,
