@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import DBAPIError
 
 from homebound.core.access import PUBLIC_ACTOR, OrganisationKind
+from homebound.core.errors import NotFound
 from homebound.core.exchange.agreement import ReplacePerson
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.formula import ListedPerson, NForN
@@ -205,6 +206,30 @@ def test_party_b_changes_none_of_party_a_rows_even_shared(
     with as_app(connection, world.party_ids["pa"]) as conn:  # the owner still can
         changed = conn.execute(text("UPDATE person SET rank = 'x' WHERE id = :i"), {"i": ids["a_shared"]})
         assert changed.rowcount == 1
+
+
+@pytest.mark.only_on("postgresql")
+def test_a_partys_own_writes_run_under_the_wall(
+    pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
+) -> None:
+    """A party's writer (sharing its record, attaching its inquiry) names the party: a statement that forgot
+    its filter reaches only the party's own rows; the services work as before."""
+    ids = _fill(uows, world)
+    with as_app(connection, None):
+        with uows.writer_for(world.actors["b_admin"]) as uow:
+            touched = uow.session.execute(text("UPDATE person SET rank = 'x'")).rowcount
+            mine = uow.session.execute(
+                text("SELECT count(*) FROM person WHERE party_id = :b"), {"b": world.party_ids["pb"]}
+            ).scalar_one()
+            assert touched == mine  # B's records only, not A's (shared with B or not)
+            inquiries = uow.session.execute(text("UPDATE inquiry SET relationship = 'x'")).rowcount
+            assert inquiries == 1  # its own inquiry, not A's
+        with uows.writer_for(world.actors["mediator"]) as uow:  # the mediator's office names no party
+            assert uow.session.execute(text("UPDATE person SET rank = 'y'")).rowcount > touched
+        with pytest.raises(NotFound):  # B cannot pass on A's record: not even found under the wall
+            registry.share_person(uows, world.actors["b_admin"], ids["a_unshared"], "pb")
+        shared = registry.share_person(uows, world.actors["a_admin"], ids["a_unshared"], "pb")
+        assert world.party_ids["pb"] in shared.shared_with  # the owner shares, under the wall too
 
 
 def _negotiation(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
