@@ -6,13 +6,16 @@ throttled; and every worker sharing the counts and the spent second-factor codes
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
+from typer.testing import CliRunner
 
+from homebound.cli.main import app as cli
 from homebound.config import Settings
 from homebound.db.guard_tables import ThrottleRow
 from homebound.db.tables import UserRow
@@ -215,3 +218,15 @@ def test_two_workers_share_the_spent_codes(
     clock.advance(second_factor.STEP_SECONDS)
     fresh = {**body, "totp_code": second_factor.current_code(totp_secret, now=clock())}
     assert second.post(SIGN_IN, json=fresh).status_code == 200
+
+
+def test_serve_leaves_forwarded_headers_to_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """uvicorn's own proxy headers would believe X-Forwarded-For from any local peer; `homebound serve`
+    turns them off, so only HOMEBOUND_TRUSTED_PROXIES decides."""
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    env = {"HOMEBOUND_DATABASE_URL": f"sqlite:///{tmp_path / 'hb.sqlite3'}"}
+    assert CliRunner().invoke(cli, ["serve"], env=env).exit_code == 0
+    assert seen["proxy_headers"] is False
