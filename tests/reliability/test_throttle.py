@@ -166,13 +166,25 @@ def test_family_status_look_ups_are_throttled(app: FastAPI, world: World) -> Non
     assert others == [401] * 5 + [429]
 
 
+def test_right_answers_count_too_for_family_look_ups(app: FastAPI, world: World) -> None:
+    """Anyone can file an inquiry and so hold a valid secret: each look-up costs an Argon2 hash, so one
+    address gets 30 in 15 minutes, right or wrong; another address is not held."""
+    family = _from(app, VICTIM)
+    code, secret = _file_inquiry(family)
+    body = {"case_code": code, "secret": secret}
+    hammer = _from(app, ATTACKER)
+    answers = [hammer.post("/api/v1/inquiries/status", json=body).status_code for _ in range(31)]
+    assert answers == [200] * 30 + [429]
+    assert family.post("/api/v1/inquiries/status", json=body).status_code == 200
+
+
 def test_the_throttle_keeps_no_username_or_address(
     app: FastAPI, uows: UnitOfWorkFactory, world: World
 ) -> None:
     _sign_in(_from(app, ATTACKER), "a_operator", "guess guess guess")
     with uows.reader() as uow:
         rows = uow.session.execute(select(ThrottleRow)).scalars().all()
-    assert len(rows) == 3  # the address, the pair and the username
+    assert len(rows) == 3  # the address, the pair and the username (sign-in counts failures only)
     stored = " ".join(f"{r.key_digest} {r.failures}" for r in rows)
     assert "a_operator" not in stored and ATTACKER not in stored
 

@@ -25,6 +25,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from homebound.core.errors import DomainError
 from homebound.db import guard_store
 from homebound.db.guard_tables import ThrottleRow
@@ -48,6 +50,9 @@ class ThrottlePolicy:
     per_target: int = 5  # failures on one target (all addresses) before its back-off starts
     per_pair: int = 5  # failures on one target from one address before that pair is held back
     per_address: int = 20  # failures from one address (all targets) before it is held back
+    # Every attempt from one address, right or wrong, before it is held back (0: not counted): where each
+    # check costs a slow hash and anyone can hold a valid secret (a family files its own inquiry).
+    per_address_attempts: int = 0
     window_seconds: float = 15 * 60  # counts forgotten after this long without a failure
     first_hold_seconds: float = 60.0  # the first hold; each further failure doubles it
     longest_hold_seconds: float = 15 * 60
@@ -65,6 +70,7 @@ class _Keys:
     address: str | None
     pair: str | None
     target: str
+    attempts: str | None
 
 
 class SignInThrottle:
@@ -93,6 +99,7 @@ class SignInThrottle:
             address=digest("address", address) if address else None,
             pair=digest("pair", address, name) if address else None,
             target=digest("target", name),
+            attempts=digest("attempts", address) if address and self.policy.per_address_attempts else None,
         )
 
     def _live(self, row: ThrottleRow | None, now: float) -> ThrottleRow | None:
@@ -108,12 +115,13 @@ class SignInThrottle:
         now = self.clock()
         keys = self._keys(target, address)
         with self.uows.reader() as uow:
-            digests = [k for k in (keys.address, keys.pair, keys.target) if k]
+            digests = [k for k in (keys.address, keys.pair, keys.target, keys.attempts) if k]
             found = guard_store.counters(uow.session, digests)
         by_address = self._live(found.get(keys.address or ""), now)
         pair = self._live(found.get(keys.pair or ""), now)
         on_target = self._live(found.get(keys.target), now)
-        holds = [row.blocked_until for row in (by_address, pair) if row is not None]
+        attempts = self._live(found.get(keys.attempts or ""), now)
+        holds = [row.blocked_until for row in (by_address, pair, attempts) if row is not None]
         # The target's back-off holds only the addresses that already failed on it (or an attempt with no
         # address at all): an address new to this target is still heard.
         if on_target is not None and (keys.pair is None or pair is not None):
@@ -133,11 +141,10 @@ class SignInThrottle:
         limits = [(keys.target, policy.per_target)]
         if keys.address is not None and keys.pair is not None:
             limits += [(keys.pair, policy.per_pair), (keys.address, policy.per_address)]
+        if keys.attempts is not None:
+            limits.append((keys.attempts, policy.per_address_attempts))
         with self.uows.writer() as uow:
-            for digest, limit in sorted(limits):  # one lock order for every worker: no deadlock
-                row = guard_store.bump(uow.session, digest, now, now - policy.window_seconds)
-                held = policy.hold(row.failures, limit)
-                row.blocked_until = max(row.blocked_until, now + held) if held else row.blocked_until
+            self._count(uow.session, limits, now)
             guard_store.prune_counters(
                 uow.session, failed_before=now - policy.window_seconds - policy.longest_hold_seconds, now=now
             )
@@ -147,7 +154,16 @@ class SignInThrottle:
         keys = self._keys(target, address)
         with self.uows.writer() as uow:
             guard_store.forget(uow.session, [k for k in (keys.pair, keys.target) if k])
+            if keys.attempts is not None:
+                self._count(uow.session, [(keys.attempts, self.policy.per_address_attempts)], self.clock())
             uow.commit()
+
+    def _count(self, session: Session, limits: list[tuple[str, int]], now: float) -> None:
+        """One more on each key; a key at its limit is held, for longer with each one beyond it."""
+        for digest, limit in sorted(limits):  # one lock order for every worker: no deadlock
+            row = guard_store.bump(session, digest, now, now - self.policy.window_seconds)
+            held = self.policy.hold(row.failures, limit)
+            row.blocked_until = max(row.blocked_until, now + held) if held else row.blocked_until
 
 
 class ProcessCounter:

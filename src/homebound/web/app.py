@@ -42,8 +42,9 @@ Authenticate with `Authorization: Bearer <token>` (from `/api/v1/auth/sign-in` o
 
 
 # A family's case secret: fewer tries per address than a password (each costs an Argon2 hash, and no one
-# needs more than a few); a case code's back-off holds only the addresses that failed on it.
-INQUIRY_THROTTLE = ThrottlePolicy(per_target=5, per_pair=5, per_address=10)
+# needs more than a few); a case code's back-off holds only the addresses that failed on it. Right answers
+# count too (anyone can file an inquiry and hold a valid secret): 30 look-ups per address in 15 minutes.
+INQUIRY_THROTTLE = ThrottlePolicy(per_target=5, per_pair=5, per_address=10, per_address_attempts=30)
 
 
 def create_app(
