@@ -1,4 +1,4 @@
-"""Checkpoint notes, cosignatures and the witness's rule (extend what was cosigned, by a consistency proof)."""
+"""Checkpoint notes, cosignatures and the witness's rule: extend what was cosigned, by a consistency proof."""
 
 from __future__ import annotations
 
