@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import PermissionDenied
 from homebound.core.log.merkle import MerkleTree
+from homebound.core.log.signing import public_key_to_text
 from homebound.core.packages.kinds import PackageKind
 from homebound.core.packages.witness import MAX_PROOFS, TreeHead, proofs_to_json, sign_checkpoint
 from homebound.db.checkpoint_store import log_origin
@@ -25,7 +26,7 @@ from homebound.db.federation_tables import NodeCheckpointRow, WitnessedCheckpoin
 from homebound.db.log_store import LogWriter, leaf_hashes
 from homebound.db.tables import OrganisationRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.federation.node import own_node, own_signing_key, peer_organisation
+from homebound.services.federation.node import own_node, own_signing_key, peer_organisation, pinned_cards
 from homebound.services.federation.packages import SentPackage, send_in_session
 
 
@@ -41,6 +42,8 @@ class WitnessedHead:
     cosigned_at: dt.datetime
     checkpoint: str  # the node's signed note
     cosignature: str  # the witness's signature line
+    node_key: str  # base64 Ed25519 public keys (from this node's key table, or the pinned cards)
+    witness_key: str
 
 
 def _proof_sizes(session: Session, witness: str, size: int) -> list[int]:
@@ -86,52 +89,36 @@ def send_checkpoint(uows: UnitOfWorkFactory, actor: Actor, to: str) -> SentPacka
 
 def witnessed_heads(uows: UnitOfWorkFactory) -> list[WitnessedHead]:
     """For the public: this node's newest cosigned checkpoint per witness, and each peer's newest
-    checkpoint this node cosigned. Public keys, tree heads and signatures only."""
+    checkpoint this node cosigned, with the public keys that check them. Nothing else."""
     with uows.reader() as uow:
         session = uow.session
-        found = session.execute(select(func.count()).select_from(NodeCheckpointRow)).scalar()
-        heads: list[WitnessedHead] = []
-        if found:
-            node = own_node(session)
-            rows = session.execute(
-                select(NodeCheckpointRow)
-                .where(NodeCheckpointRow.cosignature.is_not(None))
-                .order_by(NodeCheckpointRow.witness, NodeCheckpointRow.tree_size.desc())
-            ).scalars()
-            newest: dict[str, NodeCheckpointRow] = {}
-            for row in rows:
-                newest.setdefault(row.witness, row)
-            heads.extend(
-                WitnessedHead(
-                    node.code,
-                    row.origin,
-                    row.tree_size,
-                    row.root_hash,
-                    row.witness,
-                    row.cosigned_at or row.created_at,
-                    row.note,
-                    row.cosignature or "",
-                )
-                for row in newest.values()
-            )
+        mine = session.execute(
+            select(NodeCheckpointRow)
+            .where(NodeCheckpointRow.cosignature.is_not(None))
+            .order_by(NodeCheckpointRow.witness, NodeCheckpointRow.tree_size.desc())
+        ).scalars()
+        newest: dict[str, NodeCheckpointRow] = {}
+        for row in mine:
+            newest.setdefault(row.witness, row)
         peers = session.execute(
             select(WitnessedCheckpointRow, OrganisationRow.code)
             .join(OrganisationRow, OrganisationRow.id == WitnessedCheckpointRow.peer_id)
             .order_by(OrganisationRow.code)
         ).all()
-        if peers:
-            me = own_node(session).code
-            heads.extend(
-                WitnessedHead(
-                    code,
-                    row.origin,
-                    row.tree_size,
-                    row.root_hash,
-                    me,
-                    row.cosigned_at,
-                    row.note,
-                    row.cosignature,
-                )
-                for row, code in peers
-            )
+        if not newest and not peers:
+            return []  # also what a database that is no node answers
+        node = own_node(session)
+        keys = {code: public_key_to_text(card.signing_key) for code, card in pinned_cards(session).items()}
+        keys[node.code] = public_key_to_text(own_signing_key(session, node.organisation_id).public_key)
+    heads = [
+        WitnessedHead(node.code, row.origin, row.tree_size, row.root_hash, row.witness,
+                      row.cosigned_at or row.created_at, row.note, row.cosignature or "", keys[node.code],
+                      keys.get(row.witness, ""))
+        for row in newest.values()
+    ]  # fmt: skip
+    heads.extend(
+        WitnessedHead(code, row.origin, row.tree_size, row.root_hash, node.code, row.cosigned_at, row.note,
+                      row.cosignature, keys.get(code, ""), keys[node.code])
+        for row, code in peers
+    )  # fmt: skip
     return heads
