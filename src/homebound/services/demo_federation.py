@@ -16,25 +16,19 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.errors import DomainError
 from homebound.core.matching.review import Verdict
 from homebound.core.packages.cards import NodeKind
 from homebound.core.packages.kinds import PackageKind
 from homebound.core.persons import Registry
-from homebound.db.custody import key_custody
-from homebound.db.engine import make_engine
 from homebound.db.matching_tables import MatchCandidateRow
-from homebound.db.migrate import upgrade
-from homebound.db.tables import OrganisationRow, UserRow
-from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.headers import HeaderLanguage
 from homebound.lists.writers import write_csv
-from homebound.services import lists, matching
+from homebound.services import matching
 from homebound.services.demo import DEMO_PASSWORD
 from homebound.services.federation.disclosure import disclosure_payload
+from homebound.services.federation.local_nodes import LocalNode, set_up_node
 from homebound.services.federation.match_results import match_result_payload
-from homebound.services.federation.node import card_file, init_node, trust_peer
 from homebound.services.federation.packages import SentPackage, acknowledge, receive_package, send_package
 from homebound.services.federation.tree_heads import send_checkpoint
 from homebound.services.passwords import PRODUCTION_COST, PasswordCost
@@ -65,27 +59,6 @@ class FederationSummary:
     lines: list[str] = field(default_factory=list)
 
 
-class _Node:
-    def __init__(self, spec: DemoNode) -> None:
-        self.spec = spec
-        self.engine = make_engine(spec.database_url)
-        self.uows = UnitOfWorkFactory(self.engine, key_custody(Path(spec.key_dir)))
-
-    @property
-    def code(self) -> str:
-        return self.spec.code
-
-    def actor(self) -> Actor:
-        with self.uows.reader() as uow:
-            user, org = uow.session.execute(
-                select(UserRow, OrganisationRow)
-                .join(OrganisationRow)
-                .where(UserRow.username == self.spec.admin)
-            ).one()
-        party = org.id if org.kind == OrganisationKind.PARTY else None
-        return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
-
-
 def read_manifest(root: Path) -> list[DemoNode] | None:
     path = root / MANIFEST
     if not path.exists():
@@ -113,11 +86,15 @@ def prepare_federation(
     ]  # fmt: skip
     summary = FederationSummary(specs)
     say = _Narrator(summary, progress)
-    nodes = {spec.code: _set_up(spec, cost) for spec in specs}
+    nodes = {
+        spec.code: set_up_node(spec.code, NodeKind(spec.kind), spec.database_url, Path(spec.key_dir),
+                               password=DEMO_PASSWORD, cost=cost, name=spec.name)
+        for spec in specs
+    }  # fmt: skip
     ua, ru, med = nodes["ua"], nodes["ru"], nodes["med"]
     for party in (ua, ru):  # parties pin the mediator's card and it theirs; parties never pin each other
-        trust_peer(party.uows, card_file(med.uows)[1])
-        trust_peer(med.uows, card_file(party.uows)[1])
+        party.trusts(med)
+        med.trusts(party)
     say("nodes ua, ru and med set up; cards pinned (ua<->med, ru<->med)")
     _load_registries(ua, ru, persons, seed, say)
     courier = _Courier(root / "packages")
@@ -156,15 +133,9 @@ class _Narrator:
         self.progress(line)
 
 
-def _set_up(spec: DemoNode, cost: PasswordCost) -> _Node:
-    node = _Node(spec)
-    upgrade(node.engine)
-    init_node(node.uows, code=spec.code, kind=NodeKind(spec.kind), name=spec.name, admin=spec.admin,
-              password=DEMO_PASSWORD, cost=cost)  # fmt: skip
-    return node
-
-
-def _load_registries(ua: _Node, ru: _Node, persons: int, seed: int, say: Callable[[str], None]) -> None:
+def _load_registries(
+    ua: LocalNode, ru: LocalNode, persons: int, seed: int, say: Callable[[str], None]
+) -> None:
     """The single-server demo's synthetic lists, each in its own party's node only."""
     scenario = generate_exchange_lists(persons, seed)
     reverse = scenario.reverse
@@ -177,11 +148,11 @@ def _load_registries(ua: _Node, ru: _Node, persons: int, seed: int, say: Callabl
     )
     for node, registry, rows, language in uploads:
         data = write_csv(rows, language=language)
-        report = lists.import_list(node.uows, node.actor(), registry, data, f"{registry.value}.csv")
-        say(f"{node.code}: {report.created} {registry.value} records in its own registry")
+        node.imports(registry, data)
+        say(f"{node.code}: {len(rows)} {registry.value} records in its own registry")
 
 
-def _confirm_clear_matches(med: _Node) -> int:
+def _confirm_clear_matches(med: LocalNode) -> int:
     """The mediator confirms the clear pairs (the machine's `match` band, best first, one-to-one)."""
     with med.uows.reader() as uow:
         rows = uow.session.execute(
@@ -216,7 +187,7 @@ class _Courier:
         return path
 
     def deliver(
-        self, sender: _Node, receiver: _Node, sent: SentPackage, kind: str, *, answer: bool = False
+        self, sender: LocalNode, receiver: LocalNode, sent: SentPackage, kind: str, *, answer: bool = False
     ) -> str:
         path = self._file(sender.code, receiver.code, kind, sent.data)
         received = receive_package(receiver.uows, receiver.actor(), path.read_bytes())
