@@ -12,15 +12,17 @@ from sqlalchemy import func, select
 
 from homebound.core.log.entries import ActionTag
 from homebound.core.packages.cards import NodeKind
+from homebound.core.packages.envelope import open_package, verify_envelope
 from homebound.core.packages.errors import PackageRefused, Refusal
 from homebound.core.packages.kinds import PackageKind
 from homebound.core.packages.witness import TreeHead, read_checkpoint, read_cosignature, sign_checkpoint
 from homebound.core.persons import Registry
 from homebound.db.checkpoint_store import log_origin
 from homebound.db.federation_tables import NodeCheckpointRow, WitnessedCheckpointRow, WitnessEvidenceRow
-from homebound.db.log_store import load_payloads
+from homebound.db.log_store import key_store_of, load_payloads
+from homebound.db.node_keys import load_age_identity
 from homebound.db.tables import LogEntryRow
-from homebound.services.federation.node import own_signing_key, pinned_cards
+from homebound.services.federation.node import own_node, own_signing_key, pinned_cards
 from homebound.services.federation.packages import receive_package, send_in_session
 from homebound.services.federation.tree_heads import send_checkpoint, witnessed_heads
 from homebound.services.log import verify_log
@@ -206,3 +208,23 @@ def test_a_cosignature_for_a_checkpoint_never_sent_is_refused(sqlite_nodes: Node
     with pytest.raises(PackageRefused) as caught:
         receive_package(ua.uows, ua.actor(), reply.data)
     assert caught.value.refusal is Refusal.INVALID_CONTENT
+
+
+def test_a_packages_log_head_is_the_senders_log_as_it_sent(sqlite_nodes: NodeFactory) -> None:
+    ua, med = sqlite_nodes("ua", NodeKind.PARTY), sqlite_nodes("med", NodeKind.MEDIATOR)
+    ua.trusts(med), med.trusts(ua)
+    sent = send_checkpoint(ua.uows, ua.actor(), "med")
+    with med.uows.writer() as uow:  # med opens it as receiving would, to read the body
+        cards = pinned_cards(uow.session)
+        identity = load_age_identity(key_store_of(uow.session), own_node(uow.session).encryption_key)
+        body = open_package(verify_envelope(sent.data, cards.get), "med", identity, cards["ua"]).body
+    with ua.uows.reader() as uow:
+        send_entry = uow.session.execute(
+            select(LogEntryRow).where(LogEntryRow.object_id == sent.name)
+        ).scalar_one()
+    # The body names the log up to the entry before its own send entry (the checkpoint's size).
+    assert (body.log_head.size, body.log_head.hash) == (send_entry.seq - 1, send_entry.prev_hash)
+    assert (
+        read_checkpoint(body.payload["checkpoint"], "ua", cards["ua"].signing_key).head.size
+        == send_entry.seq - 1
+    )

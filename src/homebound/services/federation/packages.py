@@ -36,7 +36,7 @@ from homebound.core.packages.kinds import PackageKind, check_route
 from homebound.core.packages.receipts import Receipt, read_receipt
 from homebound.core.packages.witness import CheckpointRefused
 from homebound.db.federation_tables import PackageReceivedRow, PackageSentRow
-from homebound.db.log_store import flush_log, key_store_of, log_action
+from homebound.db.log_store import LogWriter, key_store_of, log_action
 from homebound.db.node_keys import load_age_identity
 from homebound.db.tables import LogHeadRow
 from homebound.db.uow import UnitOfWorkFactory
@@ -124,8 +124,10 @@ def send_in_session(
         peer_organisation(session, code)  # NotFound for a peer not pinned
         check_route(kind, node.kind.value, cards[code].kind.value)
     addressees = tuple(Addressee(code, _last_sent(session, code) + 1) for code in to)
-    flush_log(session)  # the log head the body names includes this transaction's entries so far
-    head = session.execute(select(LogHeadRow).where(LogHeadRow.id == 1)).scalar_one()
+    LogWriter.for_session(session).flush()  # the head the body names includes this transaction's entries
+    head = session.execute(
+        select(LogHeadRow).where(LogHeadRow.id == 1).execution_options(populate_existing=True)
+    ).scalar_one()
     body = PackageBody(node.code, addressees, kind, LogHead(head.seq, head.head_hash), now_text(), payload)
     data = seal(body, own_signing_key(session, node.organisation_id),
                 {code: cards[code].encryption_key for code in to})  # fmt: skip
