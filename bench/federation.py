@@ -49,8 +49,8 @@ def _timed(label: str, key: str, fn: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     value = fn()
     elapsed = time.perf_counter() - start
-    print(f"  {label:<52} {elapsed * 1000:9.1f} ms", flush=True)
-    figures[key] = round(elapsed, 4)
+    print(f"  {label:<52} {elapsed * 1000:10.3f} ms", flush=True)
+    figures[key] = round(elapsed, 6)
     return value, elapsed
 
 
