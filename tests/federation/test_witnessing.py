@@ -228,3 +228,10 @@ def test_a_packages_log_head_is_the_senders_log_as_it_sent(sqlite_nodes: NodeFac
         read_checkpoint(body.payload["checkpoint"], "ua", cards["ua"].signing_key).head.size
         == send_entry.seq - 1
     )
+
+
+def test_an_observer_witnesses_the_mediators_log(sqlite_nodes: NodeFactory) -> None:
+    med, icrc = sqlite_nodes("med", NodeKind.MEDIATOR), sqlite_nodes("icrc", NodeKind.OBSERVER)
+    med.trusts(icrc), icrc.trusts(med)
+    assert "cosigned med's checkpoint" in _witness_round(med, icrc)
+    assert [(h.node, h.witness) for h in witnessed_heads(icrc.uows)] == [("med", "icrc")]
