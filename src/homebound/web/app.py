@@ -15,6 +15,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.match_index import default_cache
 from homebound.services.sign_in import SignInThrottle
 from homebound.web import errors, openapi, ui
+from homebound.web.federation_inbox import INBOX_PATH, InboxLimiter, inbox
 from homebound.web.hardening import DOCS_PATH, InputGuardMiddleware, secure_headers
 from homebound.web.idempotency import IdempotencyMiddleware
 from homebound.web.numbers import is_plain_number
@@ -57,6 +58,8 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     app.state.sign_in_throttle = SignInThrottle()
     app.state.password_cost = settings.password_cost()
     errors.install(app)
+    app.state.inbox_limiter = InboxLimiter(settings.inbox_rate_per_minute)
+    app.add_route(INBOX_PATH, inbox, methods=["POST"], include_in_schema=False)
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
     app.include_router(reconciliation.router)

@@ -38,6 +38,9 @@ def kind_of(text: object) -> PackageKind:
 ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
     PackageKind.DISCLOSURE: (frozenset({"party"}), frozenset({"mediator", "observer"})),
     PackageKind.MATCH_RESULT: (frozenset({"mediator"}), frozenset({"party"})),
+    PackageKind.VERSION: (frozenset({"mediator"}), frozenset({"party"})),
+    PackageKind.ACCEPTANCE: (frozenset({"party"}), frozenset({"mediator"})),
+    PackageKind.CONCLUSION: (frozenset({"mediator"}), frozenset({"party"})),
 }
 
 

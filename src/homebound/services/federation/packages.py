@@ -39,6 +39,7 @@ from homebound.db.log_store import key_store_of, log_action
 from homebound.db.node_keys import load_age_identity
 from homebound.db.tables import LogHeadRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.federation.agreements import apply_acceptance, apply_conclusion, apply_version
 from homebound.services.federation.disclosure import apply_disclosure
 from homebound.services.federation.match_results import apply_match_result
 from homebound.services.federation.node import (
@@ -57,6 +58,9 @@ Handler = Callable[[Session, Actor, OpenedPackage, str], str]
 HANDLERS: Mapping[PackageKind, Handler] = {
     PackageKind.DISCLOSURE: apply_disclosure,
     PackageKind.MATCH_RESULT: apply_match_result,
+    PackageKind.VERSION: apply_version,
+    PackageKind.ACCEPTANCE: apply_acceptance,
+    PackageKind.CONCLUSION: apply_conclusion,
 }
 
 
@@ -161,15 +165,22 @@ def verify_package(
 
 
 def receive_package(
-    uows: UnitOfWorkFactory, actor: Actor, data: bytes, *, max_bytes: int = DEFAULT_MAX_PACKAGE_BYTES
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_PACKAGE_BYTES,
+    again: bool = False,
 ) -> ReceivedPackage:
     """Verify, decrypt, check order, apply and keep a package addressed to this node, in one transaction.
 
-    Any refusal rolls all of it back, is logged on its own (name and code only) and raised.
+    Any refusal rolls all of it back, is logged on its own (name and code only) and raised. With `again`
+    (a push retried over HTTP), a package received before, verified again, answers with the receipt it
+    got the first time instead of `package.replay`; nothing changes and nothing is logged.
     """
     try:
         with uows.writer() as uow:
-            received = _receive(uow.session, actor, data, max_bytes)
+            received = _receive(uow.session, actor, data, max_bytes, again)
             uow.commit()
     except PackageRefused as refusal:
         _log_refusal(uows, actor, data, refusal.code, max_bytes)
@@ -177,13 +188,18 @@ def receive_package(
     return received
 
 
-def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int) -> ReceivedPackage:
+def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int, again: bool) -> ReceivedPackage:
     me = _acting_member(session, actor, Permission.OWN_PACKAGE_RECEIVE)
     node = own_node(session)
     cards = pinned_cards(session)
     envelope = verify_envelope(data, cards.get, max_bytes=max_bytes)
     sender = cards[envelope.header.sender]
-    if session.get(PackageReceivedRow, envelope.name) is not None:
+    known = session.get(PackageReceivedRow, envelope.name)
+    if known is not None:
+        if again and known.receipt is not None:
+            again_text = "received before: the same receipt again"
+            return ReceivedPackage(known.name, known.sender, known.seq, PackageKind(known.kind),
+                                   again_text, bytes(known.receipt))  # fmt: skip
         raise PackageRefused(Refusal.REPLAY, "this package was received before")
     identity = load_age_identity(key_store_of(session), node.encryption_key)
     opened = open_package(envelope, me, identity, sender, max_bytes=max_bytes)
@@ -200,14 +216,14 @@ def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int) -> Rec
         raise PackageRefused(
             Refusal.INVALID_CONTENT, f"the content breaks a rule: {error.message}"
         ) from error
+    receipt = Receipt(envelope.name, sender.org, me, addressee.seq, now_text())
+    signed = receipt.signed(own_signing_key(session, node.organisation_id))
     session.add(PackageReceivedRow(name=envelope.name, sender=sender.org, seq=addressee.seq,
                                    kind=opened.body.kind.value, size=envelope.size, package=data,
-                                   received_by=actor.user_id or NODE_ACTOR))  # fmt: skip
+                                   received_by=actor.user_id or NODE_ACTOR, receipt=signed))  # fmt: skip
     session.flush()
     log_action(session, actor, ActionTag.PACKAGE_RECEIVE, "package", envelope.name,
                _summary(opened.body, envelope.size), party=None)  # fmt: skip
-    receipt = Receipt(envelope.name, sender.org, me, addressee.seq, now_text())
-    signed = receipt.signed(own_signing_key(session, node.organisation_id))
     return ReceivedPackage(envelope.name, sender.org, addressee.seq, opened.body.kind, summary, signed)
 
 
