@@ -10,6 +10,7 @@ import copy
 import pytest
 from sqlalchemy import select
 
+from homebound.core.access import Actor, Role
 from homebound.core.errors import Conflict
 from homebound.core.exchange.formula import ListedPerson
 from homebound.core.packages.cards import NodeKind, read_card
@@ -163,3 +164,22 @@ def test_parties_never_address_each_other(sqlite_nodes: NodeFactory) -> None:
         with pytest.raises(PackageRefused) as caught:
             send_package(ua.uows, ua.actor(), to=["ru"], kind=kind, payload={})
         assert caught.value.refusal is Refusal.NOT_ALLOWED
+
+
+def test_on_a_node_no_password_typed_on_the_mediators_server_accepts_for_a_party(
+    sqlite_nodes: NodeFactory,
+) -> None:
+    ua, ru, med = three_nodes(sqlite_nodes)
+    agreement_id = version_sent(ua, ru, med, by_file)
+    with med.uows.reader() as uow:
+        ua_here = uow.session.execute(
+            select(OrganisationRow.id).where(OrganisationRow.code == "ua")
+        ).scalar_one()
+    # Someone on the mediator's server acting in ua's seat (what single-server custody allowed).
+    seated = Actor(
+        user_id=med.actor().user_id, role=Role.PARTY_ADMIN, organisation_id=ua_here, party_id=ua_here
+    )
+    with pytest.raises(Conflict) as caught:
+        agreements.accept(med.uows, seated, agreement_id, 1, Reauthentication(PASSWORD))
+    assert caught.value.code == "agreement.accept_on_own_node"
+    assert count(med, AgreementAcceptanceRow) == 0
