@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 from homebound.cli.main import app
 from homebound.config import Settings
 from homebound.core.packages.errors import EXIT_CODES, Refusal
+from homebound.services import agreements
 from homebound.web.app import create_app
-from tests.federation.agreement_scene import negotiate
+from tests.federation.agreement_scene import negotiate, version_sent
 from tests.federation.test_agreement_by_package import by_file, three_nodes
 from tests.federation_support import HELD_CSV, PASSWORD, NodeFactory
 
@@ -52,7 +53,7 @@ def _serving(settings: Settings, port: int) -> Iterator[None]:
 
 def _run(env: dict[str, str], *args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.output
+    return result.exit_code, " ".join(result.output.split())  # the console wraps long lines
 
 
 def test_push_delivers_the_outbox_to_a_real_inbox(tmp_path: Path) -> None:
@@ -118,3 +119,44 @@ def test_verify_agreement_checks_the_files_offline(sqlite_nodes: NodeFactory, tm
     version.write_text(json.dumps(altered), encoding="utf-8")
     code, shown = _run({}, "package", "verify-agreement", str(version), str(conclusion), *cards)
     assert code == EXIT_CODES[Refusal.INVALID_CONTENT] and "SHA-256 differs" in shown
+
+
+def test_the_agreement_kinds_from_the_command_line(sqlite_nodes: NodeFactory, tmp_path: Path) -> None:
+    ua, ru, med = three_nodes(sqlite_nodes)
+    agreement_id = version_sent(ua, ru, med, by_file)
+    env = {
+        node.code: {
+            "HOMEBOUND_DATABASE_URL": f"sqlite:///{tmp_path / node.code}.sqlite3",
+            "HOMEBOUND_KEY_DIR": str(node.key_dir),
+        }
+        for node in (ua, ru, med)
+    }
+    again = tmp_path / "v1-ua.hbp"
+    code, shown = _run(env["med"], "package", "send", "--to", "ua", "--kind", "version",
+                       "--agreement", agreement_id, "--number", "1", "--user", "med-admin",
+                       "--output", str(again))  # fmt: skip
+    assert code == 0, shown
+    code, shown = _run(env["ua"], "package", "receive", str(again), "--user", "ua-admin")
+    assert code == 0 and "received before: unchanged" in shown
+    for party in (ua, ru):
+        signed = tmp_path / f"accept-{party.code}.hbp"
+        args = ["package", "send", "--to", "med", "--kind", "acceptance", "--agreement", agreement_id,
+                "--number", "1", "--user", f"{party.code}-admin", "--output", str(signed)]  # fmt: skip
+        wrong = runner.invoke(app, args, env=env[party.code], input="not the password\n")
+        assert wrong.exit_code == 2 and "reauthentication_failed" in " ".join(wrong.output.split())
+        assert not signed.exists()
+        right = runner.invoke(app, args, env=env[party.code], input=f"{PASSWORD}\n")
+        assert right.exit_code == 0, right.output
+        code, shown = _run(env["med"], "package", "receive", str(signed), "--user", "med-admin")
+        assert code == 0 and f"{party.code} accepted version 1" in shown
+    agreements.conclude(med.uows, med.actor(), agreement_id)
+    concluded = tmp_path / "concluded.hbp"
+    code, shown = _run(env["med"], "package", "send", "--to", "ua", "--to", "ru", "--kind",
+                       "conclusion", "--agreement", agreement_id, "--user", "med-admin",
+                       "--output", str(concluded))  # fmt: skip
+    assert code == 0, shown
+    for party in (ua, ru):
+        code, shown = _run(
+            env[party.code], "package", "receive", str(concluded), "--user", f"{party.code}-admin"
+        )
+        assert code == 0 and "three signatures checked" in shown
