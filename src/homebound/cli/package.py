@@ -233,7 +233,7 @@ def verify(
     out.print("verified: signed by the sender's pinned key, complete, unaltered (content not read)")
 
 
-def _post(url: str, data: bytes) -> tuple[int, bytes]:
+def post_package(url: str, data: bytes) -> tuple[int, bytes]:
     """POST a package's bytes; (status, body). Network failures come back as OSError (URLError is one)."""
     from homebound.services.federation.wire import CONTENT_TYPE
 
@@ -259,7 +259,7 @@ def push(
     uows = open_uows(load_settings())
     try:
         while True:
-            for outcome in push_outbox(uows, _post):
+            for outcome in push_outbox(uows, post_package):
                 state = "acknowledged" if outcome.acknowledged else f"not yet ({outcome.error})"
                 out.print(f"{outcome.name[:16]} to {outcome.recipient} #{outcome.seq}: {state}")
             due = next_due(uows)
