@@ -6,9 +6,10 @@ sent to it and nothing of the other party's."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 
 from homebound.core.access import Actor, Role
 from homebound.core.errors import Conflict
@@ -56,7 +57,29 @@ def _foreign_persons(node: Node) -> int:
         return len(uow.session.execute(select(PersonRow.id).where(PersonRow.party_id != own)).all())
 
 
+def _tables_mentioning(node: Node, needle: str) -> set[str]:
+    """Every table of the node with a readable value (text, or JSON) containing `needle`; sealed and
+    encrypted columns are bytes and cannot mention anything."""
+    metadata = MetaData()
+    metadata.reflect(node.engine)
+    found: set[str] = set()
+    with node.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                values = [v for v in row if isinstance(v, str | dict | list)]
+                if any(
+                    needle in (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for v in values
+                ):
+                    found.add(table.name)
+    return found
+
+
 def assert_each_node_holds_what_was_sent(ua: Node, ru: Node, med: Node, done: Negotiated) -> None:
+    # Not one record id of the other party's in any table of a party's node (only its sought ids come
+    # back to ru, in the match result, by its own ids).
+    assert _tables_mentioning(ua, "RU-") == set()
+    assert _tables_mentioning(ru, "UA-") == set()
+    assert "person" in _tables_mentioning(med, "UA-H-")  # the scan sees what is there
     for party in (ua, ru):
         # The version, read-only; its own acceptance and the mediator's conclusion; nothing else.
         assert count(party, FederatedVersionRow) == 1
