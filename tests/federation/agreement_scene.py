@@ -15,6 +15,7 @@ from homebound.core.exchange.formula import ListedPerson, NForN
 from homebound.core.exchange.terms import Terms
 from homebound.core.packages.kinds import PackageKind
 from homebound.core.persons import Registry
+from homebound.db.exchange_tables import AgreementVersionRow
 from homebound.db.federation_tables import DisclosedRecordRow
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.tables import OrganisationRow, PersonRow
@@ -120,3 +121,16 @@ def count(node: Node, table: type, **where: object) -> int:
         for column, value in where.items():
             query = query.where(getattr(table, column) == value)
         return int(uow.session.execute(query).scalar_one())
+
+
+def counter_propose_smaller(med: Node, agreement_id: str) -> None:
+    """The mediator's version 2: one person a side fewer than version 1 (shared, not sent yet)."""
+    with med.uows.reader() as uow:
+        first = uow.session.get(AgreementVersionRow, (agreement_id, 1))
+        assert first is not None
+        document = first.document
+    one_a, one_b = (
+        [ListedPerson(p["candidate_id"]) for p in document[key][:1]] for key in ("list_a", "list_b")
+    )
+    agreements.propose(med.uows, med.actor(), agreement_id, TERMS, one_a, one_b, counter=True, share=True,
+                       expected_version=1)  # fmt: skip

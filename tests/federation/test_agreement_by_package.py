@@ -13,7 +13,6 @@ from sqlalchemy import MetaData, select
 
 from homebound.core.access import Actor, Role
 from homebound.core.errors import Conflict
-from homebound.core.exchange.formula import ListedPerson
 from homebound.core.packages.cards import NodeKind, read_card
 from homebound.core.packages.errors import PackageRefused, Refusal
 from homebound.core.packages.kinds import PackageKind
@@ -32,7 +31,14 @@ from homebound.services.federation import agreements as federated
 from homebound.services.federation.packages import receive_package, send_package
 from homebound.services.log import verify_log
 from homebound.services.sign_in import Reauthentication, ReauthenticationFailed
-from tests.federation.agreement_scene import TERMS, Negotiated, count, negotiate, send, version_sent
+from tests.federation.agreement_scene import (
+    Negotiated,
+    count,
+    counter_propose_smaller,
+    negotiate,
+    send,
+    version_sent,
+)
 from tests.federation_support import PASSWORD, Node, NodeFactory
 
 
@@ -146,13 +152,7 @@ def test_an_acceptance_needs_the_password_and_the_latest_version(sqlite_nodes: N
         federated.accept_version(ua.uows, ua.actor(), agreement_id, 1, Reauthentication("not the password"))
     assert count(ua, AgreementSignatureRow) == 0
     # The mediator counter-proposes (one person fewer a side) and sends version 2: version 1 is gone.
-    with med.uows.reader() as uow:
-        document = uow.session.get(AgreementVersionRow, (agreement_id, 1)).document  # type: ignore[union-attr]
-    one_a, one_b = (
-        [ListedPerson(p["candidate_id"]) for p in document[key][:1]] for key in ("list_a", "list_b")
-    )
-    agreements.propose(med.uows, med.actor(), agreement_id, TERMS, one_a, one_b, counter=True, share=True,
-                       expected_version=1)  # fmt: skip
+    counter_propose_smaller(med, agreement_id)
     payload = federated.version_payload(med.uows, med.actor(), agreement_id, 2, "ua")
     send(med, [ua], PackageKind.VERSION, payload, by_file)
     with pytest.raises(Conflict) as caught:

@@ -19,16 +19,19 @@ from homebound.core.packages.cards import NodeKind
 from homebound.core.packages.envelope import package_name
 from homebound.core.packages.kinds import PackageKind
 from homebound.core.persons import Registry
+from homebound.db.exchange_tables import AgreementAcceptanceRow
 from homebound.db.federation_tables import NodeIdentityRow, PackageReceivedRow, PackageSentRow
 from homebound.db.tables import LogEntryRow
+from homebound.services.federation import agreements as federated
 from homebound.services.federation.disclosure import disclosure_payload
 from homebound.services.federation.packages import send_package
 from homebound.services.federation.wire import CONTENT_TYPE, push_outbox
+from homebound.services.sign_in import Reauthentication
 from homebound.web.app import create_app
 from homebound.web.federation_inbox import INBOX_PATH, InboxLimiter
-from tests.federation.agreement_scene import count, negotiate
+from tests.federation.agreement_scene import count, counter_propose_smaller, negotiate, send, version_sent
 from tests.federation.test_agreement_by_package import assert_each_node_holds_what_was_sent
-from tests.federation_support import HELD_CSV, Node, NodeFactory
+from tests.federation_support import HELD_CSV, PASSWORD, Node, NodeFactory
 
 
 class Wire:
@@ -191,3 +194,29 @@ def test_the_pusher_backs_off_and_keeps_the_order(sqlite_nodes: NodeFactory, wir
         (package_name(second), True),
     ]
     assert count(med, PackageReceivedRow) == 2 and not again.acknowledged
+
+
+def test_a_package_refused_for_its_content_frees_its_number(sqlite_nodes: NodeFactory, wire: Wire) -> None:
+    ua, ru, med = _three(sqlite_nodes, wire)
+    agreement_id = version_sent(ua, ru, med, wire.deliver)
+    stale = federated.accept_version(ua.uows, ua.actor(), agreement_id, 1, Reauthentication(PASSWORD))
+    stale_name = send_package(
+        ua.uows, ua.actor(), to=["med"], kind=PackageKind.ACCEPTANCE, payload=stale
+    ).name
+    # Before it is pushed, the mediator counter-proposes: the acceptance of version 1 crosses version 2.
+    counter_propose_smaller(med, agreement_id)
+    payload = federated.version_payload(med.uows, med.actor(), agreement_id, 2, "ua")
+    send(med, [ua], PackageKind.VERSION, payload, wire.deliver)
+    (outcome,) = push_outbox(ua.uows, wire.post)
+    assert (outcome.refused, outcome.error) == (True, "HTTP 422 package.invalid_content")
+    assert count(ua, PackageSentRow, name=stale_name, state="refused") == 1
+    assert push_outbox(ua.uows, wire.post) == []  # refused for good: not pushed again
+    # The acceptance of version 2 takes the refused package's number, and the sequence goes on.
+    fresh = federated.accept_version(ua.uows, ua.actor(), agreement_id, 2, Reauthentication(PASSWORD))
+    sent = send_package(ua.uows, ua.actor(), to=["med"], kind=PackageKind.ACCEPTANCE, payload=fresh)
+    assert sent.recipients[0].seq == outcome.seq
+    (delivered,) = push_outbox(ua.uows, wire.post)
+    assert delivered.acknowledged
+    assert count(med, AgreementAcceptanceRow, version=2, role="party_a") == 1
+    assert count(ua, PackageSentRow, name=stale_name) == 0  # its send and refusal stay in ua's log
+    assert count(ua, LogEntryRow, object_id=stale_name, tag=ActionTag.PACKAGE_REFUSE.value) == 1

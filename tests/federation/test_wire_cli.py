@@ -17,8 +17,13 @@ from typer.testing import CliRunner
 
 from homebound.cli.main import app
 from homebound.config import Settings
+from homebound.core.packages.cards import NodeKind
 from homebound.core.packages.errors import EXIT_CODES, Refusal
+from homebound.core.packages.kinds import PackageKind
+from homebound.core.persons import Registry
 from homebound.services import agreements
+from homebound.services.federation.disclosure import disclosure_payload
+from homebound.services.federation.packages import receive_package, send_package
 from homebound.web.app import create_app
 from tests.federation.agreement_scene import negotiate, version_sent
 from tests.federation.test_agreement_by_package import by_file, three_nodes
@@ -160,3 +165,23 @@ def test_the_agreement_kinds_from_the_command_line(sqlite_nodes: NodeFactory, tm
             env[party.code], "package", "receive", str(concluded), "--user", f"{party.code}-admin"
         )
         assert code == 0 and "three signatures checked" in shown
+
+
+def test_void_frees_the_number_of_a_package_refused_by_file(
+    sqlite_nodes: NodeFactory, tmp_path: Path
+) -> None:
+    ua, med = sqlite_nodes("ua", NodeKind.PARTY), sqlite_nodes("med", NodeKind.MEDIATOR)
+    ua.trusts(med), med.trusts(ua)
+    ua.imports(Registry.HELD, HELD_CSV)
+    env = {
+        "HOMEBOUND_DATABASE_URL": f"sqlite:///{tmp_path / 'ua'}.sqlite3",
+        "HOMEBOUND_KEY_DIR": str(ua.key_dir),
+    }
+    payload = disclosure_payload(ua.uows, ua.actor(), Registry.HELD)
+    first = send_package(ua.uows, ua.actor(), to=["med"], kind=PackageKind.DISCLOSURE, payload=payload)
+    code, shown = _run(env, "package", "void", first.name, "--to", "med")
+    assert code == 0 and "takes its number" in shown
+    assert _run(env, "package", "void", first.name, "--to", "med")[0] == 2  # no longer pending
+    second = send_package(ua.uows, ua.actor(), to=["med"], kind=PackageKind.DISCLOSURE, payload=payload)
+    assert second.recipients[0].seq == 1
+    assert receive_package(med.uows, med.actor(), second.data).seq == 1  # the mediator's sequence goes on

@@ -276,6 +276,25 @@ def push(
     )
 
 
+@package_app.command("void")
+def void(
+    name: Annotated[str, typer.Argument(help="the package's name (SHA-256) in this node's outbox")],
+    to: Annotated[str, typer.Option("--to", help="the addressee that refused it")],
+    reason: Annotated[str, typer.Option(help="the addressee's refusal code")] = "package.invalid_content",
+) -> None:
+    """Mark a pending package the addressee refused for its content (it said so, e.g. on a returned file):
+    it is not pushed again, and the next package sealed to that addressee takes its number."""
+    from homebound.services.federation.node import NODE_ACTOR
+    from homebound.services.federation.packages import mark_refused
+
+    try:
+        mark_refused(open_uows(load_settings()), NODE_ACTOR, name, to, reason)
+    except DomainError as exc:
+        _refused(exc)
+        return
+    out.print(f"package {name[:16]} to {to} marked refused; the next package to {to} takes its number")
+
+
 @package_app.command("verify-agreement")
 def verify_agreement_files(
     version: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the version document (JSON)")],

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import Conflict, DomainError, PermissionDenied
+from homebound.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from homebound.core.log.entries import ActionTag
 from homebound.core.packages.body import Addressee, LogHead, PackageBody
 from homebound.core.packages.cards import read_card
@@ -53,6 +53,7 @@ from homebound.services.federation.node import (
 
 _log = logging.getLogger(__name__)
 PENDING, ACKNOWLEDGED = "pending", "acknowledged"
+REFUSED = "refused"  # the addressee refused it for good: its number is free for the next package to it
 
 Handler = Callable[[Session, Actor, OpenedPackage, str], str]
 HANDLERS: Mapping[PackageKind, Handler] = {
@@ -105,7 +106,15 @@ def send_package(
         for code in to:
             peer_organisation(session, code)  # NotFound for a peer not pinned
             check_route(kind, node.kind.value, cards[code].kind.value)
-        addressees = tuple(Addressee(code, _last_sent(session, code) + 1) for code in to)
+        replaced = {code: _refused_row(session, code) for code in to}
+        addressees = tuple(
+            Addressee(code, row.seq if (row := replaced[code]) is not None else _last_sent(session, code) + 1)
+            for code in to
+        )
+        for row in replaced.values():
+            if row is not None:  # the addressee kept nothing of it and still expects its number
+                session.delete(row)
+        session.flush()
         head = session.execute(select(LogHeadRow).where(LogHeadRow.id == 1)).scalar_one()
         body = PackageBody(
             node.code, addressees, kind, LogHead(head.seq, head.head_hash), now_text(), payload
@@ -133,6 +142,31 @@ def _summary(body: PackageBody, size: int) -> dict[str, Any]:
         "size": size,
         "log_head": body.log_head.to_json(),
     }
+
+
+def _refused_row(session: Session, code: str) -> PackageSentRow | None:
+    """The lowest-numbered package to `code` that it refused for good, if any."""
+    return session.execute(
+        select(PackageSentRow)
+        .where(PackageSentRow.recipient == code, PackageSentRow.state == REFUSED)
+        .order_by(PackageSentRow.seq)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def mark_refused(uows: UnitOfWorkFactory, actor: Actor | str, name: str, recipient: str, code: str) -> None:
+    """A pending package the addressee refused for good (told by its answer, or by its operator for a
+    file): its number goes to the next package sealed to that addressee, so the sequence does not stop."""
+    with uows.writer() as uow:
+        session = uow.session
+        row = session.get(PackageSentRow, (name, recipient))
+        if row is None or row.state != PENDING:
+            raise NotFound("no pending package of that name to that addressee", field="name")
+        row.state, row.last_error, row.next_attempt_at = REFUSED, code[:200], None
+        log_action(session, actor, ActionTag.PACKAGE_REFUSE, "package", name,
+                   {"code": code, "addressee": recipient, "seq": row.seq, "side": "sender"},
+                   party=None)  # fmt: skip
+        uow.commit()
 
 
 def _last_sent(session: Session, code: str) -> int:

@@ -21,11 +21,12 @@ from homebound.core.packages.cards import NodeKind
 from homebound.core.packages.envelope import DEFAULT_MAX_PACKAGE_BYTES
 from homebound.db.federation_tables import PackageSentRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.federation.node import ADMIN_ROLE, own_node, pinned_cards
+from homebound.services.federation.node import ADMIN_ROLE, NODE_ACTOR, own_node, pinned_cards
 from homebound.services.federation.packages import (
     PENDING,
     ReceivedPackage,
     acknowledge,
+    mark_refused,
     receive_package,
 )
 
@@ -33,6 +34,10 @@ INBOX_USER = "inbox"  # who receives a pushed package in a node's log: its inbox
 CONTENT_TYPE = "application/vnd.homebound.package"
 BASE_DELAY = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(hours=1)
+# Refusals made after the addressee verified the signatures and read the content: final, whatever the
+# path. The package is marked refused and its number goes to the next package to that addressee. Anything
+# else (network, trust not pinned yet, out of order, limits, bytes damaged on the way) is retried.
+FINAL_REFUSALS = frozenset({"package.invalid_content", "package.not_allowed", "package.not_handled"})
 
 Post = Callable[[str, bytes], tuple[int, bytes]]
 
@@ -60,6 +65,7 @@ class PushOutcome:
     seq: int
     acknowledged: bool
     error: str | None = None  # a refusal code, an HTTP status or a network failure
+    refused: bool = False  # refused for good: not retried, its number freed
 
 
 def delay_after(attempts: int) -> dt.timedelta:
@@ -69,12 +75,12 @@ def delay_after(attempts: int) -> dt.timedelta:
     return min(delay, MAX_DELAY)
 
 
-def _failure(status: int, body: bytes) -> str:
+def _refusal_code(body: bytes) -> str | None:
     try:
         code = json.loads(body).get("code")
     except (ValueError, AttributeError):
-        code = None
-    return f"HTTP {status}" + (f" {code}" if isinstance(code, str) else "")
+        return None
+    return code if isinstance(code, str) else None
 
 
 def push_outbox(uows: UnitOfWorkFactory, post: Post, *, now: dt.datetime | None = None) -> list[PushOutcome]:
@@ -102,7 +108,7 @@ def push_outbox(uows: UnitOfWorkFactory, post: Post, *, now: dt.datetime | None 
         outcome = _push_one(uows, post, card.inbox_url, name, recipient, seq)
         _record_attempt(uows, outcome, now)
         outcomes.append(outcome)
-        if not outcome.acknowledged:
+        if not outcome.acknowledged:  # the next would be out of order (a refused number waits for reuse)
             stopped.add(recipient)
     return outcomes
 
@@ -123,7 +129,9 @@ def _push_one(
     except OSError as error:  # httpx's transport errors are not OSErrors: the CLI's post maps them
         return PushOutcome(name, recipient, seq, False, f"network: {type(error).__name__}")
     if status != 200:
-        return PushOutcome(name, recipient, seq, False, _failure(status, body))
+        code = _refusal_code(body)
+        failure = f"HTTP {status}" + (f" {code}" if code else "")
+        return PushOutcome(name, recipient, seq, False, failure, refused=code in FINAL_REFUSALS)
     try:
         receipt, _newly = acknowledge(uows, body)
     except DomainError as error:
@@ -134,12 +142,16 @@ def _push_one(
 
 
 def _record_attempt(uows: UnitOfWorkFactory, outcome: PushOutcome, now: dt.datetime) -> None:
+    if outcome.refused:
+        assert outcome.error is not None
+        mark_refused(uows, NODE_ACTOR, outcome.name, outcome.recipient, outcome.error)
     with uows.writer() as uow:
         row = uow.session.get(PackageSentRow, (outcome.name, outcome.recipient))
         assert row is not None
         row.attempts += 1
         row.last_error = None if outcome.error is None else outcome.error[:200]
-        row.next_attempt_at = None if outcome.acknowledged else now + delay_after(row.attempts)
+        done = outcome.acknowledged or outcome.refused
+        row.next_attempt_at = None if done else now + delay_after(row.attempts)
         uow.commit()
 
 
