@@ -114,9 +114,16 @@ def test_verify_agreement_checks_the_files_offline(sqlite_nodes: NodeFactory, tm
         path = tmp_path / f"{node.code}.card"
         path.write_bytes(node.card())
         cards += ["--card", str(path)]
+    env = {
+        "HOMEBOUND_DATABASE_URL": f"sqlite:///{tmp_path / 'ru'}.sqlite3",
+        "HOMEBOUND_KEY_DIR": str(ru.key_dir),
+    }
+    code, shown = _run(
+        env, "package", "evidence", "--agreement", done.agreement_id, "--output", str(tmp_path)
+    )
+    assert code == 0, shown  # as party B's node holds them
     version, conclusion = tmp_path / "version.json", tmp_path / "conclusion.json"
-    version.write_text(json.dumps(done.version_document), encoding="utf-8")
-    conclusion.write_text(json.dumps(done.conclusion), encoding="utf-8")
+    assert json.loads(version.read_bytes()) == done.version_document
     code, shown = _run({}, "package", "verify-agreement", str(version), str(conclusion), *cards)
     assert code == 0 and "all three signatures verified" in shown and "accepted by ua" in shown
     altered = dict(done.version_document, venue="elsewhere")

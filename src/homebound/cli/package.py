@@ -295,6 +295,31 @@ def void(
     out.print(f"package {name[:16]} to {to} marked refused; the next package to {to} takes its number")
 
 
+@package_app.command("evidence")
+def evidence(
+    agreement: Annotated[str, typer.Option(help="the agreement's id")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="an existing folder to write the two files to")
+    ],
+) -> None:
+    """Write the concluded version's document and the signed conclusion as this node holds them
+    (version.json, conclusion.json), for `package verify-agreement` anywhere, with the three cards."""
+    from homebound.core.log.entries import canonical
+    from homebound.services.federation.agreements import agreement_evidence
+
+    version, conclusion = output / "version.json", output / "conclusion.json"
+    if not output.is_dir() or version.exists() or conclusion.exists():
+        err.print(f"[red]refused[/red] {output} is not a folder, or holds version.json or conclusion.json")
+        raise typer.Exit(code=2)
+    found = agreement_evidence(open_uows(load_settings()), agreement)
+    if found is None:
+        err.print("[red]refused[/red] no conclusion of that agreement on this node")
+        raise typer.Exit(code=2)
+    version.write_bytes(canonical(found[0]) + b"\n")
+    conclusion.write_bytes(found[1] + b"\n")
+    out.print(f"wrote {version} and {conclusion}")
+
+
 @package_app.command("verify-agreement")
 def verify_agreement_files(
     version: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the version document (JSON)")],
