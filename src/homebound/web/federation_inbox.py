@@ -25,6 +25,7 @@ from homebound.core.packages.errors import PackageRefused, Refusal
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.federation.wire import receive_pushed
 from homebound.web import errors
+from homebound.web.numbers import is_plain_number
 
 INBOX_PATH = "/api/v1/federation/inbox"
 RECEIPT_TYPE = "application/json"
@@ -105,13 +106,7 @@ async def inbox(request: Request) -> Response:
         return errors.problem(429, "inbox.rate_limited", "too many packages from this address; try later",
                               headers={"Retry-After": str(int(WINDOW_SECONDS))})  # fmt: skip
     length = request.headers.get("content-length")
-    if (
-        length is not None
-        and length.isascii()
-        and length.isdigit()
-        and len(length) < 19
-        and int(length) > limit
-    ):
+    if length is not None and is_plain_number(length, digits=18) and int(length) > limit:
         return _oversized(limit)
     try:
         data = await _body(request, limit)
