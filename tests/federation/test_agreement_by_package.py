@@ -206,3 +206,15 @@ def test_on_a_node_no_password_typed_on_the_mediators_server_accepts_for_a_party
         agreements.accept(med.uows, seated, agreement_id, 1, Reauthentication(PASSWORD))
     assert caught.value.code == "agreement.accept_on_own_node"
     assert count(med, AgreementAcceptanceRow) == 0
+
+
+def test_a_version_whose_document_is_not_its_hash_is_refused(sqlite_nodes: NodeFactory) -> None:
+    ua, ru, med = three_nodes(sqlite_nodes)
+    agreement_id = version_sent(ua, ru, med, by_file)
+    payload = federated.version_payload(med.uows, med.actor(), agreement_id, 1, "ua")
+    shortened = dict(payload, number=2, document=dict(payload["document"], version=2))  # hash of version 1
+    data = send_package(med.uows, med.actor(), to=["ua"], kind=PackageKind.VERSION, payload=shortened).data
+    with pytest.raises(PackageRefused) as caught:
+        receive_package(ua.uows, ua.actor(), data)
+    assert caught.value.refusal is Refusal.INVALID_CONTENT and "hash" in caught.value.message
+    assert count(ua, FederatedVersionRow) == 1

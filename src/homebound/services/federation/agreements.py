@@ -183,8 +183,11 @@ def apply_version(session: Session, _actor: Actor, opened: OpenedPackage, _peer_
     if set(payload) != _VERSION_FIELDS:
         raise _content(f"a version has exactly {sorted(_VERSION_FIELDS)}")
     document, number, agreement = payload["document"], payload["number"], payload["agreement"]
-    if not isinstance(document, dict) or not isinstance(payload["own_records"], dict):
+    own_records = payload["own_records"]
+    if not isinstance(document, dict) or not isinstance(own_records, dict):
         raise _content("document and own_records are objects")
+    if not all(isinstance(v, str) and len(v) <= 200 for v in own_records.values()):
+        raise _content("own_records maps candidates to this party's record ids")
     if not isinstance(agreement, str) or not 0 < len(agreement) <= 36 or type(number) is not int:
         raise _content("agreement is an id and number a whole number")
     if payload["kind"] not in {k.value for k in VersionKind} or document.get("version") != number:
