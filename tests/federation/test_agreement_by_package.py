@@ -25,8 +25,8 @@ from homebound.db.federation_tables import (
     PackageReceivedRow,
 )
 from homebound.db.matching_tables import MatchCandidateRow
-from homebound.db.tables import OrganisationRow, PersonRow
-from homebound.services import agreements
+from homebound.db.tables import OrganisationRow, PersonRow, UserRow
+from homebound.services import agreements, second_factor
 from homebound.services.federation import agreements as federated
 from homebound.services.federation.packages import receive_package, send_package
 from homebound.services.log import verify_log
@@ -218,3 +218,20 @@ def test_a_version_whose_document_is_not_its_hash_is_refused(sqlite_nodes: NodeF
         receive_package(ua.uows, ua.actor(), data)
     assert caught.value.refusal is Refusal.INVALID_CONTENT and "hash" in caught.value.message
     assert count(ua, FederatedVersionRow) == 1
+
+
+def test_an_enrolled_signer_also_types_the_code(sqlite_nodes: NodeFactory) -> None:
+    ua, ru, med = three_nodes(sqlite_nodes)
+    agreement_id = version_sent(ua, ru, med, by_file)
+    second_factor.enrol(ua.uows, "ua-admin")
+    with ua.uows.reader() as uow:
+        secret = uow.session.execute(
+            select(UserRow.totp_secret).where(UserRow.username == "ua-admin")
+        ).scalar_one()
+    assert secret is not None
+    with pytest.raises(ReauthenticationFailed):
+        federated.accept_version(ua.uows, ua.actor(), agreement_id, 1, Reauthentication(PASSWORD))
+    assert count(ua, AgreementSignatureRow) == 0
+    code = second_factor.current_code(secret)
+    federated.accept_version(ua.uows, ua.actor(), agreement_id, 1, Reauthentication(PASSWORD, code))
+    assert count(ua, AgreementSignatureRow, signer="ua", kind="acceptance") == 1
