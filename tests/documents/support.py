@@ -109,9 +109,12 @@ def printed_handover(uows: UnitOfWorkFactory, world: World) -> Printed:
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
+    """The PDF's text (poppler's pdftotext) with every run of white space as one space."""
+    return re.sub(r"\s+", " ", _pdftotext(path))
+
+
+def _pdftotext(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
 
 
 def pdf_pages(path: Path) -> int:

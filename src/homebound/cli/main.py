@@ -16,6 +16,7 @@ from rich.table import Table
 
 from homebound.cli.context import actor_for_username, keys_of, load_settings, open_uows
 from homebound.cli.data_keys import keys_app
+from homebound.cli.documents import documents
 from homebound.cli.exchange import exchange_app
 from homebound.cli.link import link
 from homebound.cli.log import log_app
@@ -42,6 +43,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(node_app, name="node")
 app.add_typer(package_app, name="package")
 app.command("link")(link)
+app.command("documents")(documents)
 console = Console(stderr=True)
 out = Console()
 
