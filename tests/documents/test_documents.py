@@ -143,9 +143,9 @@ def test_the_capture_card_by_record_number_and_its_refusals(
         capture_card(uows, world.actors["b_operator"], RecordRef(record_number=record_number(uows, unshared)))
     with pytest.raises(NotFound):  # nor by ID
         capture_card(uows, world.actors["b_operator"], RecordRef(person_id=unshared))
+    naming_a = RecordRef(record_number=record_number(uows, unshared), party_code="pa")
     with pytest.raises(NotFound):  # nor naming A as the party
-        ref = RecordRef(record_number=record_number(uows, unshared), party_code="pa")
-        capture_card(uows, world.actors["b_operator"], ref)
+        capture_card(uows, world.actors["b_operator"], naming_a)
     mediator = capture_card(uows, world.actors["mediator"], RecordRef(record_number=number, party_code="pa"))
     assert mediator.content_hash == paper.content_hash  # one record, one card, whoever prints it
 

@@ -9,34 +9,26 @@ balance, from `exchange/_balance_text.html`) are rendered once per language with
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import segno
-from babel.support import NullTranslations, Translations
 from markupsafe import Markup
 
 from homebound.core.errors import FieldProblem, ValidationFailed
 from homebound.core.paper import Paper
 from homebound.services.accounts import LANGUAGES
 from homebound.web.ui.i18n import LANGUAGE_NAMES, Translator
+from homebound.web.ui.paper_i18n import D_, catalogue
 from homebound.web.ui.render import environment
 
-DOCUMENT_DOMAIN = "documents"
 DEFAULT_LANGUAGES = ("uk", "ru")  # the two parties' languages; English where the reader asks for it
 PDF_MEDIA_TYPE = "application/pdf"
 
 
-def D_(message: str) -> str:  # noqa: N802 - marks a string for the documents catalogue (pybabel -k D_)
-    return message
-
-
 # The fields a document may say are missing, as a reader names them.
-FIELD_LABELS = {
+FIELD_LABELS: dict[str, str] = {
     "party_depended_on": D_("Power on which the prisoner depends"),
     "family_name": D_("Surname"),
     "given_name": D_("First names"),
@@ -62,17 +54,8 @@ FIELD_LABELS = {
 }
 
 
-@cache
-def _catalogue(language: str) -> gettext.NullTranslations:
-    if language == "en":
-        return NullTranslations()
-    folder = resources.files("homebound.web.ui") / "translations" / language / "LC_MESSAGES"
-    with resources.as_file(folder / f"{DOCUMENT_DOMAIN}.mo") as path, path.open("rb") as handle:
-        return Translations(handle, domain=DOCUMENT_DOMAIN)
-
-
 def parse_languages(text: str | None) -> tuple[str, ...]:
-    """"uk,ru" or "uk,ru,en": one to three of our languages, in the order given; empty means uk and ru."""
+    """ "uk,ru" or "uk,ru,en": one to three of our languages, in the order given; empty means uk and ru."""
     if not text or not text.strip():
         return DEFAULT_LANGUAGES
     chosen = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
@@ -93,7 +76,7 @@ class Tongues:
         return [Translator(code) for code in self.languages]
 
     def text(self, language: str, message: str) -> str:
-        translated = _catalogue(language).gettext(message)
+        translated = catalogue(language).gettext(message)
         if translated == message and language != "en":  # a UI string reused on paper
             return Translator(language).gettext(message)
         return translated
@@ -108,8 +91,12 @@ class Tongues:
 
     def bi(self, message: str, **values: Any) -> Markup:
         """A label in every language of the document, side by side."""
-        return self._join([(code, self.text(code, message) % values if values else self.text(code, message))
-                           for code in self.languages])
+        return self._join(
+            [
+                (code, self.text(code, message) % values if values else self.text(code, message))
+                for code in self.languages
+            ]
+        )
 
     def bl(self, kind: str, value: str) -> Markup:
         """A domain value (status, health, line outcome) as the UI labels it, in every language."""
@@ -144,20 +131,20 @@ def render_html(
         translators=tongues.translators,
         bi=tongues.bi,
         bl=tongues.bl,
-        field_label=lambda name: tongues.bi(FIELD_LABELS.get(name, name)),
+        field_label=lambda name: tongues.bi(FIELD_LABELS.get(name) or name),
         printed_by=printed_by,
         printed_at=when,
         lang=tongues.languages[0],
     )
 
 
-def _no_fetching(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+def _no_fetching(url: str, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
     """Documents are self-contained: WeasyPrint never reads a file or the network for them."""
     raise ValueError(f"documents fetch nothing ({url[:40]})")
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported on first print: its start-up (Pango, fonts) costs ~0.3 s
+    from weasyprint import HTML  # noqa: PLC0415 - loaded on first print: Pango and fonts take ~0.3 s
 
     pdf: bytes = HTML(string=html, url_fetcher=_no_fetching).write_pdf()
     return pdf
