@@ -103,6 +103,11 @@ class Tongues:
         return self._join([(t.language, t.label(kind, value)) for t in self.translators])
 
 
+    def bt(self, kind: str, value: str) -> str:
+        """A domain value in every language as plain text (one text run: cheap in a 1,000-row table)."""
+        return " / ".join(dict.fromkeys(t.label(kind, value) for t in self.translators))
+
+
 def qr_svg(payload: str) -> Markup:
     """An inline SVG QR code of the payload (segno, error correction M)."""
     svg = segno.make(payload, error="m", micro=False).svg_inline(scale=2, border=2, omitsize=True)
@@ -131,6 +136,7 @@ def render_html(
         translators=tongues.translators,
         bi=tongues.bi,
         bl=tongues.bl,
+        bt=tongues.bt,
         field_label=lambda name: tongues.bi(FIELD_LABELS.get(name) or name),
         printed_by=printed_by,
         printed_at=when,
