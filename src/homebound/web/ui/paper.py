@@ -102,7 +102,6 @@ class Tongues:
         """A domain value (status, health, line outcome) as the UI labels it, in every language."""
         return self._join([(t.language, t.label(kind, value)) for t in self.translators])
 
-
     def bt(self, kind: str, value: str) -> str:
         """A domain value in every language as plain text (one text run: cheap in a 1,000-row table)."""
         return " / ".join(dict.fromkeys(t.label(kind, value) for t in self.translators))
