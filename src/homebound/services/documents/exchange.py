@@ -242,3 +242,15 @@ def agreement_lists(
             "sizes": {s: len(document[f"list_{s}"]) for s in SIDES},
         }
     return Paper(DocumentKind.LIST, content)
+
+
+def printable_tranches(uows: UnitOfWorkFactory, actor: Actor, agreement_id: str) -> list[int]:
+    """The numbers of an agreement's tranches (each has an act to print), without loading their lines."""
+    with uows.reader() as uow:
+        row, _seat = load_agreement_row(uow.session, actor, agreement_id)
+        indexes = uow.session.execute(
+            select(HandoverTrancheRow.tranche_index)
+            .where(HandoverTrancheRow.agreement_id == row.id)
+            .order_by(HandoverTrancheRow.tranche_index)
+        ).scalars()
+        return [index + 1 for index in indexes]

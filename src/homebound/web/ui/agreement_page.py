@@ -13,7 +13,8 @@ from fastapi import Request, Response
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.services import agreement_views as views
-from homebound.services import handover, registry
+from homebound.services import registry
+from homebound.services.documents.exchange import printable_tranches
 from homebound.web.deps import Uows
 from homebound.web.ui.i18n import N_, Translator
 from homebound.web.ui.render import render
@@ -172,9 +173,7 @@ def page_context(
         "version": None,
         "lists": {},
         # The tranches whose handover act can be printed (once concluded).
-        "print_tranches": [t.number for t in handover.list_tranches(uows, actor, agreement_id)]
-        if agreement.content_hash
-        else [],
+        "print_tranches": printable_tranches(uows, actor, agreement_id) if agreement.content_hash else [],
         "names": {},
         "previous": None,
         "comparison": None,
