@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor
-from homebound.core.errors import NotFound
+from homebound.core.errors import FieldProblem, NotFound, ValidationFailed
 from homebound.core.exchange.agreement import Role
 from homebound.core.exchange.documents import balance_to_document
 from homebound.core.exchange.handover import ManifestLine
@@ -208,7 +208,8 @@ def agreement_lists(
     """The agreed lists of a version (the concluded one by default): both sides' releases, or one side's.
     The mediator's print names everyone; a party's names its own people and those shared with it."""
     if side and side not in SIDES:
-        raise NotFound("no such side", field="side")
+        message = "the side is a or b"
+        raise ValidationFailed([FieldProblem("side", "invalid_value", message)], message=message)
     with uows.reader() as uow:
         session = uow.session
         row, seat = load_agreement_row(session, actor, agreement_id)
