@@ -11,6 +11,7 @@ import pytest
 from homebound.core.errors import Conflict, NotFound, ValidationFailed
 from homebound.core.paper import DocumentKind, content_hash
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services import registry
 from homebound.services.documents.exchange import agreement_lists, handover_act
 from homebound.services.documents.people import RecordRef
 from homebound.services.documents.records import capture_card, death_certificate, repatriation_certificate
@@ -60,6 +61,7 @@ def test_the_handover_act_shows_every_outcome_in_both_languages(
     assert {"delivered", "substitute_accepted", "refused_repatriation", "not_delivered"} <= states
     assert family_name(uows, printed.substitute) in text  # the substitute by name, not by a code
     assert "in hospital" in text
+    assert "r-1" in text and paper.content["remains"][0]["count"] == 12  # the remains batch, on the act
     assert paper.content_hash in text.replace(" ", "")
     assert "Свідок" in text and "Свидетель" in text  # the witness's signature block
     assert paper.content["tranche"]["closing"]["seq"] > max(
@@ -148,6 +150,10 @@ def test_the_capture_card_by_record_number_and_its_refusals(
         capture_card(uows, world.actors["b_operator"], naming_a)
     mediator = capture_card(uows, world.actors["mediator"], RecordRef(record_number=number, party_code="pa"))
     assert mediator.content_hash == paper.content_hash  # one record, one card, whoever prints it
+    registry.update_person(uows, world.actors["a_operator"], held, {"rank": "капітан"})
+    changed = capture_card(uows, world.actors["a_operator"], RecordRef(record_number=number))
+    assert changed.content_hash != paper.content_hash  # the paper no longer matches the record
+    assert changed.content["person"]["rank"] == "капітан"
 
 
 def test_the_death_certificate_says_what_the_data_model_lacks(
