@@ -69,6 +69,6 @@ def documents(
     data = render_pdf(render_html(paper, chosen, printed_by=user))
     output.write_bytes(data)
     out.print(f"wrote {output} ({len(data)} bytes, {time.perf_counter() - started:.1f} s)")
-    out.print(f"content hash (SHA-256, in the QR code): {paper.content_hash}")
+    out.print(f"content hash (SHA-256, in the QR code): {paper.content_hash}", soft_wrap=True)
     for name in paper.not_in_model:
         out.print(f"not recorded in Homebound yet: {name}")
