@@ -57,6 +57,9 @@ IMPORT_COLUMNS: tuple[str, ...] = (
     "will_verified_on",
     "last_seen_date",
     "last_seen_place",
+    "nationality",
+    "next_of_kin",
+    "next_of_kin_address",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("record_id", "family_name")
 MAX_TEXT = 200
