@@ -4,7 +4,7 @@ is kept as written (sealed, as the other personal fields), so an imported row is
 of refused.
 
 Revision ID: 0009_m14_person_import_batch
-Revises: 0008_federation
+Revises: 0009_bureau_fields
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_m14_person_import_batch"
-down_revision = "0008_federation"
+down_revision = "0009_bureau_fields"
 branch_labels = None
 depends_on = None
 
