@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from homebound.core.errors import ValidationFailed
 from homebound.core.persons import Registry
+from homebound.db.log_store import load_payloads
 from homebound.db.tables import PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import lists, matching, review_queue
+from homebound.services import log as log_service
 from homebound.services.review_queue import DecisionFilter, QueueFilter
 from tests.world import World
 
@@ -64,6 +66,11 @@ def test_an_impossible_date_is_kept_as_written_linked_and_flagged(
     evidence = {e["comparison"]: e for e in view.explanation["evidence"]}
     assert evidence["date_of_birth"]["level"] == "one digit off"  # its digits compared, not dropped
     assert item.band == "match"  # linked on the rest
+    # The log's entry for the record commits to the date as written, and the log still verifies.
+    with uows.reader() as uow:
+        payloads = [p for _, p in load_payloads(uow.session).values() if p.get("person") == row.id]
+    assert payloads[-1]["fields"]["date_of_birth_as_written"] == "31.04.1987"
+    assert log_service.verify_log(uows).ok
     # The same file again changes nothing.
     again = _import(uows, world, "b_operator", Registry.HELD, HELD)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)

@@ -225,6 +225,18 @@ def _arrivals(party_id: str, registry: Registry, plan: _Plan, ids: list[str]) ->
     return arrivals
 
 
+def _payload(
+    person_id: str, registry: Registry, status: Status, parsed: PersonInput, plan: _Plan
+) -> dict[str, object]:
+    """The record's state for its log entry, a date of birth kept as written included (so the log's
+    commitment covers what the row holds)."""
+    payload = person_payload(person_id, registry, status, parsed.fields)
+    written = plan.written.get(parsed.record_id)
+    if written is not None:
+        payload["fields"]["date_of_birth_as_written"] = written
+    return payload
+
+
 def _write(
     session: Session,
     actor: Actor,
@@ -261,7 +273,7 @@ def _write(
             ActionTag.PERSON_CREATE,
             "person",
             person_id,
-            person_payload(person_id, registry, status, parsed.fields),
+            _payload(person_id, registry, status, parsed, plan),
             party=party_id,
         )
         if len(values) >= 2000:
@@ -291,7 +303,7 @@ def _write(
             ActionTag.PERSON_UPDATE,
             "person",
             row.id,
-            person_payload(row.id, registry, status, parsed.fields),
+            _payload(row.id, registry, status, parsed, plan),
             party=party_id,
         )
     if changes:
