@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.exchange_ledger import ReportedExchange, public_exchanges, seed_reported
+from homebound.services.exchange_ledger import ReportedExchange, seed_reported
+from homebound.services.public_exchanges import public_exchanges
 from homebound.services.log import verify_log
 
 # Figures as the project's domain notes give them (inputs, not outputs of the code under test).

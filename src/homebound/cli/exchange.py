@@ -394,7 +394,7 @@ def notify(
 @exchange_app.command("ledger")
 def ledger() -> None:
     """The public exchange ledger: aggregates only, reported figures marked."""
-    from homebound.services.exchange_ledger import public_exchanges
+    from homebound.services.public_exchanges import public_exchanges
 
     uows = _uows()
     found = public_exchanges(uows)

@@ -29,7 +29,9 @@ def plan_tranches(agreement_id: str, version: AgreementVersion) -> tuple[Tranche
     parity = {side: version.parity_list(side) for side in Side}
     # Without agreed tranches, one handover of everything; it may move nobody under parity (remains only,
     # or only persons outside parity), which an agreed TrancheSpec may not.
-    specs: Sequence[TrancheSpec | _Whole] = terms.tranches or (_Whole(len(parity[Side.A]), len(parity[Side.B])),)
+    specs: Sequence[TrancheSpec | _Whole] = terms.tranches or (
+        _Whole(len(parity[Side.A]), len(parity[Side.B])),
+    )
     wanted = {Side.A: sum(s.a_count for s in specs), Side.B: sum(s.b_count for s in specs)}
     for side in Side:
         if wanted[side] != len(parity[side]):
