@@ -20,14 +20,14 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import NotFound, PermissionDenied
+from homebound.core.errors import PermissionDenied
 from homebound.db.exchange_tables import AgreementRow
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.privacy_tables import DataAccessRow
@@ -191,8 +191,8 @@ def record_access(
 
 @dataclass(frozen=True)
 class AccessFilter:
-    party: str | None = None  # owning party's id
-    user: str | None = None  # the reader's user id
+    party: str | None = None  # the owning party's code
+    user: str | None = None  # the reader's username
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     action: DataAction | None = None
@@ -219,33 +219,37 @@ class AccessPage:
     total: int
 
 
-def _reviewable(actor: Actor, flt: AccessFilter) -> AccessFilter:
+def _reviewable(actor: Actor) -> list[ColumnElement[bool]]:
     """The mediator reviews every party's records; a party's admin only its own party's."""
     if can(actor, Permission.ANY_ACCESS_REVIEW):
-        return flt
+        return []
     if can(actor, Permission.PARTY_ACCESS_REVIEW) and actor.party_id is not None:
-        if flt.party is not None and flt.party != actor.party_id:
-            raise NotFound("no such party", field="party")
-        return replace(flt, party=actor.party_id)
+        return [DataAccessRow.owner_party_id == actor.party_id]
     raise PermissionDenied("only the owning party's admin and the mediator review reads of personal data")
 
 
-def list_access(
-    uows: UnitOfWorkFactory, actor: Actor, flt: AccessFilter, *, offset: int = 0, limit: int = 100
-) -> AccessPage:
-    """Reads of personal data the actor may review, newest first, filtered by party, user, time, action."""
-    flt = _reviewable(actor, flt)
-    where = []
+def _where(actor: Actor, flt: AccessFilter) -> list[ColumnElement[bool]]:
+    where = _reviewable(actor)
     if flt.party is not None:
-        where.append(DataAccessRow.owner_party_id == flt.party)
+        party = select(OrganisationRow.id).where(OrganisationRow.code == flt.party).scalar_subquery()
+        where.append(DataAccessRow.owner_party_id == party)
     if flt.user is not None:
-        where.append(DataAccessRow.user_id == flt.user)
+        user = select(UserRow.id).where(UserRow.username == flt.user).scalar_subquery()
+        where.append(DataAccessRow.user_id == user)
     if flt.since is not None:
         where.append(DataAccessRow.at >= flt.since)
     if flt.until is not None:
         where.append(DataAccessRow.at < flt.until)
     if flt.action is not None:
         where.append(DataAccessRow.action == flt.action.value)
+    return where
+
+
+def list_access(
+    uows: UnitOfWorkFactory, actor: Actor, flt: AccessFilter, *, offset: int = 0, limit: int = 100
+) -> AccessPage:
+    """Reads of personal data the actor may review, newest first, filtered by party, user, time, action."""
+    where = _where(actor, flt)
     with uows.reader() as uow:
         session = uow.session
         total = session.execute(select(func.count()).select_from(DataAccessRow).where(*where)).scalar_one()

@@ -28,6 +28,7 @@ from homebound.web.routes import (
     log,
     matching,
     persons,
+    privacy,
     reconciliation,
 )
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
     app.include_router(reconciliation.router)
+    app.include_router(privacy.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
     openapi.install(app)

@@ -34,6 +34,8 @@ class AgreementCreate(_In):
     party_a: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     party_b: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     venue: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    # What the public ledger will call it, if the mediator publishes it; title and venue are never public.
+    public_label: Annotated[str, StringConstraints(max_length=120)] | None = None
 
 
 class ProposalIn(_In):
