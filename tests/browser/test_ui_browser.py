@@ -174,6 +174,13 @@ def test_import_with_an_error_then_a_good_list_and_the_ledger_follows(open_tab: 
     assert _ledger_total(public, "chart-sought") == sought_before  # a preview is a dry run
     tab.page.get_by_role("button", name="Import into the sought registry").click()
     expect(tab.page.locator("#import-outcome")).to_contain_text("was imported")
+    assert _ledger_total(public, "chart-sought") == sought_before  # imported, not yet published
+    admin = open_tab()
+    sign_in(admin, "a_admin")
+    admin.go("/publications")
+    check_page(admin.page)
+    admin.page.get_by_role("button", name="Publish these counts").click()
+    expect(admin.page).to_have_url(re.compile("/ledger$"))
     assert _ledger_total(public, "chart-sought") == sought_before + 2
 
 
