@@ -40,6 +40,15 @@ def sign_in(tab: Tab, username: str) -> None:
     expect(tab.page.get_by_role("button", name=re.compile("Sign out|Вийти|Выйти"))).to_be_visible()
 
 
+def publish_exchange(tab: Tab, agreement_id: str, label: str) -> None:
+    """The mediator publishes an agreement's closed tranches on the public ledger under a public label."""
+    tab.go("/publications")
+    tab.page.get_by_label("Agreement").select_option(agreement_id)
+    tab.page.get_by_label("Public label").fill(label)
+    tab.page.get_by_role("button", name="Publish this exchange").click()
+    expect(tab.page).to_have_url(re.compile("/ledger$"))
+
+
 def sign_out(tab: Tab) -> None:
     tab.page.get_by_role("button", name=re.compile("Sign out|Вийти|Выйти")).click()
     expect(tab.page.get_by_role("status")).to_contain_text(re.compile("signed out|вийшли|вышли"))
