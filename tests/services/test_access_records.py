@@ -15,8 +15,10 @@ from homebound.db.persons import PersonFilter
 from homebound.db.tables import LogEntryRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.writers import write_csv
-from homebound.services import lists, registry
+from homebound.services import lists, matching, registry
 from homebound.services.access_audit import AccessFilter, DataAction, list_access
+from tests.browser.seed import seed_registries as seed_ui_registries
+from tests.review_support import seed_pairs
 from tests.world import World
 
 
@@ -97,3 +99,20 @@ def test_only_admins_and_the_mediator_review(uows: UnitOfWorkFactory, world: Wor
     for who in ("a_operator", "a_observer", "med_observer"):
         with pytest.raises(PermissionDenied):
             list_access(uows, world.actors[who], AccessFilter())
+
+
+def test_the_mediator_reading_a_pair_is_recorded_for_both_parties(
+    uows: UnitOfWorkFactory, world: World
+) -> None:
+    seed_ui_registries(uows, world, dt.date.today())  # A's registries, which B's lists answer
+    seed_pairs(uows, world)
+    mediator = world.actors["mediator"]
+    page = matching.list_candidates(uows, mediator, limit=5)
+    assert page.items
+    pair = matching.get_candidate(uows, mediator, page.items[0].id)
+    assert {pair.sought.party, pair.held.party} == {"pa", "pb"}
+    for person in (pair.sought, pair.held):
+        admin = "a_admin" if person.party == "pa" else "b_admin"
+        reads = list_access(uows, world.actors[admin], AccessFilter(user="mediator", action=DataAction.READ))
+        (read,) = reads.items
+        assert read.record_ids == [person.id] and "family_name" in read.fields
