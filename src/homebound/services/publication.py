@@ -54,7 +54,13 @@ def _view(row: PublicationRow, subject: str, organisation: str) -> PublicationVi
 
 
 def _record(
-    session: Session, actor: Actor, kind: str, subject_id: str, figures: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    kind: str,
+    subject_id: str,
+    figures: dict[str, Any],
+    *,
+    party: str | None = None,
 ) -> PublicationRow:
     assert actor.organisation_id is not None
     row = PublicationRow(
@@ -68,7 +74,8 @@ def _record(
     session.add(row)
     session.flush()
     payload = {"publication": row.id, "kind": kind, "subject": subject_id, "figures": figures}
-    log_action(session, actor, ActionTag.LEDGER_PUBLISH, "publication", row.id, payload)
+    # A party's counts as published, exact (before suppression): the party's and the mediator's entry only.
+    log_action(session, actor, ActionTag.LEDGER_PUBLISH, "publication", row.id, payload, party=party)
     return row
 
 
@@ -119,7 +126,8 @@ def publish_registry_counts(
         for registry, status, n in found:
             if f"{registry}_{status}" in counts:
                 counts[f"{registry}_{status}"] = int(n)
-        row = _record(session, actor, REGISTRY_PUBLICATION, party.id, {"party": party_code, "counts": counts})
+        snapshot = {"party": party_code, "counts": counts}
+        row = _record(session, actor, REGISTRY_PUBLICATION, party.id, snapshot, party=party.id)
         view = _view(row, party_code, _organisation_code(session, actor.organisation_id))
         uow.commit()
         return view
