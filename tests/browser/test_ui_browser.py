@@ -191,6 +191,8 @@ def test_import_with_an_error_then_a_good_list_and_the_ledger_follows(open_tab: 
     admin.page.get_by_role("button", name="Publish these counts").click()
     expect(admin.page).to_have_url(re.compile("/ledger$"))
     assert _ledger_total(public, "chart-sought") == sought_before + 2
+    admin.go("/access-records?action=export")  # the admin reviews who read the party's data
+    check_page(admin.page)
 
 
 def test_a_family_files_an_inquiry_and_looks_up_its_status(
