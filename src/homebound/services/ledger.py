@@ -12,6 +12,7 @@ from homebound.core.log.keys import KeyRecord
 from homebound.db.tables import LogHeadRow, OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.checkpoints import CheckpointView, latest_final
+from homebound.services.federation.tree_heads import WitnessedHead, witnessed_heads
 from homebound.services.public_exchanges import ExchangeLedger, public_exchanges
 from homebound.services.publication import published_registry_counts
 
@@ -28,6 +29,9 @@ class PublicSummary:
     checkpoint_keys: list[KeyRecord] = field(default_factory=list)
     # Exchanges published from here and as publicly reported: by date, per side, category, mediator.
     exchanges: ExchangeLedger | None = None
+    # On a federation node: each node's newest checkpoint witnessed here (this node's own, per witness,
+    # and each peer's this node cosigned), with the notes and keys that check it offline.
+    witnessed: list[WitnessedHead] = field(default_factory=list)
     min_count: int = 1  # published figures above zero and below it show as None
 
 
@@ -52,6 +56,11 @@ def public_summary(uows: UnitOfWorkFactory, *, min_count: int = 1) -> PublicSumm
     parties = published_registry_counts(uows, min_count=min_count)
     exchanges = public_exchanges(uows, min_count=min_count)
     final = latest_final(uows)
+    witnessed = witnessed_heads(uows)
     if final is None:
-        return PublicSummary(parties, head.seq, head.head_hash, exchanges=exchanges, min_count=min_count)
-    return PublicSummary(parties, head.seq, head.head_hash, final[0], final[1], exchanges, min_count)
+        return PublicSummary(
+            parties, head.seq, head.head_hash, exchanges=exchanges, witnessed=witnessed, min_count=min_count
+        )
+    return PublicSummary(
+        parties, head.seq, head.head_hash, final[0], final[1], exchanges, witnessed, min_count=min_count
+    )

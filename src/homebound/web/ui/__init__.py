@@ -15,6 +15,7 @@ from homebound.web.ui import (
     imports,
     mediator,
     party,
+    printing,
     privacy,
     public,
     reconciliation,
@@ -33,6 +34,7 @@ AREAS = (
     exchange,
     crossing,
     reconciliation,
+    printing,
     privacy,
 )
 router = APIRouter(include_in_schema=False)

@@ -5,7 +5,7 @@ Node-level tables read through the services' permissions (the owning party's row
 no row-level security policy, like the federation tables. Portable types only (SQLite and PostgreSQL).
 
 Revision ID: 0009_privacy_publication_access
-Revises: 0008_federation
+Revises: 0009_bureau_fields
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0009_privacy_publication_access"
-down_revision = "0008_federation"
+down_revision = "0009_bureau_fields"
 branch_labels = None
 depends_on = None
 
