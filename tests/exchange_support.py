@@ -178,6 +178,11 @@ class Api:
         report = self.get("mediator", "/api/v1/log/verify")
         assert report["ok"], report["first_failure"]
 
+    def publish(self, agreement_id: str, label: str, supersedes: list[str] | None = None) -> dict[str, Any]:
+        """The mediator publishes the agreement's closed tranches under a public label."""
+        body = {"public_label": label, "supersedes": supersedes or []}
+        return self.post("mediator", f"/api/v1/agreements/{agreement_id}/publications", body, expect=201)
+
     def ledger(self) -> dict[str, Any]:
         ledger: dict[str, Any] = self.get(None, "/api/v1/public/ledger")["exchanges"]
         return ledger

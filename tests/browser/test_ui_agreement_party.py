@@ -21,7 +21,7 @@ from homebound.core.access import Role
 from homebound.db.tables import PersonRow, UserRow
 from homebound.services import accounts, agreement_views, second_factor
 from tests.browser.conftest import TABLET, LiveServer, OpenTab, Tab, serve
-from tests.browser.test_ui_browser import check_page, sign_in
+from tests.browser.test_ui_browser import check_page, publish_exchange, sign_in
 from tests.exchange_support import Registries, listable
 from tests.settings import TEST_PASSWORD_COST
 from tests.world import PASSWORD
@@ -29,6 +29,7 @@ from tests.world import PASSWORD
 # One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 TITLE = "Border exchange 9"
+LABEL = "A published exchange"  # what the public sees instead of the title
 SIGNER = "b_signer"
 REASON = "serves a sentence here; offered instead: seriously wounded"
 TERMS_REASON = "two days; the seriously wounded go first"
@@ -255,5 +256,9 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
     expect(crossing.page.locator("#tranche-closed")).to_be_visible()
 
     public.go("/ledger")
-    expect(public.page.locator("#table-per-exchange")).to_contain_text(TITLE)
+    expect(public.page.get_by_text(TITLE)).to_have_count(0)  # closed, not published
+    publish_exchange(mediator, agreement_id, LABEL)
+    public.go("/ledger")
+    expect(public.page.locator("#table-per-exchange")).to_contain_text(LABEL)
+    expect(public.page.get_by_text(TITLE)).to_have_count(0)  # the internal title is never public
     assert _remains_total(public) == remains_before + 3

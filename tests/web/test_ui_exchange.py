@@ -233,8 +233,12 @@ def test_closed_tranche_reaches_the_public_ledger(setup: Setup, clients: dict[st
     assert _post(m, console, f"{console}/1/close", {"password": PASSWORD}).status_code == 303  # type: ignore[attr-defined]
     assert 'id="tranche-closed"' in m.get(f"{console}?tranche=1").text
     with ui_client(setup.app) as public:
+        assert _total_persons(public.get("/ledger").text) == before  # closed, not yet published
+        body = {"agreement_id": setup.agreement_id, "public_label": "A published exchange"}
+        assert _post(m, "/publications", "/publications/exchange", body).status_code == 303  # type: ignore[attr-defined]
         page = public.get("/ledger").text
-    assert 'id="table-per-exchange"' in page and "Test exchange" in page
+    assert 'id="table-per-exchange"' in page and "A published exchange" in page
+    assert "Test exchange" not in page  # the internal title is never published
     assert _total_persons(page) == before + len(lines)
 
 

@@ -74,7 +74,14 @@ def _party(session: Session, code: str, field: str) -> OrganisationRow:
 
 
 def create_agreement(
-    uows: UnitOfWorkFactory, actor: Actor, *, title: str, party_a: str, party_b: str, venue: str
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    *,
+    title: str,
+    party_a: str,
+    party_b: str,
+    venue: str,
+    public_label: str | None = None,
 ) -> AgreementView:
     """The mediator opens an agreement between two parties, with itself as mediator."""
     if not can(actor, Permission.ANY_AGREEMENT_MANAGE) or actor.organisation_id is None:
@@ -93,6 +100,7 @@ def create_agreement(
             party_b_id=second.id,
             mediator_id=actor.organisation_id,
             venue=venue,
+            public_label=public_label,
             status="draft",
             latest_version=0,
             created_by=actor.user_id or "",

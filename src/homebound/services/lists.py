@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
@@ -23,6 +23,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.readers import read_list
 from homebound.lists.validate import ValidatedList, validate_table
 from homebound.lists.writers import write_csv, write_xlsx
+from homebound.services.access_audit import DataAction, record_access
 from homebound.services.arrival import Arrival, match_on_arrival, matching_changed, warm
 from homebound.services.payloads import fields_to_text, person_payload
 from homebound.services.registry import DEFAULT_STATUS
@@ -318,6 +319,22 @@ def export_rows(uows: UnitOfWorkFactory, actor: Actor, registry: Registry) -> It
     """
     if not can(actor, Permission.PARTY_LIST_EXPORT) or actor.party_id is None:
         raise PermissionDenied("this role may not export lists")
+    with uows.reader() as uow:
+        count = uow.session.execute(
+            select(func.count())
+            .select_from(PersonRow)
+            .where(PersonRow.party_id == actor.party_id, PersonRow.registry_kind == registry.value)
+        ).scalar_one()
+    # Recorded before the first row leaves: an export cut short still handed over what it sent.
+    record_access(
+        uows,
+        actor,
+        DataAction.EXPORT,
+        f"export: the whole {registry.value} registry",
+        [],
+        selection={actor.party_id: int(count)},
+        selected_fields=IMPORT_COLUMNS,
+    )
     return _export_rows(uows, actor.party_id, registry)
 
 

@@ -34,6 +34,7 @@ from homebound.linkage.explain import explain_pair
 from homebound.linkage.features import frame_from_persons
 from homebound.linkage.model import LinkageModel, default_model
 from homebound.linkage.pipeline import link_lists
+from homebound.services.access_audit import DataAction, RecordRead, record_access
 from homebound.services.arrival import Arrival, queue_proposals, score
 from homebound.services.match_index import IN_CUSTODY, OPEN_SOUGHT, IndexCache
 
@@ -77,6 +78,7 @@ class PersonSummary:
     # What a reviewer must know of the record as written: "date_of_birth_as_written" when its date of birth
     # is no date (31 April, an unreadable digit), shown and compared digit by digit as written.
     problems: tuple[str, ...] = ()
+    party_id: str = ""  # the owning party's id (for the record of reads)
 
 
 DATE_AS_WRITTEN = "date_of_birth_as_written"
@@ -278,6 +280,7 @@ def _summary(row: PersonRow, codes: dict[str, str]) -> PersonSummary:
         unit=fields.unit,
         service_number=fields.service_number,
         problems=(DATE_AS_WRITTEN,) if written else (),
+        party_id=row.party_id,
     )
 
 
@@ -335,7 +338,9 @@ def list_candidates(
                 .limit(limit)
             ).scalars()
         )
-        return CandidatePage(candidate_views(uow.session, rows), total, offset, limit)
+        views = candidate_views(uow.session, rows)
+    record_access(uows, actor, DataAction.LIST, "review: candidate pairs", pair_reads(views))
+    return CandidatePage(views, total, offset, limit)
 
 
 def _load_candidate(session: Session, actor: Actor, candidate_id: str, *, lock: bool) -> MatchCandidateRow:
@@ -348,9 +353,36 @@ def _load_candidate(session: Session, actor: Actor, candidate_id: str, *, lock: 
 
 def get_candidate(uows: UnitOfWorkFactory, actor: Actor, candidate_id: str) -> CandidateView:
     with uows.reader() as uow:
-        return candidate_views(uow.session, [_load_candidate(uow.session, actor, candidate_id, lock=False)])[
+        view = candidate_views(uow.session, [_load_candidate(uow.session, actor, candidate_id, lock=False)])[
             0
         ]
+    record_access(uows, actor, DataAction.READ, "review: one candidate pair", pair_reads([view]))
+    return view
+
+
+# What a reviewer sees of each record of a pair (PersonSummary), for the record of reads.
+_PAIR_FIELDS = (
+    "family_name",
+    "given_name",
+    "patronymic",
+    "date_of_birth",
+    "unit",
+    "service_number",
+    "status",
+)
+
+
+def pair_reads(views: Sequence[CandidateView]) -> list[RecordRead]:
+    """Both records of each pair, with the fields of its summary that held something."""
+    return [
+        RecordRead(
+            person.party_id,
+            person.id,
+            frozenset(f for f in _PAIR_FIELDS if getattr(person, f) not in (None, "")),
+        )
+        for view in views
+        for person in (view.sought, view.held)
+    ]
 
 
 def review_candidate(

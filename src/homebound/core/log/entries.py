@@ -60,6 +60,7 @@ class ActionTag(StrEnum):
     TRANCHE_CLOSE = "exchange:tranche:close"
     NOTIFICATION_DELIVER = "exchange:notification:deliver"
     LEDGER_RECORD = "exchange:ledger:record"
+    LEDGER_PUBLISH = "exchange:ledger:publish"  # a publication act: who, when, which figures (aggregates)
     MATCH_RUN = "matching:run:create"
     MATCH_CONFIRM = "matching:candidate:confirm"
     MATCH_REJECT = "matching:candidate:reject"

@@ -16,6 +16,7 @@ from homebound.web.ui import (
     mediator,
     party,
     printing,
+    privacy,
     public,
     reconciliation,
     review,
@@ -34,6 +35,7 @@ AREAS = (
     crossing,
     reconciliation,
     printing,
+    privacy,
 )
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:
