@@ -38,6 +38,10 @@ def kind_of(text: object) -> PackageKind:
 ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
     PackageKind.DISCLOSURE: (frozenset({"party"}), frozenset({"mediator", "observer"})),
     PackageKind.MATCH_RESULT: (frozenset({"mediator"}), frozenset({"party"})),
+    # The crossing node (a mediator's) sends its act to both parties, the mediator's other nodes and an
+    # observer; each party countersigns on its own node and sends the countersignature back to the mediator.
+    PackageKind.HANDOVER_ACT: (frozenset({"mediator"}), frozenset({"party", "mediator", "observer"})),
+    PackageKind.COUNTERSIGNATURE: (frozenset({"party"}), frozenset({"mediator"})),
 }
 
 

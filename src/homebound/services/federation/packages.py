@@ -39,6 +39,8 @@ from homebound.db.log_store import key_store_of, log_action
 from homebound.db.node_keys import load_age_identity
 from homebound.db.tables import LogHeadRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.federation.countersigning import apply_countersignature
+from homebound.services.federation.crossing import apply_handover_act
 from homebound.services.federation.disclosure import apply_disclosure
 from homebound.services.federation.match_results import apply_match_result
 from homebound.services.federation.node import (
@@ -57,6 +59,8 @@ Handler = Callable[[Session, Actor, OpenedPackage, str], str]
 HANDLERS: Mapping[PackageKind, Handler] = {
     PackageKind.DISCLOSURE: apply_disclosure,
     PackageKind.MATCH_RESULT: apply_match_result,
+    PackageKind.HANDOVER_ACT: apply_handover_act,
+    PackageKind.COUNTERSIGNATURE: apply_countersignature,
 }
 
 
