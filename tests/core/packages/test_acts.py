@@ -90,10 +90,10 @@ def test_a_receiver_recomputes_the_resolution_and_checks_the_signature() -> None
     ]
     act = build_act(MANIFEST, 1, "med-x1", "2023-01-08T18:00:00Z", lines)
     signed = act.signed(key)
-    assert read_act(signed, key.public_key, {CONTENT: MANIFEST}).hash == act.hash
+    assert read_act(signed, key.public_key, {CONTENT: MANIFEST}.get).hash == act.hash
 
     with pytest.raises(PackageRefused) as caught:  # another key
-        read_act(signed, _key().public_key, {CONTENT: MANIFEST})
+        read_act(signed, _key().public_key, {CONTENT: MANIFEST}.get)
     assert caught.value.refusal is Refusal.BAD_SIGNATURE
 
     # The issuer itself claims the later account counts: re-signed, still refused.
@@ -102,11 +102,11 @@ def test_a_receiver_recomputes_the_resolution_and_checks_the_signature() -> None
     conflict["kept"], conflict["set_aside"] = conflict["set_aside"][0], [conflict["kept"]]
     forged = {"act": body, "signature": base64.b64encode(key.sign(ACT_DOMAIN + canonical(body))).decode()}
     with pytest.raises(PackageRefused, match="resolution is not the rule's") as caught:
-        read_act(forged, key.public_key, {CONTENT: MANIFEST})
+        read_act(forged, key.public_key, {CONTENT: MANIFEST}.get)
     assert caught.value.refusal is Refusal.INVALID_CONTENT
 
     with pytest.raises(PackageRefused, match="no concluded agreement"):
-        read_act(signed, key.public_key, {})
+        read_act(signed, key.public_key, {}.get)
 
 
 def test_a_line_not_on_the_manifest_makes_no_act() -> None:

@@ -18,9 +18,10 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from homebound.core.log.entries import canonical
@@ -162,7 +163,7 @@ class CrossingLine:
             "recorded_at": self.recorded_at,
         }
 
-    @property
+    @cached_property
     def hash(self) -> str:
         return digest(self.to_json())
 
@@ -342,7 +343,9 @@ def build_act(
                        tuple(sorted(set(merged))), resolve(ordered, entries))  # fmt: skip
 
 
-def read_act(document: object, issuer_key: bytes, manifest_of: Mapping[str, CrossingManifest]) -> HandoverAct:
+def read_act(
+    document: object, issuer_key: bytes, manifest_of: Callable[[str], CrossingManifest | None]
+) -> HandoverAct:
     """A signed act checked: shape, the issuer's signature, lines on the manifest, and the resolution it
     states equal to the one re-computed here; `PackageRefused(INVALID_CONTENT)` otherwise."""
     if not isinstance(document, dict) or set(document) != {"act", "signature"}:
@@ -356,7 +359,7 @@ def read_act(document: object, issuer_key: bytes, manifest_of: Mapping[str, Cros
         raise invalid("the act's signature is not base64", "signature") from error
     if not VerifyingKey(issuer_key).verify(ACT_DOMAIN + canonical(body), signature):
         raise PackageRefused(Refusal.BAD_SIGNATURE, "the act is not signed by its issuer", field="signature")
-    manifest = manifest_of.get(str(body["content_hash"]))
+    manifest = manifest_of(str(body["content_hash"]))
     if manifest is None or manifest.agreement != body["agreement"]:
         raise invalid("no concluded agreement with this content hash on this node", "content_hash")
     if not isinstance(body["lines"], list) or not isinstance(body["merged"], list):

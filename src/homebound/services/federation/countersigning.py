@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import Conflict, PermissionDenied
+from homebound.core.errors import Conflict, NotFound, PermissionDenied
 from homebound.core.log.entries import ActionTag, canonical
 from homebound.core.packages.countersignatures import Countersignature, read_countersignature
 from homebound.core.packages.envelope import OpenedPackage
@@ -21,7 +21,7 @@ from homebound.core.packages.errors import PackageRefused, Refusal
 from homebound.db.crossing_tables import ActCountersignatureRow, HandoverActRow
 from homebound.db.log_store import log_action
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.federation.crossing import held_act, manifest_of, now_precise
+from homebound.services.federation.crossing import held_act, manifest_row, now_precise
 from homebound.services.federation.node import own_node, own_signing_key, pinned_cards
 
 
@@ -33,18 +33,20 @@ def countersign(uows: UnitOfWorkFactory, actor: Actor, act_hash: str) -> dict[st
         node = own_node(session)
         if not can(actor, Permission.PARTY_AGREEMENT_ACCEPT) or actor.organisation_id != node.organisation_id:
             raise PermissionDenied("only a party's admin on its own node countersigns an act")
-        act = held_act(session, act_hash)
-        manifest = manifest_of(session, act.content_hash)
+        act = session.get(HandoverActRow, act_hash)  # checked in full when it was received
+        if act is None:
+            raise NotFound("no such handover act on this node", field="act")
+        manifest = manifest_row(session, act.content_hash)
         if node.code not in (manifest.party_a, manifest.party_b):
             raise PermissionDenied("this node's organisation is no party to the act's agreement")
-        if not act.resolution.complete:
+        if not act.complete:
             raise Conflict("the act leaves manifest lines without an outcome; it is not countersigned",
                            code="act.incomplete")  # fmt: skip
         existing = session.get(ActCountersignatureRow, (act_hash, node.code))
         if existing is not None:
             return {"countersignature": json.loads(existing.document)}
         body = Countersignature(
-            act_hash, act.agreement, act.content_hash, act.tranche, node.code, now_precise()
+            act_hash, manifest.agreement_id, act.content_hash, act.tranche, node.code, now_precise()
         )
         signed = body.signed_by(own_signing_key(session, node.organisation_id))
         session.add(ActCountersignatureRow(act=act_hash, party=node.code, document=canonical(signed)))
@@ -73,8 +75,8 @@ def apply_countersignature(session: Session, actor: Actor, opened: OpenedPackage
         raise _refused("the countersignature is over an act this node did not issue or receive", "act")
     if (row.content_hash, row.tranche) != (signature.content_hash, signature.tranche) or not row.complete:
         raise _refused("the countersigned act is not the complete act of that agreement and tranche", "act")
-    manifest = manifest_of(session, row.content_hash)
-    if signature.agreement != manifest.agreement or signature.party not in (
+    manifest = manifest_row(session, row.content_hash)
+    if signature.agreement != manifest.agreement_id or signature.party not in (
         manifest.party_a,
         manifest.party_b,
     ):
@@ -91,7 +93,7 @@ def apply_countersignature(session: Session, actor: Actor, opened: OpenedPackage
     closed = closing_act(session, row.content_hash, row.tranche)
     if closed is not None and not was_closed:
         act = held_act(session, closed)
-        log_action(session, actor, ActionTag.TRANCHE_CLOSE, "agreement", manifest.agreement,
+        log_action(session, actor, ActionTag.TRANCHE_CLOSE, "agreement", manifest.agreement_id,
                    {"content_hash": row.content_hash, "tranche": row.tranche, "act": closed,
                     "counted": act.resolution.to_json()["counted"],
                     "conflicts": len(act.resolution.conflicts)}, party=None)  # fmt: skip
@@ -101,7 +103,7 @@ def apply_countersignature(session: Session, actor: Actor, opened: OpenedPackage
 
 def closing_act(session: Session, content_hash: str, tranche: int) -> str | None:
     """The act of the tranche both parties countersigned, if there is one (the first such, by time)."""
-    manifest = manifest_of(session, content_hash)
+    manifest = manifest_row(session, content_hash)
     rows = session.execute(
         select(ActCountersignatureRow.act, ActCountersignatureRow.party, ActCountersignatureRow.created_at)
         .join(HandoverActRow, HandoverActRow.hash == ActCountersignatureRow.act)

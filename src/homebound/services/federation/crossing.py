@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,17 +115,24 @@ def install_manifest(uows: UnitOfWorkFactory, actor: Actor | str, document: Mapp
         uow.commit()
 
 
-def manifests(session: Session) -> dict[str, CrossingManifest]:
-    rows = session.execute(select(CrossingManifestRow.document)).scalars()
-    found = (CrossingManifest.from_json(document) for document in rows)
-    return {manifest.content_hash: manifest for manifest in found}
-
-
-def manifest_of(session: Session, content_hash: str) -> CrossingManifest:
+def manifest_row(session: Session, content_hash: str) -> CrossingManifestRow:
+    """Who the agreement is between, without reading its lines."""
     row = session.get(CrossingManifestRow, content_hash)
     if row is None:
         raise NotFound("no concluded agreement with this content hash on this node", field="content_hash")
-    return CrossingManifest.from_json(row.document)
+    return row
+
+
+def manifest_of(session: Session, content_hash: str) -> CrossingManifest:
+    return CrossingManifest.from_json(manifest_row(session, content_hash).document)
+
+
+def _manifest_or_none(session: Session) -> Callable[[str], CrossingManifest | None]:
+    def find(content_hash: str) -> CrossingManifest | None:
+        row = session.get(CrossingManifestRow, content_hash)
+        return None if row is None else CrossingManifest.from_json(row.document)
+
+    return find
 
 
 # --- recording at the crossing ------------------------------------------------------------------------------
@@ -161,7 +168,7 @@ def record_crossing(
         entries = {e.line_no: e for e in manifest.entries(tranche)}
         user = session.get(UserRow, actor.user_id) if actor.user_id else None
         recorder = user.username if user is not None else NODE_ACTOR
-        hashes = []
+        recorded: list[CrossingLine] = []
         for record in records:
             entry = entries.get(record.line_no)
             if entry is None:
@@ -173,23 +180,34 @@ def record_crossing(
                                 substitute, record.note, recorder, record.device or code,
                                 now_precise()).check()  # fmt: skip
             check_against_manifest([line], manifest.entries(tranche), tranche)
-            _keep_line(session, content_hash, line, source=None)
+            recorded.append(line)
             log_action(session, actor, ActionTag.CROSSING_LINE, "crossing_line", line.hash,
                        {"content_hash": content_hash, "tranche": tranche, "line": line.line_no,
                         "outcome": line.outcome.value, "device": line.device}, party=None)  # fmt: skip
-            hashes.append(line.hash)
+        _keep_lines(session, content_hash, recorded, source=None)
         uow.commit()
-    return hashes
+    return [line.hash for line in recorded]
 
 
-def _keep_line(session: Session, content_hash: str, line: CrossingLine, *, source: str | None) -> bool:
-    if session.get(CrossingLineRow, line.hash) is not None:
-        return False
-    session.add(CrossingLineRow(hash=line.hash, content_hash=content_hash, tranche=line.tranche,
-                                line_no=line.line_no, device=line.device, document=line.to_json(),
-                                source=source))  # fmt: skip
+def _keep_lines(
+    session: Session, content_hash: str, lines: Sequence[CrossingLine], *, source: str | None
+) -> int:
+    """Keep the lines not held yet (by hash), in one flush; how many were new."""
+    held: set[str] = set()
+    hashes = list({line.hash for line in lines})
+    for start in range(0, len(hashes), 500):
+        found = session.execute(
+            select(CrossingLineRow.hash).where(CrossingLineRow.hash.in_(hashes[start : start + 500]))
+        )
+        held.update(found.scalars())
+    new = {line.hash: line for line in lines if line.hash not in held}
+    session.add_all(
+        CrossingLineRow(hash=line.hash, content_hash=content_hash, tranche=line.tranche, line_no=line.line_no,
+                        device=line.device, document=line.to_json(), source=source)
+        for line in new.values()
+    )  # fmt: skip
     session.flush()
-    return True
+    return len(new)
 
 
 def lines_held(session: Session, content_hash: str, tranche: int) -> list[tuple[CrossingLine, str | None]]:
@@ -261,12 +279,12 @@ def apply_handover_act(session: Session, actor: Actor, opened: OpenedPackage, _p
             Refusal.INVALID_CONTENT, "a handover-act package holds exactly an act", field="payload"
         )
     sender = pinned_cards(session)[opened.body.sender]
-    act = read_act(payload["act"], sender.signing_key, manifests(session))
+    act = read_act(payload["act"], sender.signing_key, _manifest_or_none(session))
     if act.issuer != sender.org:
         raise PackageRefused(Refusal.INVALID_CONTENT, "the act was issued by another node than its sender",
                              field="issuer")  # fmt: skip
     node = own_node(session)
-    manifest = manifest_of(session, act.content_hash)
+    manifest = manifest_row(session, act.content_hash)
     if node.kind.value == "party" and node.code not in (manifest.party_a, manifest.party_b):
         raise PackageRefused(Refusal.INVALID_CONTENT, "this party is no party to the act's agreement")
     if session.get(HandoverActRow, act.hash) is not None:
@@ -274,7 +292,7 @@ def apply_handover_act(session: Session, actor: Actor, opened: OpenedPackage, _p
     session.add(HandoverActRow(hash=act.hash, content_hash=act.content_hash, tranche=act.tranche,
                                issuer=act.issuer, complete=act.resolution.complete,
                                document=canonical(payload["act"]), package=opened.envelope.name))  # fmt: skip
-    new = sum(_keep_line(session, act.content_hash, line, source=act.hash) for line in act.lines)
+    new = _keep_lines(session, act.content_hash, act.lines, source=act.hash)
     summary = {**_act_summary(act), "package": opened.envelope.name, "new_lines": new}
     log_action(session, actor, ActionTag.ACT_IMPORT, "handover_act", act.hash, summary, party=None)
     state = "complete" if act.resolution.complete else "incomplete"
@@ -287,7 +305,7 @@ def held_act(session: Session, act_hash: str) -> HandoverAct:
     if row is None:
         raise NotFound("no such handover act on this node", field="act")
     issuer_key = _issuer_key(session, row.issuer)
-    return read_act(_parsed(row.document), issuer_key, manifests(session))
+    return read_act(_parsed(row.document), issuer_key, _manifest_or_none(session))
 
 
 def _issuer_key(session: Session, issuer: str) -> bytes:
