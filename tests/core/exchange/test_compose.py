@@ -312,3 +312,16 @@ def test_sort_and_take_equals_the_milp_on_larger_pools(pools, cap, formula) -> N
         return
     exact = compose(agreed, pool_a, pool_b, method=Method.MILP)
     assert (quick.list_a, quick.list_b, quick.objective) == (exact.list_a, exact.list_b, exact.objective)
+
+
+def test_persons_captured_after_the_reference_date_are_not_listed() -> None:
+    """Istanbul's composition listed 219 persons captured after its reference date."""
+    pool_a = [person("a-before", Side.A, days=40), person("a-after", Side.A, days=-3, severity=3)]
+    pool_b = side_pool(Side.B, [30, 20])
+    result = compose(terms(), pool_a, pool_b)
+    assert ids(result.list_a) == ["a-before"] and len(result.list_b) == 1
+    after = result.decisions["a-after"]
+    assert after.code is DecisionCode.OUT_NOT_ELIGIBLE
+    assert "after the agreement's reference date" in after.text
+    on_the_day = compose(terms(), [person("a-same-day", Side.A, days=0)], side_pool(Side.B, [1]))
+    assert ids(on_the_day.list_a) == ["a-same-day"]
