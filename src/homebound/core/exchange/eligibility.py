@@ -164,9 +164,9 @@ def clear(candidate: Candidate, rules: EligibilityRules, reference_date: date | 
 
     The common case, answered without building reasons: `assess` gives the same verdict in full.
     """
-    if captured_after(candidate, reference_date):
-        return False
-    if candidate.legal_hold is not None and not candidate.remains:
+    if captured_after(candidate, reference_date) or (
+        candidate.legal_hold is not None and not candidate.remains
+    ):
         return False
     if not custody_confirmed(candidate, rules.custody):
         return False
@@ -191,11 +191,7 @@ def assess(
     """All gates for one person, every failing gate reported (not just the first)."""
     reasons = [] if candidate.remains else _person_reasons(candidate, rules)
     if captured_after(candidate, reference_date):
-        assert candidate.captured_on is not None and reference_date is not None
-        text = (
-            f"captured {candidate.captured_on.isoformat()}, after the agreement's reference date"
-            f" {reference_date.isoformat()}"
-        )
+        text = f"captured {candidate.captured_on}, after the agreement's reference date {reference_date}"
         reasons.append(Reason(ReasonCode.CAPTURED_AFTER_REFERENCE, text))
     custody = _custody_reason(candidate, rules.custody)
     if custody is not None:
