@@ -29,6 +29,7 @@ class DecisionCode(StrEnum):
     OUT_BELOW_CUTOFF = "out.below_cutoff"
     OUT_FORMULA = "out.formula"
     OUT_NO_PARITY = "out.no_parity"
+    OUT_CATEGORY = "out.outside_category"  # the parity lists are drawn from one category only
 
 
 CODES = tuple(DecisionCode)
@@ -109,6 +110,9 @@ class Decisions(Mapping[str, Decision]):
         s, rank = int(pool.side[i]), int(pool.rank[i])
         if code is DecisionCode.OUT_NO_PARITY:
             return "no parity formula, and in no all-for-all or humanitarian release"
+        if code is DecisionCode.OUT_CATEGORY:
+            label = self._labels[str(self._terms.parity_category)]
+            return f"not in the category the parity lists are drawn from ({label})"
         if code is DecisionCode.OUT_FORMULA:
             formula = self._terms.parity
             assert isinstance(formula, WeightedEquivalence)
@@ -139,6 +143,7 @@ def decide(
     outside: BoolArray,
     forced_in: BoolArray,
     forced_out: BoolArray,
+    off_category: BoolArray | None = None,
 ) -> IntArray:
     """The decision code of every candidate (as an index into CODES), in order of precedence."""
     code = np.full(len(pool.candidates), CODES.index(DecisionCode.OUT_BELOW_CUTOFF), dtype=np.int64)
@@ -158,6 +163,8 @@ def decide(
     code[chosen & forced_in] = CODES.index(DecisionCode.IN_AMENDMENT)
     code[outside & ~is_all_for_all] = CODES.index(DecisionCode.IN_HUMANITARIAN)
     code[outside & is_all_for_all] = CODES.index(DecisionCode.IN_ALL_FOR_ALL)
+    if off_category is not None:
+        code[off_category & ~outside] = CODES.index(DecisionCode.OUT_CATEGORY)
     code[forced_out] = CODES.index(DecisionCode.OUT_AMENDMENT)
     code[~pool.eligible] = CODES.index(DecisionCode.OUT_NOT_ELIGIBLE)
     return code
