@@ -49,6 +49,7 @@ from homebound.services.agreement_views import (
     version_view,
     visible,
 )
+from homebound.services.amendment_rules import check_replacements, hold_back
 from homebound.services.candidates import check_listed, chunks, with_rank_classes
 from homebound.services.exchange_access import (
     load_agreement_row,
@@ -261,9 +262,11 @@ def amend(
     """Add, remove or replace named persons, each with its reason, as a new version."""
 
     def build(session: Session, row: AgreementRow, seat: Role, agreement: Agreement) -> Agreement:
-        return agreement.amend(
-            by=seat, amendments=_checked_amendments(session, actor, row, amendments), note=note
-        )
+        checked = _checked_amendments(session, actor, row, amendments)
+        check_replacements(session, checked)
+        updated = agreement.amend(by=seat, amendments=checked, note=note)
+        hold_back(session, actor, row, updated.latest.number, checked)
+        return updated
 
     return new_version(
         uows, actor, agreement_id, "amend", build, share=share, expected_version=expected_version
