@@ -27,6 +27,7 @@ from homebound.core.exchange.errors import (
     NoVersionYet,
     SupersededVersion,
     TrancheMismatch,
+    UnchangedVersion,
     UnknownVersion,
 )
 from homebound.core.exchange.formula import Basis, ListedPerson, balance
@@ -254,6 +255,14 @@ class Agreement:
     ) -> Agreement:
         self._check_open()
         check_lists(list_a, list_b)
+        if self.versions and (terms, list_a, list_b) == (
+            self.latest.terms,
+            self.latest.list_a,
+            self.latest.list_b,
+        ):
+            raise UnchangedVersion(
+                f"version {self.latest.number} has these terms and lists already; nothing new to record"
+            )
         number = len(self.versions) + 1
         if changes is None:
             previous = self.versions[-1] if self.versions else None
