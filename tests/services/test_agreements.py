@@ -30,7 +30,7 @@ from homebound.db.tables import LogEntryRow, PersonRow, PersonShareRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import agreement_views, agreements
 from homebound.services.amendment_rules import cites_article_119
-from homebound.services.composition import compose_version
+from homebound.services.composition import compose_version, stored_decisions
 from homebound.services.log import verify_log
 from homebound.services.sign_in import Reauthentication
 from tests.exchange_support import Registries, seed_registries
@@ -279,3 +279,43 @@ def test_an_amendment_citing_article_119_holds_the_person_back(
 )  # fmt: skip
 def test_what_cites_article_119(reason: str, cites: bool) -> None:
     assert cites_article_119(reason) is cites
+
+
+def test_a_composition_is_its_own_kind_and_keeps_its_reasons(
+    uows: UnitOfWorkFactory, world: World, seeded: Registries
+) -> None:
+    mediator = world.actors["mediator"]
+    agreement_id, lists, decisions = _composed(uows, world)
+    again = compose_version(uows, mediator, agreement_id, TERMS, expected_version=1,
+                            removed={lists["a"][0]: "asked to wait"})  # fmt: skip
+    kinds = [v.kind for v in agreement_views.list_versions(uows, mediator, agreement_id)]
+    assert kinds == ["composition", "composition"]  # a re-composition is no party's counter-proposal
+    stored = stored_decisions(uows, mediator, agreement_id, 1)
+    assert sorted(stored, key=lambda d: d["candidate_id"]) == sorted(
+        decisions, key=lambda d: d["candidate_id"]
+    )
+    second = {d["candidate_id"]: d for d in stored_decisions(uows, mediator, agreement_id, 2)}
+    assert (
+        second[lists["a"][0]]["code"] == "out.amendment" and "asked to wait" in second[lists["a"][0]]["text"]
+    )
+    assert again.empty_reason is None
+    with pytest.raises((NotFound, PermissionDenied)):
+        stored_decisions(uows, world.actors["a_admin"], agreement_id, 1)
+
+
+def _nobody_interviewed(index: int, row: dict[str, str]) -> None:
+    row["will_to_return"], row["will_verified_by"], row["will_verified_on"] = "unknown", "", ""
+
+
+def test_an_empty_composition_says_why_and_is_not_shared(uows: UnitOfWorkFactory, world: World) -> None:
+    seed_registries(uows, world, held_a=8, held_b=8, seed=3, edit=_nobody_interviewed)
+    agreement_id = _open(uows, world)
+    mediator = world.actors["mediator"]
+    with pytest.raises(Conflict) as refused:
+        compose_version(uows, mediator, agreement_id, TERMS, share=True)
+    assert refused.value.code == "composition.empty"
+    assert "no will-to-return interview recorded (16)" in refused.value.message
+    assert agreement_views.list_versions(uows, mediator, agreement_id) == []  # nothing stored
+    kept = compose_version(uows, mediator, agreement_id, TERMS)
+    assert kept.version.list_sizes == (0, 0) and not kept.version.shared
+    assert kept.empty_reason is not None and "16 not eligible" in kept.empty_reason

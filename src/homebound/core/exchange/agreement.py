@@ -71,6 +71,7 @@ class VersionKind(StrEnum):
     PROPOSAL = "proposal"
     COUNTER_PROPOSAL = "counter_proposal"
     AMENDMENT = "amendment"
+    COMPOSITION = "composition"  # the mediator's lists from both eligible pools, not a party's counter
 
 
 class AgreementStatus(StrEnum):
@@ -236,6 +237,20 @@ class Agreement:
         if not self.versions:
             raise NoVersionYet(f"agreement {self.agreement_id} has no proposal to counter yet")
         return self._record(VersionKind.COUNTER_PROPOSAL, by, terms, tuple(list_a), tuple(list_b), note, None)
+
+    def compose(
+        self,
+        *,
+        by: Role,
+        terms: Terms,
+        list_a: Sequence[ListedPerson],
+        list_b: Sequence[ListedPerson],
+        note: str = "",
+    ) -> Agreement:
+        """The mediator's composition from both pools, first or later: a version of its own kind."""
+        if by is not Role.MEDIATOR:
+            raise NotAParty("only the mediator composes from both parties' pools")
+        return self._record(VersionKind.COMPOSITION, by, terms, tuple(list_a), tuple(list_b), note, None)
 
     def amend(self, *, by: Role, amendments: Sequence[Amendment], note: str = "") -> Agreement:
         """Add, remove or replace named persons, each with its reason; the terms stay as they are."""

@@ -13,6 +13,7 @@ from enum import StrEnum
 import numpy as np
 
 from homebound.core.exchange.candidate import MedicalSeverity, Side
+from homebound.core.exchange.eligibility import ReasonCode
 from homebound.core.exchange.formula import Basis, WeightedEquivalence
 from homebound.core.exchange.pool import SIDES, BoolArray, IntArray, Pool
 from homebound.core.exchange.selection import Places
@@ -33,6 +34,23 @@ class DecisionCode(StrEnum):
 
 
 CODES = tuple(DecisionCode)
+_OUT_LABELS = {
+    DecisionCode.OUT_NOT_ELIGIBLE: "not eligible",
+    DecisionCode.OUT_AMENDMENT: "removed by amendment",
+    DecisionCode.OUT_BELOW_CUTOFF: "below the cut-off (the other side has no one to match them)",
+    DecisionCode.OUT_FORMULA: "left out by the formula's points",
+    DecisionCode.OUT_NO_PARITY: "under no formula",
+    DecisionCode.OUT_CATEGORY: "outside the parity category",
+}
+_GATE_LABELS = {
+    ReasonCode.IDENTITY_UNVERIFIED: "identity not verified",
+    ReasonCode.CUSTODY_UNCONFIRMED: "custody not confirmed",
+    ReasonCode.WILL_NOT_CONFIRMED: "no will-to-return interview recorded",
+    ReasonCode.REFUSED_REPATRIATION: "refused repatriation",
+    ReasonCode.LEGAL_HOLD: "legal hold (Art. 119)",
+    ReasonCode.RED_LINE: "a party's red line",
+    ReasonCode.CAPTURED_AFTER_REFERENCE: "captured after the reference date",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,22 @@ class Decisions(Mapping[str, Decision]):
         """How many candidates got each code."""
         values, counts = np.unique(self._codes, return_counts=True)
         return {CODES[int(v)]: int(n) for v, n in zip(values, counts, strict=True)}
+
+    def why_nobody(self) -> str:
+        """Why a composition lists no one: what kept each candidate out, gate by gate, counted."""
+        if not self._index:
+            return "no one is listed: both pools are empty (no held record is a candidate yet)"
+        counts = self.counts()
+        parts = [f"{n} {_OUT_LABELS.get(code, code.value)}" for code, n in sorted(counts.items())]
+        gates: dict[str, int] = {}
+        for decision in self._pool.reported.values():
+            for reason in decision.blocking_reasons:
+                label = _GATE_LABELS.get(reason.code, reason.code.value)
+                gates[label] = gates.get(label, 0) + 1
+        text = f"no one is listed among {len(self._index)} candidates: " + ", ".join(parts)
+        if gates:
+            text += "; gates not passed: " + ", ".join(f"{label} ({n})" for label, n in sorted(gates.items()))
+        return text
 
     def _text(self, i: int, code: DecisionCode) -> str:
         pool, candidate = self._pool, self._pool.candidates[i]
