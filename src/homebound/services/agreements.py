@@ -182,10 +182,12 @@ def new_version(
     share: bool,
     expected_version: int | None,
     guarded: bool = True,
+    withhold: Callable[[Agreement], bool] | None = None,
 ) -> VersionView:
     """Shared path of propose, counter-propose, amend and compose: `build(session, row, seat, agreement)`
     does the core action and returns the updated aggregate. `guarded` changes need `expected_version` once
-    the agreement has a version."""
+    the agreement has a version; `withhold(updated)` true keeps the new version unshared whatever `share`
+    asked."""
     with uows.writer() as uow:
         session = uow.session
         row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
@@ -198,7 +200,8 @@ def new_version(
         _check_seen(session, row, seat)
         agreement = load_agreement(session, row)
         updated = build(session, row, seat, agreement)
-        version_row = record_version(session, actor, row, seat, updated, share=share)
+        shared = share and (withhold is None or not withhold(updated))
+        version_row = record_version(session, actor, row, seat, updated, share=shared)
         accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
         view = version_view(version_row, accepted, full=True)
         uow.commit()

@@ -1,6 +1,6 @@
 """Composing the lists from both parties' eligible pools: the core MILP over held records, recorded as a
 version of kind `composition`, with every candidate's reason for being in or out, stored with it. A
-composition that lists no one says why, and is not shared."""
+composition that lists no one says why, and is kept unshared whatever was asked."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission
-from homebound.core.errors import Conflict, PermissionDenied
+from homebound.core.errors import PermissionDenied
 from homebound.core.exchange.agreement import Agreement, Role
 from homebound.core.exchange.compose import Composition, Method, compose
 from homebound.core.exchange.documents import balance_to_document
@@ -85,12 +85,6 @@ def compose_version(
         pool_a, pool_b = load_pools(session, row)
         composition = compose(terms, pool_a, pool_b, added=added, removed=removed, method=method)
         found.append((composition, len(pool_a), len(pool_b)))
-        if share and not (composition.list_a or composition.list_b):
-            raise Conflict(
-                f"an empty composition is not shared: {composition.decisions.why_nobody()}",
-                code="composition.empty",
-                field="share",
-            )
         text = note or f"composed from the eligible pools ({composition.method.value})"
         updated = agreement.compose(
             by=seat, terms=terms, list_a=composition.list_a, list_b=composition.list_b, note=text
@@ -98,9 +92,11 @@ def compose_version(
         keep_decisions(session, row.id, updated.latest.number, _decision_documents(composition))
         return updated
 
-    version = new_version(
-        uows, actor, agreement_id, "compose", build, share=share, expected_version=expected_version
-    )
+    def lists_no_one(updated: Agreement) -> bool:  # an empty composition is kept, never shared
+        return not (updated.latest.list_a or updated.latest.list_b)
+
+    version = new_version(uows, actor, agreement_id, "compose", build, share=share,
+                          expected_version=expected_version, withhold=lists_no_one)  # fmt: skip
     composition, size_a, size_b = found[0]
     documents = _decision_documents(composition)
     empty = not (composition.list_a or composition.list_b)
