@@ -34,11 +34,13 @@ TERM_LABELS: dict[str, str] = {
     "red_lines": N_("Red lines"),
     "legal_hold_overrides": N_("Legal hold overrides"),
     "remains_formula": N_("Remains formula"),
+    "parity_category": N_("Parity lists drawn only from the category"),
 }
 KIND_LABELS: dict[str, str] = {
     "proposal": N_("proposal"),
     "counter_proposal": N_("counter-proposal"),
     "amendment": N_("amendment"),
+    "composition": N_("composition"),
     "added": N_("added"),
     "removed": N_("removed"),
     "replaced": N_("replaced"),
@@ -212,7 +214,15 @@ def page_context(
         comparison=comparison,
         terms_rows=[
             (key, term_text(visit.t, key, terms.get(key), parties))
-            for key in ("reference_date", "formulas", "max_persons", "categories", "tranches")
+            for key in (
+                "reference_date",
+                "formulas",
+                "max_persons",
+                "categories",
+                "tranches",
+                "parity_category",
+            )
+            if key != "parity_category" or terms.get(key)
         ],
         term_text=lambda key, value: term_text(visit.t, key, value, parties),
         defaults={**form_defaults(document), **(posted or {})},

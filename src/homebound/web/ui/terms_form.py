@@ -38,6 +38,7 @@ HINTS: dict[str, str] = {
     "declared_a": N_("A declared package names how many each side releases."),
     "long_captivity_days": N_("Write a number of days, 1 or more."),
     "all_for_all": N_("All for all needs that category among the agreed ones."),
+    "parity_category": N_("The parity lists can be drawn only from a category among the agreed ones."),
 }
 
 
@@ -52,6 +53,7 @@ class TermsForm:
     categories: tuple[str, ...]
     long_captivity_days: str
     all_for_all: str
+    parity_category: str = ""  # draw the parity lists from this category only
 
 
 def tranche_documents(text: str) -> list[dict[str, Any]] | None:
@@ -111,6 +113,7 @@ def counter_document(old: Mapping[str, Any], form: TermsForm) -> dict[str, Any] 
         "priority": priority,
         "tranches": tranches,
         "outside_parity_tranche": min(old.get("outside_parity_tranche", 0), max(len(tranches) - 1, 0)),
+        "parity_category": form.parity_category or None,
     }
 
 
@@ -129,7 +132,7 @@ def _form_field(problem: FieldProblem, form: TermsForm, document: Mapping[str, A
         return "long_captivity_days" if kind == "long_captivity" else "formula"
     if head in ("tranches", "outside_parity_tranche"):
         return "tranches"
-    if head in ("reference_date", "max_persons"):
+    if head in ("reference_date", "max_persons", "parity_category"):
         return head
     return "formula"
 
@@ -178,4 +181,5 @@ def form_defaults(document: Mapping[str, Any]) -> dict[str, Any]:
         "categories": sorted(keys),
         "long_captivity_days": (long or {}).get("more_than_days") or 365,
         "all_for_all": all_for_all,
+        "parity_category": terms.get("parity_category") or "",
     }
