@@ -272,3 +272,32 @@ def test_the_compose_form_offers_every_formula_and_a_parity_category(
     assert "not in the category the parity lists are drawn from" in restricted.text  # type: ignore[attr-defined]
     terms = agreement_views.get_version(uows, mediator, setup.agreement_id, 2).document["terms"]  # type: ignore[index]
     assert terms["parity_category"] == "seriously_wounded_or_sick"
+
+
+def test_the_compose_form_sets_gates_and_priority_and_an_empty_result_is_not_shared(
+    setup: Setup, clients: dict[str, TestClient], connection: Connection, world: World
+) -> None:
+    url = f"/agreements/{setup.agreement_id}"
+    m = clients["mediator"]
+    form = m.get(url).text.split('id="compose-form"')[1].split("</form>")[0]
+    assert 'name="custody"' in form and 'name="priority"' in form and 'name="interview_gate"' in form
+    ordered = _post(m, url, f"{url}/compose", {
+        "reference_date": "2023-01-08", "max_persons": "4", "expected_version": "0", "share": "true",
+        "priority": ["captivity_length", "medical_severity", "categories"], "interview_gate": "off",
+    })  # fmt: skip
+    assert ordered.status_code == 200, ordered.text  # type: ignore[attr-defined]
+    uows, mediator = UnitOfWorkFactory(connection, key_custody_of_tests()), world.actors["mediator"]
+    terms = agreement_views.get_version(uows, mediator, setup.agreement_id, 1).document["terms"]  # type: ignore[index]
+    assert terms["priority"]["criteria"] == ["captivity_length", "medical_severity", "categories"]
+    assert terms["eligibility"]["require_will_interview"] is False
+    assert terms["eligibility"]["require_confirmed_identity"] is True
+    # Custody confirmed by the ICRC for nobody here: no one is listed, the version is kept unshared.
+    empty = _post(m, url, f"{url}/compose", {
+        "reference_date": "2023-01-08", "max_persons": "4", "expected_version": "1", "share": "true",
+        "custody": "icrc",
+    })  # fmt: skip
+    assert empty.status_code == 200, empty.text  # type: ignore[attr-defined]
+    page = empty.text  # type: ignore[attr-defined]
+    assert 'id="empty-reason"' in page and "custody not confirmed" in page
+    assert re.search(r'id="composition-shared">no<', page)
+    assert not agreement_views.get_version(uows, mediator, setup.agreement_id, 2).shared

@@ -18,7 +18,13 @@ from homebound.web.deps import Uows
 from homebound.web.ui.i18n import N_, Translator
 from homebound.web.ui.render import render
 from homebound.web.ui.session import Visit
-from homebound.web.ui.terms_form import FORMULAS, STANDARD_CATEGORIES, form_defaults
+from homebound.web.ui.terms_form import (
+    CUSTODY_RULES,
+    FORMULAS,
+    PRIORITY_CRITERIA,
+    STANDARD_CATEGORIES,
+    form_defaults,
+)
 
 AMEND_ROWS = 4
 # How the parts of the terms, the kinds of version and of change read on the page (the stored keys stay).
@@ -183,6 +189,8 @@ def page_context(
         "posted": dict(posted or {}),
         "amend_rows": range(1, AMEND_ROWS + 1),
         "formulas": FORMULAS,
+        "custody_rules": CUSTODY_RULES,
+        "priority_criteria": PRIORITY_CRITERIA,
         "standard_categories": STANDARD_CATEGORIES,
         "term_labels": TERM_LABELS,
         "kind_labels": KIND_LABELS,

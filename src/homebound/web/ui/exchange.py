@@ -75,6 +75,11 @@ def agreement_page(
     return agreement_response(request, uows, visit, agreement_id, v, against)
 
 
+def _gate(posted: list[str]) -> str:
+    """A gate checkbox after its hidden "off": on when ticked, and when the form did not say (the default)."""
+    return "on" if not posted or "on" in posted else "off"
+
+
 def _composition_terms(form: TermsForm, t: Translator) -> Terms:
     """The terms the compose form asks for (any formula, categories, all for all, a parity category),
     through the parser every edge uses; each problem named by its form field."""
@@ -100,6 +105,11 @@ def compose(
     long_captivity_days: Annotated[str, Form(max_length=6)] = "",
     all_for_all: Annotated[str, Form(max_length=40)] = "",
     parity_category: Annotated[str, Form(max_length=40)] = "",
+    custody: Annotated[str, Form(max_length=20)] = "either",
+    identity_gate: Annotated[list[str], Form(max_length=2)] = [],  # noqa: B006 - "off" (hidden) and "on"
+    interview_gate: Annotated[list[str], Form(max_length=2)] = [],  # noqa: B006
+    priority: Annotated[list[str], Form(max_length=3)] = [],  # noqa: B006 - criteria, first first
+    priority_category: Annotated[list[str], Form(max_length=len(STANDARD_CATEGORIES))] = [],  # noqa: B006
     expected_version: Annotated[int, Form(ge=0, le=MAX_VERSION)] = 0,
     share: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -117,6 +127,9 @@ def compose(
         long_captivity_days.strip() or ("365" if "long_captivity" in chosen else ""),
         all_for_all.strip(),
         parity_category.strip(),
+        gates=(custody, _gate(identity_gate), _gate(interview_gate)),
+        priority=tuple(priority) or None,
+        priority_categories=tuple(c for c in priority_category if c in known),
     )
     terms = _composition_terms(form, visit.t)
     composed = compose_version(
