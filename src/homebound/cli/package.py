@@ -62,6 +62,10 @@ def send(
     fields: Annotated[
         str | None, typer.Option(help="disclosure: columns to disclose, comma-separated")
     ] = None,
+    act: Annotated[
+        str | None,
+        typer.Option(help="handover-act: the act to send; countersignature: the act to countersign"),
+    ] = None,
 ) -> None:
     """Seal a package to pinned peers, keep it in the outbox and write it to a file (USB stick, e-mail)."""
     from homebound.services.federation.packages import send_package
@@ -72,7 +76,11 @@ def send(
     uows = open_uows(load_settings())
     try:
         actor = actor_for_username(uows, user)
-        payload = _payload(uows, actor, kind, to, registry, all_records, records, fields)
+        payload = (
+            _act_payload(uows, actor, kind, act)
+            if kind in (PackageKind.HANDOVER_ACT, PackageKind.COUNTERSIGNATURE)
+            else _payload(uows, actor, kind, to, registry, all_records, records, fields)
+        )
         sent = send_package(uows, actor, to=to, kind=kind, payload=payload)
     except DomainError as exc:
         _refused(exc)
@@ -114,6 +122,20 @@ def _payload(
             raise ValidationFailed([FieldProblem("to", "invalid_value", "a match result goes to one party")])
         return match_result_payload(uows, actor, to[0])
     raise ValidationFailed([FieldProblem("kind", "not_handled", f"{kind.value} packages are not built yet")])
+
+
+def _act_payload(uows: UnitOfWorkFactory, actor: Actor, kind: PackageKind, act: str | None) -> dict[str, Any]:
+    if act is None:
+        raise ValidationFailed(
+            [FieldProblem("act", "required", f"a {kind.value} package names the act (--act)")]
+        )
+    if kind is PackageKind.HANDOVER_ACT:
+        from homebound.services.federation.crossing import act_payload
+
+        return act_payload(uows, act)
+    from homebound.services.federation.countersigning import countersign
+
+    return countersign(uows, actor, act)
 
 
 @package_app.command("receive")
