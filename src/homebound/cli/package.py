@@ -67,8 +67,10 @@ def send(
         typer.Option(help="handover-act: the act to send; countersignature: the act to countersign"),
     ] = None,
 ) -> None:
-    """Seal a package to pinned peers, keep it in the outbox and write it to a file (USB stick, e-mail)."""
+    """Seal a package to pinned peers, keep it in the outbox and write it to a file (USB stick, e-mail).
+    `--kind checkpoint` signs this node's tree head for one witness, with the consistency proofs it needs."""
     from homebound.services.federation.packages import send_package
+    from homebound.services.federation.tree_heads import send_checkpoint
 
     if output.exists() or not output.parent.is_dir():
         err.print(f"[red]refused[/red] {output} exists already, or its folder does not")
@@ -76,12 +78,19 @@ def send(
     uows = open_uows(load_settings())
     try:
         actor = actor_for_username(uows, user)
-        payload = (
-            _act_payload(uows, actor, kind, act)
-            if kind in (PackageKind.HANDOVER_ACT, PackageKind.COUNTERSIGNATURE)
-            else _payload(uows, actor, kind, to, registry, all_records, records, fields)
-        )
-        sent = send_package(uows, actor, to=to, kind=kind, payload=payload)
+        if kind is PackageKind.CHECKPOINT:
+            if len(to) != 1:
+                raise ValidationFailed(
+                    [FieldProblem("to", "invalid_value", "a checkpoint goes to one witness")]
+                )
+            sent = send_checkpoint(uows, actor, to[0])
+        else:
+            payload = (
+                _act_payload(uows, actor, kind, act)
+                if kind in (PackageKind.HANDOVER_ACT, PackageKind.COUNTERSIGNATURE)
+                else _payload(uows, actor, kind, to, registry, all_records, records, fields)
+            )
+            sent = send_package(uows, actor, to=to, kind=kind, payload=payload)
     except DomainError as exc:
         _refused(exc)
         return
@@ -143,9 +152,14 @@ def receive(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the package file")],
     user: UserOpt,
     receipt: Annotated[Path | None, typer.Option(help="write the signed receipt for the sender here")] = None,
+    reply: Annotated[
+        Path | None,
+        typer.Option(help="write the answer (a checkpoint's cosignature) here; default FILE-reply.hbp"),
+    ] = None,
 ) -> None:
     """Verify, decrypt and take in a package addressed to this node; refused: nothing kept, exit code per
-    refusal (docs/federation.md), the refusal logged."""
+    refusal (docs/federation.md), the refusal logged. A checkpoint is cosigned once its consistency proof
+    holds, and the cosignature package written for the sender."""
     from homebound.services.federation.packages import receive_package
 
     settings = load_settings()
@@ -158,6 +172,13 @@ def receive(
         return
     out.print(f"received {received.kind.value} {received.name} from {received.sender} #{received.seq}")
     out.print(received.summary)
+    if received.reply is not None:
+        target = reply or file.with_name(f"{file.stem}-reply.hbp")
+        if target.exists():
+            err.print(f"[red]{target} exists[/red]: the answer stays in the outbox ({received.reply.name})")
+            raise typer.Exit(code=2)
+        target.write_bytes(received.reply.data)
+        out.print(f"wrote the answer to {target}: hand it to {received.sender} (homebound package receive)")
     if receipt is not None:
         receipt.write_bytes(received.receipt)
         out.print(

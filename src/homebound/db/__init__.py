@@ -6,4 +6,5 @@ from homebound.db import composition_tables as _composition_tables  # noqa: F401
 from homebound.db import crossing_tables as _crossing_tables  # noqa: F401
 from homebound.db import exchange_tables as _exchange_tables  # noqa: F401
 from homebound.db import federation_tables as _federation_tables  # noqa: F401
+from homebound.db import guard_tables as _guard_tables  # noqa: F401
 from homebound.db import matching_tables as _matching_tables  # noqa: F401

@@ -93,3 +93,53 @@ class DisclosedRecordRow(Base):
     package: Mapped[str] = mapped_column(String(64))  # name of the disclosure that last set it
     withdrawn_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class NodeCheckpointRow(Base):
+    """A checkpoint of this node's own log, signed and sent to one witness; the witness's cosignature once
+    it comes back. The sizes sent since the last cosignature are those the next proofs start from."""
+
+    __tablename__ = "node_checkpoint"
+    __table_args__ = (UniqueConstraint("package", "witness", name="uq_node_checkpoint_package_witness"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    witness: Mapped[str] = mapped_column(String(32), index=True)  # organisation code
+    origin: Mapped[str] = mapped_column(String(200))
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))  # hex
+    note: Mapped[str] = mapped_column(Text)  # the signed checkpoint as sent
+    package: Mapped[str] = mapped_column(String(64))  # the checkpoint package's name
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    cosignature: Mapped[str | None] = mapped_column(Text)  # the witness's signature line
+    cosigned_at: Mapped[dt.datetime | None]  # the time the witness put in its cosignature
+
+
+class WitnessedCheckpointRow(Base):
+    """The newest checkpoint of a peer's log that this node cosigned (one row per peer): what the peer's
+    next checkpoint must extend."""
+
+    __tablename__ = "witnessed_checkpoint"
+
+    peer_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(200))
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))  # hex
+    note: Mapped[str] = mapped_column(Text)  # the peer's signed checkpoint
+    cosignature: Mapped[str] = mapped_column(Text)  # this node's signature line over it
+    cosigned_at: Mapped[dt.datetime]
+    package: Mapped[str] = mapped_column(String(64))  # the checkpoint package it came in
+
+
+class WitnessEvidenceRow(Base):
+    """A peer that showed two histories (or a smaller log): both signed checkpoints, kept as evidence."""
+
+    __tablename__ = "witness_evidence"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    peer: Mapped[str] = mapped_column(String(32), index=True)  # organisation code
+    code: Mapped[str] = mapped_column(String(32))  # checkpoint.inconsistent or checkpoint.rollback
+    cosigned_note: Mapped[str] = mapped_column(Text)  # the checkpoint this node cosigned before
+    offered_note: Mapped[str] = mapped_column(Text)  # the one it refused
+    package: Mapped[str] = mapped_column(String(64))  # the refused package's name
+    package_bytes: Mapped[bytes] = mapped_column(LargeBinary)  # as received (encrypted to this node)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

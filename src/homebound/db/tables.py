@@ -198,6 +198,10 @@ class PersonShareRow(Base):
 
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True)
     party_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), primary_key=True, index=True)
+    # The record's owner, kept here so that row-level security on this table needs no look-up in `person`
+    # (whose own policy reads this table: a cycle PostgreSQL cannot evaluate). Writes are checked against
+    # `person` all the same (migration 0009_person_rls).
+    owner_party_id: Mapped[str] = mapped_column(String(36), index=True)
     shared_by: Mapped[str] = mapped_column(String(36))
     shared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

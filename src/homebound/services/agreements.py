@@ -315,6 +315,7 @@ def share_rows(
     version_row.shared_at = utcnow()
     version_row.shared_by = actor.user_id or ""
     wanted = [(p.candidate_id, party_of(row, side.other)) for side in Side for p in version.listed(side)]
+    owners = {p.candidate_id: party_of(row, side) for side in Side for p in version.listed(side)}
     ids = [person_id for person_id, _ in wanted]
     existing: set[tuple[str, str]] = set()
     for part in chunks(ids):
@@ -326,7 +327,12 @@ def share_rows(
         existing.update((person_id, party_id) for person_id, party_id in found)
     new = [pair for pair in wanted if pair not in existing]
     session.add_all(
-        PersonShareRow(person_id=person_id, party_id=party_id, shared_by=actor.user_id or "")
+        PersonShareRow(
+            person_id=person_id,
+            party_id=party_id,
+            owner_party_id=owners[person_id],
+            shared_by=actor.user_id or "",
+        )
         for person_id, party_id in new
     )
     payload = {"agreement": row.id, "version": version.number, "persons_shared": sorted(p for p, _ in new)}

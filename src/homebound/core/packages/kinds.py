@@ -35,6 +35,7 @@ def kind_of(text: object) -> PackageKind:
 
 # Who sends which kind to whom (sender's node kind, receiver's node kind); kinds not listed are not
 # processed yet. Parties never address each other: what one party sends the other goes through the mediator.
+_ANY_NODE = frozenset({"party", "mediator", "observer"})
 ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
     PackageKind.DISCLOSURE: (frozenset({"party"}), frozenset({"mediator", "observer"})),
     PackageKind.MATCH_RESULT: (frozenset({"mediator"}), frozenset({"party"})),
@@ -42,6 +43,9 @@ ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
     # observer; each party countersigns on its own node and sends the countersignature back to the mediator.
     PackageKind.HANDOVER_ACT: (frozenset({"mediator"}), frozenset({"party", "mediator", "observer"})),
     PackageKind.COUNTERSIGNATURE: (frozenset({"party"}), frozenset({"mediator"})),
+    # Any node's log is witnessed by any peer it talks to (never a party by the other party).
+    PackageKind.CHECKPOINT: (_ANY_NODE, _ANY_NODE),
+    PackageKind.COSIGNATURE: (_ANY_NODE, _ANY_NODE),
 }
 
 
@@ -53,7 +57,8 @@ def check_route(kind: PackageKind, sender_kind: str, receiver_kind: str) -> None
             Refusal.NOT_HANDLED, f"{kind.value} packages are not processed by this version yet"
         )
     senders, receivers = route
-    if sender_kind not in senders or receiver_kind not in receivers:
+    between_parties = sender_kind == receiver_kind == "party"
+    if sender_kind not in senders or receiver_kind not in receivers or between_parties:
         raise PackageRefused(
             Refusal.NOT_ALLOWED, f"a {sender_kind} does not send {kind.value} packages to a {receiver_kind}"
         )

@@ -34,8 +34,9 @@ from homebound.core.packages.envelope import (
 from homebound.core.packages.errors import PackageRefused, Refusal
 from homebound.core.packages.kinds import PackageKind, check_route
 from homebound.core.packages.receipts import Receipt, read_receipt
+from homebound.core.packages.witness import CheckpointRefused
 from homebound.db.federation_tables import PackageReceivedRow, PackageSentRow
-from homebound.db.log_store import key_store_of, log_action
+from homebound.db.log_store import LogWriter, key_store_of, log_action
 from homebound.db.node_keys import load_age_identity
 from homebound.db.tables import LogHeadRow
 from homebound.db.uow import UnitOfWorkFactory
@@ -51,6 +52,12 @@ from homebound.services.federation.node import (
     peer_organisation,
     pinned_cards,
 )
+from homebound.services.federation.witness import (
+    apply_checkpoint,
+    apply_cosignature,
+    cosignature_reply,
+    keep_evidence,
+)
 
 _log = logging.getLogger(__name__)
 PENDING, ACKNOWLEDGED = "pending", "acknowledged"
@@ -61,7 +68,12 @@ HANDLERS: Mapping[PackageKind, Handler] = {
     PackageKind.MATCH_RESULT: apply_match_result,
     PackageKind.HANDOVER_ACT: apply_handover_act,
     PackageKind.COUNTERSIGNATURE: apply_countersignature,
+    PackageKind.CHECKPOINT: apply_checkpoint,
+    PackageKind.COSIGNATURE: apply_cosignature,
 }
+# Kinds answered by a package of their own, sealed to the sender in the same transaction: (kind, payload).
+Reply = Callable[[Session, OpenedPackage], tuple[PackageKind, Mapping[str, Any]]]
+REPLIES: Mapping[PackageKind, Reply] = {PackageKind.CHECKPOINT: cosignature_reply}
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,7 @@ class ReceivedPackage:
     kind: PackageKind
     summary: str
     receipt: bytes  # signed by this node: hand it back to the sender (`homebound package ack`)
+    reply: SentPackage | None = None  # the answer to the sender (a checkpoint's cosignature), in the outbox
 
 
 def _acting_member(session: Session, actor: Actor, permission: Permission) -> str:
@@ -99,29 +112,36 @@ def send_package(
     """Seal a package to pinned peers and put it in the outbox (pending until acknowledged), logged."""
     with uows.writer() as uow:
         session = uow.session
-        node = own_node(session)
         _acting_member(session, actor, Permission.OWN_PACKAGE_SEND)
-        cards = pinned_cards(session)
-        for code in to:
-            peer_organisation(session, code)  # NotFound for a peer not pinned
-            check_route(kind, node.kind.value, cards[code].kind.value)
-        addressees = tuple(Addressee(code, _last_sent(session, code) + 1) for code in to)
-        head = session.execute(select(LogHeadRow).where(LogHeadRow.id == 1)).scalar_one()
-        body = PackageBody(
-            node.code, addressees, kind, LogHead(head.seq, head.head_hash), now_text(), payload
-        )
-        data = seal(body, own_signing_key(session, node.organisation_id),
-                    {code: cards[code].encryption_key for code in to})  # fmt: skip
-        name = package_name(data)
-        for addressee in addressees:
-            session.add(PackageSentRow(name=name, recipient=addressee.org, seq=addressee.seq, kind=kind.value,
-                                       size=len(data), state=PENDING, attempts=0, package=data,
-                                       created_by=actor.user_id or NODE_ACTOR))  # fmt: skip
-        session.flush()
-        log_action(
-            session, actor, ActionTag.PACKAGE_SEND, "package", name, _summary(body, len(data)), party=None
-        )
+        sent = send_in_session(session, actor, to=to, kind=kind, payload=payload)
         uow.commit()
+    return sent
+
+
+def send_in_session(
+    session: Session, actor: Actor, *, to: Sequence[str], kind: PackageKind, payload: Mapping[str, Any]
+) -> SentPackage:
+    """`send_package` inside the caller's transaction (a reply sealed as its request is taken in)."""
+    node = own_node(session)
+    cards = pinned_cards(session)
+    for code in to:
+        peer_organisation(session, code)  # NotFound for a peer not pinned
+        check_route(kind, node.kind.value, cards[code].kind.value)
+    addressees = tuple(Addressee(code, _last_sent(session, code) + 1) for code in to)
+    LogWriter.for_session(session).flush()  # the head the body names includes this transaction's entries
+    head = session.execute(
+        select(LogHeadRow).where(LogHeadRow.id == 1).execution_options(populate_existing=True)
+    ).scalar_one()
+    body = PackageBody(node.code, addressees, kind, LogHead(head.seq, head.head_hash), now_text(), payload)
+    data = seal(body, own_signing_key(session, node.organisation_id),
+                {code: cards[code].encryption_key for code in to})  # fmt: skip
+    name = package_name(data)
+    for addressee in addressees:
+        session.add(PackageSentRow(name=name, recipient=addressee.org, seq=addressee.seq, kind=kind.value,
+                                   size=len(data), state=PENDING, attempts=0, package=data,
+                                   created_by=actor.user_id or NODE_ACTOR))  # fmt: skip
+    session.flush()
+    log_action(session, actor, ActionTag.PACKAGE_SEND, "package", name, _summary(body, len(data)), party=None)
     return SentPackage(name, data, addressees)
 
 
@@ -176,7 +196,7 @@ def receive_package(
             received = _receive(uow.session, actor, data, max_bytes)
             uow.commit()
     except PackageRefused as refusal:
-        _log_refusal(uows, actor, data, refusal.code, max_bytes)
+        _log_refusal(uows, actor, data, refusal, max_bytes)
         raise
     return received
 
@@ -210,9 +230,14 @@ def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int) -> Rec
     session.flush()
     log_action(session, actor, ActionTag.PACKAGE_RECEIVE, "package", envelope.name,
                _summary(opened.body, envelope.size), party=None)  # fmt: skip
+    reply: SentPackage | None = None
+    answer = REPLIES.get(opened.body.kind)
+    if answer is not None:
+        kind, payload = answer(session, opened)
+        reply = send_in_session(session, actor, to=[sender.org], kind=kind, payload=payload)
     receipt = Receipt(envelope.name, sender.org, me, addressee.seq, now_text())
     signed = receipt.signed(own_signing_key(session, node.organisation_id))
-    return ReceivedPackage(envelope.name, sender.org, addressee.seq, opened.body.kind, summary, signed)
+    return ReceivedPackage(envelope.name, sender.org, addressee.seq, opened.body.kind, summary, signed, reply)
 
 
 def acknowledge(uows: UnitOfWorkFactory, data: bytes) -> tuple[Receipt, bool]:
@@ -235,9 +260,13 @@ def acknowledge(uows: UnitOfWorkFactory, data: bytes) -> tuple[Receipt, bool]:
     return receipt, True
 
 
-def _log_refusal(uows: UnitOfWorkFactory, actor: Actor, data: bytes, code: str, max_bytes: int) -> None:
+def _log_refusal(
+    uows: UnitOfWorkFactory, actor: Actor, data: bytes, refusal: PackageRefused, max_bytes: int
+) -> None:
     """The refusal in the node's log, in a transaction of its own: the name of the bytes, who claimed to
-    send them (if the header was readable), the code and the size."""
+    send them (if the header was readable), the code and the size; and the evidence a refusal carries (a
+    peer's two signed histories), kept in the same transaction."""
+    code = refusal.code
     claimed = ""
     with contextlib.suppress(PackageRefused):
         claimed = read_envelope(data, max_bytes=max_bytes).header.sender
@@ -247,6 +276,8 @@ def _log_refusal(uows: UnitOfWorkFactory, actor: Actor, data: bytes, code: str, 
         with uows.writer() as uow:
             log_action(uow.session, actor, ActionTag.PACKAGE_REFUSE, "package", name,
                        {"code": code, "claimed_sender": claimed, "size": len(data)}, party=None)  # fmt: skip
+            if isinstance(refusal, CheckpointRefused) and refusal.evidence is not None:
+                keep_evidence(uow.session, actor, refusal, name, data)
             uow.commit()
     except Conflict:
         _log.warning("package refusal not logged: this database is not a node")
