@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.federation_support import Node, node_factory
+from tests.federation_support import PASSWORD, Node, node_factory
 
 from homebound.core.packages.acts import CrossingLine, CrossingManifest, ManifestEntry, Outcome, PersonRef
 from homebound.core.packages.cards import NodeKind
@@ -38,6 +38,7 @@ from homebound.services.federation.crossing import (
     record_crossing,
 )
 from homebound.services.federation.packages import receive_package, send_package, verify_package
+from homebound.services.sign_in import Reauthentication
 
 T = TypeVar("T")
 CROSSED = "2025-05-23T11:00:00Z"
@@ -116,7 +117,7 @@ def main() -> None:
             install_manifest(node.uows, "cli", manifest)
 
         print(f"crossing: {args.lines} lines recorded in buses of {args.bus}")
-        _, record = _timed("record at the crossing (lines, log entries)", lambda: _record(
+        _timed("record at the crossing (lines, log entries)", lambda: _record(
             crossing, content_hash, args.lines, args.bus))  # fmt: skip
         print("package (the act to both parties and the mediator's node, countersigned by one party)")
         issued, build = _timed("build the act, resolve, sign", lambda: issue_act(
@@ -129,7 +130,7 @@ def main() -> None:
                                 receive_package(ua.uows, ua.actor(), sent.data))  # fmt: skip
         signed, sign = _timed("countersign on ua and send to the crossing", lambda: send_package(
             ua.uows, ua.actor(), to=["med-x1"], kind=PackageKind.COUNTERSIGNATURE,
-            payload=countersign(ua.uows, ua.actor(), issued.hash)))  # fmt: skip
+            payload=countersign(ua.uows, ua.actor(), issued.hash, Reauthentication(PASSWORD))))  # fmt: skip
         _, back = _timed("receive the countersignature at the crossing", lambda: receive_package(
             crossing.uows, crossing.actor(), signed.data))  # fmt: skip
         status = tranche_at_crossing(crossing.uows, content_hash, 1)

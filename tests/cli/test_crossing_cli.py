@@ -25,8 +25,8 @@ def _env(tmp_path: Path, code: str) -> dict[str, str]:
     }
 
 
-def _run(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), env=env)
+def _run(env: dict[str, str], *args: str, typed: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env=env, input=typed)
     return result.exit_code, result.output
 
 
@@ -77,8 +77,11 @@ def test_a_tranche_recorded_sent_countersigned_and_closed_by_file(tmp_path: Path
         code, shown = _run(nodes[party], "package", "receive", str(package), "--user", "admin")
         assert code == 0 and "(complete)" in shown, shown
         signed = tmp_path / f"{party}-countersignature.hbp"
-        code, shown = _run(nodes[party], "package", "send", "--to", "med-x1", "--kind", "countersignature",
-                           "--act", act, "--user", "admin", "--output", str(signed))  # fmt: skip
+        send = ("package", "send", "--to", "med-x1", "--kind", "countersignature", "--act", act,
+                "--user", "admin", "--output", str(signed))  # fmt: skip
+        code, shown = _run(nodes[party], *send, typed="not the password\n\n")
+        assert code == 2 and "act.reauthentication_failed" in shown and not signed.exists(), shown
+        code, shown = _run(nodes[party], *send, typed=f"{PASSWORD}\n\n")
         assert code == 0, shown
         code, shown = _run(x1, "package", "receive", str(signed), "--user", "admin")
         assert code == 0 and ("is closed" in shown) is (party == "ru"), shown

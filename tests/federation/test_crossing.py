@@ -55,6 +55,7 @@ RU_HELD_CSV = (
     "RU-H-4,Кравець,Олег,Степанович,male,1992-04-04,солдат,held\r\n"
 ).encode()
 CROSSED = "2023-01-08T14:05:00Z"
+PROOF = Reauthentication(PASSWORD)  # the party admin's password, re-entered to countersign
 
 
 @dataclass
@@ -157,7 +158,7 @@ def test_two_devices_one_act_countersigned_by_both_parties(crossing: Crossing) -
     receive_package(c.ua.uows, c.ua.actor(), _send(c.x2, ["ua"], PackageKind.HANDOVER_ACT,
                                                    act_payload(c.x2.uows, partial.hash)))  # fmt: skip
     with pytest.raises(Conflict, match="lines without an outcome"):  # not for countersigning
-        countersign(c.ua.uows, c.ua.actor(), partial.hash)
+        countersign(c.ua.uows, c.ua.actor(), partial.hash, PROOF)
     # Back within reach of each other: device 2's act goes to device 1 and to the mediator's main node.
     to_x1_and_med = _send(
         c.x2, ["med-x1", "med"], PackageKind.HANDOVER_ACT, act_payload(c.x2.uows, partial.hash)
@@ -185,7 +186,7 @@ def test_two_devices_one_act_countersigned_by_both_parties(crossing: Crossing) -
 
     # Each party countersigns on its own node and sends it back to the crossing node and the mediator.
     for party in (c.ua, c.ru):
-        signed = countersign(party.uows, party.actor(), act.hash)
+        signed = countersign(party.uows, party.actor(), act.hash, PROOF)
         back = _send(party, ["med", "med-x1"], PackageKind.COUNTERSIGNATURE, signed)
         outcomes = [receive_package(m.uows, m.actor(), back).summary for m in (c.med, c.x1)]
         closed = party is c.ru
@@ -215,7 +216,7 @@ def test_a_countersignature_over_another_act_is_refused(crossing: Crossing) -> N
     receive_package(c.ru.uows, c.ru.actor(), _send(c.x1, ["ru"], PackageKind.HANDOVER_ACT,
                                                    act_payload(c.x1.uows, other.hash)))  # fmt: skip
     wrong = _send(
-        c.ru, ["med"], PackageKind.COUNTERSIGNATURE, countersign(c.ru.uows, c.ru.actor(), other.hash)
+        c.ru, ["med"], PackageKind.COUNTERSIGNATURE, countersign(c.ru.uows, c.ru.actor(), other.hash, PROOF)
     )
     before = (_count(c.med, ActCountersignatureRow), _tags(c.med, ActionTag.PACKAGE_REFUSE))
     with pytest.raises(PackageRefused) as caught:

@@ -142,9 +142,10 @@ def _act_payload(uows: UnitOfWorkFactory, actor: Actor, kind: PackageKind, act: 
         from homebound.services.federation.crossing import act_payload
 
         return act_payload(uows, act)
+    from homebound.cli.exchange import _proof
     from homebound.services.federation.countersigning import countersign
 
-    return countersign(uows, actor, act)
+    return countersign(uows, actor, act, _proof())  # binding: the password (and code) asked again
 
 
 @package_app.command("receive")

@@ -23,16 +23,26 @@ from homebound.db.log_store import log_action
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.federation.crossing import held_act, manifest_row, now_precise
 from homebound.services.federation.node import own_node, own_signing_key, pinned_cards
+from homebound.services.sign_in import Reauthentication, SignInThrottle, confirm_binding
 
 
-def countersign(uows: UnitOfWorkFactory, actor: Actor, act_hash: str) -> dict[str, Any]:
+def countersign(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    act_hash: str,
+    proof: Reauthentication,
+    *,
+    throttle: SignInThrottle | None = None,
+) -> dict[str, Any]:
     """The party's signature over a complete act it holds; the payload of a `countersignature` package.
+    Binding like an acceptance: the node's key signs only with the admin's password (and code) re-entered.
     Countersigning the same act again gives the same countersignature."""
     with uows.writer() as uow:
         session = uow.session
         node = own_node(session)
         if not can(actor, Permission.PARTY_AGREEMENT_ACCEPT) or actor.organisation_id != node.organisation_id:
             raise PermissionDenied("only a party's admin on its own node countersigns an act")
+        confirm_binding(session, actor, proof, throttle=throttle, code="act.reauthentication_failed")
         act = session.get(HandoverActRow, act_hash)  # checked in full when it was received
         if act is None:
             raise NotFound("no such handover act on this node", field="act")
