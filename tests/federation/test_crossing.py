@@ -29,6 +29,7 @@ from homebound.core.packages.errors import PackageRefused, Refusal
 from homebound.core.packages.kinds import PackageKind
 from homebound.core.persons import Registry
 from homebound.db.crossing_tables import ActCountersignatureRow, CrossingLineRow, HandoverActRow
+from homebound.db.exchange_tables import HandoverLineRow, HandoverTrancheRow
 from homebound.db.tables import LogEntryRow, OrganisationRow, PersonRow
 from homebound.services import accounts, agreements
 from homebound.services.federation.countersigning import countersign, tranche_at_crossing
@@ -199,6 +200,18 @@ def test_two_devices_one_act_countersigned_by_both_parties(crossing: Crossing) -
         assert _tags(node, ActionTag.TRANCHE_CLOSE) == 1
         assert verify_log(node.uows).ok
     assert tranche_at_crossing(c.ua.uows, c.content_hash, 1).closed_by is None  # ua knows its own only
+    # The mediator's main node holds the agreement itself: the kept lines are on its manifest, and counted.
+    with c.med.uows.reader() as uow:
+        states = dict(uow.session.execute(
+            select(HandoverLineRow.line_no, HandoverLineRow.state).where(HandoverLineRow.tranche_index == 0)
+        ).all())  # fmt: skip
+        tranche = uow.session.execute(select(HandoverTrancheRow)).scalar_one()
+        statuses = dict(uow.session.execute(select(PersonRow.source_id, PersonRow.status)).all())
+    assert states == {1: "delivered", 2: "substitute_accepted", 3: "delivered", 4: "delivered",
+                      5: "refused_repatriation", 6: "delivered"}  # fmt: skip
+    assert tranche.state == "closed" and tranche.imbalance == 1  # 3 received from ua, 2 from ru
+    assert statuses["UA-H-1"] == statuses["UA-H-3"] == statuses["RU-H-1"] == "exchanged"
+    assert statuses["UA-H-2"] == statuses["RU-H-2"] == "held"  # replaced by a substitute; refused
 
 
 def test_a_countersignature_over_another_act_is_refused(crossing: Crossing) -> None:

@@ -22,6 +22,7 @@ from homebound.db.crossing_tables import ActCountersignatureRow, HandoverActRow
 from homebound.db.log_store import log_action
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.federation.crossing import held_act, manifest_row, now_precise
+from homebound.services.federation.crossing_effects import apply_closed_act
 from homebound.services.federation.node import own_node, own_signing_key, pinned_cards
 from homebound.services.sign_in import Reauthentication, SignInThrottle, confirm_binding
 
@@ -103,10 +104,14 @@ def apply_countersignature(session: Session, actor: Actor, opened: OpenedPackage
     closed = closing_act(session, row.content_hash, row.tranche)
     if closed is not None and not was_closed:
         act = held_act(session, closed)
+        closure = apply_closed_act(session, actor, act)  # only where the agreement itself is held
+        recorded = (
+            {} if closure is None else {"reconciled": closure.reconciled, "imbalance": closure.imbalance}
+        )
         log_action(session, actor, ActionTag.TRANCHE_CLOSE, "agreement", manifest.agreement_id,
                    {"content_hash": row.content_hash, "tranche": row.tranche, "act": closed,
                     "counted": act.resolution.to_json()["counted"],
-                    "conflicts": len(act.resolution.conflicts)}, party=None)  # fmt: skip
+                    "conflicts": len(act.resolution.conflicts), **recorded}, party=None)  # fmt: skip
         return f"{signature.party} countersigned act {signature.act[:16]}: tranche {row.tranche} is closed"
     return f"{signature.party} countersigned act {signature.act[:16]} of tranche {row.tranche}"
 
