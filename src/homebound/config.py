@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     inbox_url: str | None = Field(
         default=None, description="the inbox address this node's card announces (unset: files only)"
     )
+    inbox_rate_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="packages one client address may post to the federation inbox per minute (the inbox"
+        " as a whole takes ten times that); past it 429, nothing read or logged",
+    )
 
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),

@@ -17,6 +17,7 @@ from rich.table import Table
 from homebound.cli.context import actor_for_username, keys_of, load_settings, open_uows
 from homebound.cli.crossing import crossing_app
 from homebound.cli.data_keys import keys_app
+from homebound.cli.documents import documents
 from homebound.cli.exchange import exchange_app
 from homebound.cli.federation_demo import federation_demo
 from homebound.cli.link import link
@@ -46,6 +47,7 @@ app.add_typer(package_app, name="package")
 app.add_typer(crossing_app, name="crossing")
 app.command("link")(link)
 app.command("federation-demo")(federation_demo)
+app.command("documents")(documents)
 console = Console(stderr=True)
 out = Console()
 

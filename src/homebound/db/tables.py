@@ -164,6 +164,9 @@ class PersonRow(Base):
     capture_place_sealed: Mapped[bytes | None] = mapped_column("capture_place", LargeBinary)
     detention_place_sealed: Mapped[bytes | None] = mapped_column("detention_place", LargeBinary)
     last_seen_place_sealed: Mapped[bytes | None] = mapped_column("last_seen_place", LargeBinary)
+    nationality_sealed: Mapped[bytes | None] = mapped_column("nationality", LargeBinary)
+    next_of_kin_sealed: Mapped[bytes | None] = mapped_column("next_of_kin", LargeBinary)
+    next_of_kin_address_sealed: Mapped[bytes | None] = mapped_column("next_of_kin_address", LargeBinary)
 
     family_name = SealedField(blind="family_name_key")
     given_name = SealedField()
@@ -182,6 +185,9 @@ class PersonRow(Base):
     capture_place = SealedField()
     detention_place = SealedField()
     last_seen_place = SealedField()
+    nationality = SealedField()
+    next_of_kin = SealedField()
+    next_of_kin_address = SealedField()
 
 
 enable_sealing(PersonRow)

@@ -39,6 +39,7 @@ from homebound.core.exchange.terms import Terms
 from homebound.core.log.entries import ActionTag
 from homebound.db.agreement_store import acceptance_rows, load_agreement, persist_events, version_of
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
+from homebound.db.federation_tables import NodeIdentityRow
 from homebound.db.log_store import log_action
 from homebound.db.tables import OrganisationRow, PersonShareRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
@@ -371,9 +372,20 @@ def accept(
     throttle: SignInThrottle | None = None,
 ) -> AgreementView:
     """A party's admin accepts one version, re-entering their password (and code, with a second factor);
-    only the latest can be accepted. `throttle` (the app's) stops a stolen session guessing the password."""
+    only the latest can be accepted. `throttle` (the app's) stops a stolen session guessing the password.
+
+    Only in the single-server mode (several organisations on one server, docs/federation.md): on a
+    federation node a party accepts on its own node, with its own key, and its signed acceptance arrives
+    here as a package (services.federation.agreements); a password typed on the mediator's server binds
+    no party there."""
     with uows.writer() as uow:
         session = uow.session
+        if session.execute(select(NodeIdentityRow.id)).first() is not None:
+            raise Conflict(
+                "on a federation node a party accepts on its own node: its signed acceptance arrives as a"
+                " package",
+                code="agreement.accept_on_own_node",
+            )
         row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
         require(actor, seat, row, Permission.PARTY_AGREEMENT_ACCEPT, None, "accept an agreement")
         target = session.get(AgreementVersionRow, (row.id, version))

@@ -106,6 +106,12 @@ def _may(actor: Actor, permission: Permission, row: PersonRow, shares: frozenset
     return can(actor, permission, owned)
 
 
+def readable(actor: Actor, row: PersonRow, shares: frozenset[str]) -> bool:
+    """Whether the actor may read the record (its party's own, shared with it, or any for the mediator):
+    the one rule for pages, documents and the API."""
+    return _may(actor, Permission.PARTY_PERSON_READ, row, shares)
+
+
 def _own_party(actor: Actor, permission: Permission) -> str:
     if not can(actor, permission) or actor.party_id is None:
         raise PermissionDenied("this role may not change a party's registry")

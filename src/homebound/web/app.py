@@ -17,6 +17,7 @@ from homebound.services.match_index import default_cache
 from homebound.services.throttle import SignInThrottle, ThrottlePolicy
 from homebound.web import errors, openapi, ui
 from homebound.web.client_address import trusted_networks
+from homebound.web.federation_inbox import INBOX_PATH, InboxLimiter, inbox
 from homebound.web.hardening import DOCS_PATH, InputGuardMiddleware, secure_headers
 from homebound.web.idempotency import IdempotencyMiddleware
 from homebound.web.numbers import is_plain_number
@@ -73,6 +74,8 @@ def create_app(
     )
     app.state.password_cost = settings.password_cost()
     errors.install(app)
+    app.state.inbox_limiter = InboxLimiter(settings.inbox_rate_per_minute)
+    app.add_route(INBOX_PATH, inbox, methods=["POST"], include_in_schema=False)
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
     app.include_router(reconciliation.router)

@@ -46,6 +46,9 @@ ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
     # Any node's log is witnessed by any peer it talks to (never a party by the other party).
     PackageKind.CHECKPOINT: (_ANY_NODE, _ANY_NODE),
     PackageKind.COSIGNATURE: (_ANY_NODE, _ANY_NODE),
+    PackageKind.VERSION: (frozenset({"mediator"}), frozenset({"party"})),
+    PackageKind.ACCEPTANCE: (frozenset({"party"}), frozenset({"mediator"})),
+    PackageKind.CONCLUSION: (frozenset({"mediator"}), frozenset({"party"})),
 }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import Conflict, DomainError, PermissionDenied
+from homebound.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from homebound.core.log.entries import ActionTag
 from homebound.core.packages.body import Addressee, LogHead, PackageBody
 from homebound.core.packages.cards import read_card
@@ -40,6 +40,7 @@ from homebound.db.log_store import LogWriter, key_store_of, log_action
 from homebound.db.node_keys import load_age_identity
 from homebound.db.tables import LogHeadRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.federation.agreements import apply_acceptance, apply_conclusion, apply_version
 from homebound.services.federation.countersigning import apply_countersignature
 from homebound.services.federation.crossing import apply_handover_act
 from homebound.services.federation.disclosure import apply_disclosure
@@ -61,6 +62,7 @@ from homebound.services.federation.witness import (
 
 _log = logging.getLogger(__name__)
 PENDING, ACKNOWLEDGED = "pending", "acknowledged"
+REFUSED = "refused"  # the addressee refused it for good: its number is free for the next package to it
 
 Handler = Callable[[Session, Actor, OpenedPackage, str], str]
 HANDLERS: Mapping[PackageKind, Handler] = {
@@ -70,6 +72,9 @@ HANDLERS: Mapping[PackageKind, Handler] = {
     PackageKind.COUNTERSIGNATURE: apply_countersignature,
     PackageKind.CHECKPOINT: apply_checkpoint,
     PackageKind.COSIGNATURE: apply_cosignature,
+    PackageKind.VERSION: apply_version,
+    PackageKind.ACCEPTANCE: apply_acceptance,
+    PackageKind.CONCLUSION: apply_conclusion,
 }
 # Kinds answered by a package of their own, sealed to the sender in the same transaction: (kind, payload).
 Reply = Callable[[Session, OpenedPackage], tuple[PackageKind, Mapping[str, Any]]]
@@ -127,7 +132,15 @@ def send_in_session(
     for code in to:
         peer_organisation(session, code)  # NotFound for a peer not pinned
         check_route(kind, node.kind.value, cards[code].kind.value)
-    addressees = tuple(Addressee(code, _last_sent(session, code) + 1) for code in to)
+    replaced = {code: _refused_row(session, code) for code in to}
+    addressees = tuple(
+        Addressee(code, row.seq if (row := replaced[code]) is not None else _last_sent(session, code) + 1)
+        for code in to
+    )
+    for row in replaced.values():
+        if row is not None:  # the addressee kept nothing of it and still expects its number
+            session.delete(row)
+    session.flush()
     LogWriter.for_session(session).flush()  # the head the body names includes this transaction's entries
     head = session.execute(
         select(LogHeadRow).where(LogHeadRow.id == 1).execution_options(populate_existing=True)
@@ -153,6 +166,31 @@ def _summary(body: PackageBody, size: int) -> dict[str, Any]:
         "size": size,
         "log_head": body.log_head.to_json(),
     }
+
+
+def _refused_row(session: Session, code: str) -> PackageSentRow | None:
+    """The lowest-numbered package to `code` that it refused for good, if any."""
+    return session.execute(
+        select(PackageSentRow)
+        .where(PackageSentRow.recipient == code, PackageSentRow.state == REFUSED)
+        .order_by(PackageSentRow.seq)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def mark_refused(uows: UnitOfWorkFactory, actor: Actor | str, name: str, recipient: str, code: str) -> None:
+    """A pending package the addressee refused for good (told by its answer, or by its operator for a
+    file): its number goes to the next package sealed to that addressee, so the sequence does not stop."""
+    with uows.writer() as uow:
+        session = uow.session
+        row = session.get(PackageSentRow, (name, recipient))
+        if row is None or row.state != PENDING:
+            raise NotFound("no pending package of that name to that addressee", field="name")
+        row.state, row.last_error, row.next_attempt_at = REFUSED, code[:200], None
+        log_action(session, actor, ActionTag.PACKAGE_REFUSE, "package", name,
+                   {"code": code, "addressee": recipient, "seq": row.seq, "side": "sender"},
+                   party=None)  # fmt: skip
+        uow.commit()
 
 
 def _last_sent(session: Session, code: str) -> int:
@@ -185,15 +223,22 @@ def verify_package(
 
 
 def receive_package(
-    uows: UnitOfWorkFactory, actor: Actor, data: bytes, *, max_bytes: int = DEFAULT_MAX_PACKAGE_BYTES
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_PACKAGE_BYTES,
+    again: bool = False,
 ) -> ReceivedPackage:
     """Verify, decrypt, check order, apply and keep a package addressed to this node, in one transaction.
 
-    Any refusal rolls all of it back, is logged on its own (name and code only) and raised.
+    Any refusal rolls all of it back, is logged on its own (name and code only) and raised. With `again`
+    (a push retried over HTTP), a package received before, verified again, answers with the receipt it
+    got the first time instead of `package.replay`; nothing changes and nothing is logged.
     """
     try:
         with uows.writer() as uow:
-            received = _receive(uow.session, actor, data, max_bytes)
+            received = _receive(uow.session, actor, data, max_bytes, again)
             uow.commit()
     except PackageRefused as refusal:
         _log_refusal(uows, actor, data, refusal, max_bytes)
@@ -201,13 +246,18 @@ def receive_package(
     return received
 
 
-def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int) -> ReceivedPackage:
+def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int, again: bool) -> ReceivedPackage:
     me = _acting_member(session, actor, Permission.OWN_PACKAGE_RECEIVE)
     node = own_node(session)
     cards = pinned_cards(session)
     envelope = verify_envelope(data, cards.get, max_bytes=max_bytes)
     sender = cards[envelope.header.sender]
-    if session.get(PackageReceivedRow, envelope.name) is not None:
+    known = session.get(PackageReceivedRow, envelope.name)
+    if known is not None:
+        if again and known.receipt is not None:
+            again_text = "received before: the same receipt again"
+            return ReceivedPackage(known.name, known.sender, known.seq, PackageKind(known.kind),
+                                   again_text, bytes(known.receipt))  # fmt: skip
         raise PackageRefused(Refusal.REPLAY, "this package was received before")
     identity = load_age_identity(key_store_of(session), node.encryption_key)
     opened = open_package(envelope, me, identity, sender, max_bytes=max_bytes)
@@ -224,9 +274,11 @@ def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int) -> Rec
         raise PackageRefused(
             Refusal.INVALID_CONTENT, f"the content breaks a rule: {error.message}"
         ) from error
+    receipt = Receipt(envelope.name, sender.org, me, addressee.seq, now_text())
+    signed = receipt.signed(own_signing_key(session, node.organisation_id))
     session.add(PackageReceivedRow(name=envelope.name, sender=sender.org, seq=addressee.seq,
                                    kind=opened.body.kind.value, size=envelope.size, package=data,
-                                   received_by=actor.user_id or NODE_ACTOR))  # fmt: skip
+                                   received_by=actor.user_id or NODE_ACTOR, receipt=signed))  # fmt: skip
     session.flush()
     log_action(session, actor, ActionTag.PACKAGE_RECEIVE, "package", envelope.name,
                _summary(opened.body, envelope.size), party=None)  # fmt: skip
@@ -235,8 +287,6 @@ def _receive(session: Session, actor: Actor, data: bytes, max_bytes: int) -> Rec
     if answer is not None:
         kind, payload = answer(session, opened)
         reply = send_in_session(session, actor, to=[sender.org], kind=kind, payload=payload)
-    receipt = Receipt(envelope.name, sender.org, me, addressee.seq, now_text())
-    signed = receipt.signed(own_signing_key(session, node.organisation_id))
     return ReceivedPackage(envelope.name, sender.org, addressee.seq, opened.body.kind, summary, signed, reply)
 
 

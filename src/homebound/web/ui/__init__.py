@@ -15,13 +15,26 @@ from homebound.web.ui import (
     imports,
     mediator,
     party,
+    printing,
     public,
     reconciliation,
     review,
 )
 
 # imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
-AREAS = (auth, imports, disclosures, party, public, mediator, review, exchange, crossing, reconciliation)
+AREAS = (
+    auth,
+    imports,
+    disclosures,
+    party,
+    public,
+    mediator,
+    review,
+    exchange,
+    crossing,
+    reconciliation,
+    printing,
+)
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:
     router.include_router(_area.router)

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.web.ui.i18n import LANGUAGE_NAMES
 from homebound.web.ui.nav import navigation
+from homebound.web.ui.paper_i18n import doc_text
 from homebound.web.ui.session import CsrfRejectedError, SignInRequiredError, Visit, apply_cookies, read_visit
 
 log = logging.getLogger("homebound.web.ui")
@@ -35,13 +36,15 @@ PAGE_HEADERS = {
 
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("homebound.web.ui", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["doc_text"] = doc_text  # the documents' catalogue, for the pages' Print / PDF links
+    return env
 
 
 def is_htmx(request: Request) -> bool:

@@ -3,7 +3,7 @@
 Node-level tables like the federation's (no row-level security policy); portable types only.
 
 Revision ID: 0009_crossing_acts
-Revises: 0009_person_rls, 0009_witness_checkpoints
+Revises: 0009_bureau_fields
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision = "0009_crossing_acts"
-down_revision = ("0009_person_rls", "0009_witness_checkpoints")  # also joins main's two heads
+down_revision = "0009_bureau_fields"
 branch_labels = None
 depends_on = None
 

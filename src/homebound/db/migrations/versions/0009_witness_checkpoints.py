@@ -4,7 +4,7 @@ checkpoint of each peer's log this node cosigned, and the evidence kept when a p
 Node-level tables, none of them a party's (no row-level security policy). Portable types only.
 
 Revision ID: 0009_witness_checkpoints
-Revises: 0008_federation
+Revises: 0009_person_rls
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_witness_checkpoints"
-down_revision = "0008_federation"
+down_revision = "0009_person_rls"
 branch_labels = None
 depends_on = None
 
