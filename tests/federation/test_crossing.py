@@ -5,9 +5,9 @@ both parties and the mediator's main node; each party countersigns on its own no
 once both have countersigned the same act. A countersignature over an act the mediator does not hold is
 refused and changes nothing.
 
-The concluded agreement is made on the mediator's main node with the existing services. In the federation
-it reaches the crossing devices and the parties with the `conclusion` package; here its crossing manifest
-is installed on them directly (`install_manifest`), which is what that package's handler does on arrival.
+The agreement is concluded through packages (version, acceptances, conclusion). The crossing manifest is
+not in the `conclusion` payload yet: it is installed directly (`install_manifest`), which is what that
+kind's handler should call on arrival.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from homebound.core.access import Role
 from homebound.core.errors import Conflict
 from homebound.core.exchange.formula import ListedPerson, NForN
 from homebound.core.exchange.terms import Terms
@@ -31,7 +30,8 @@ from homebound.core.persons import Registry
 from homebound.db.crossing_tables import ActCountersignatureRow, CrossingLineRow, HandoverActRow
 from homebound.db.exchange_tables import HandoverLineRow, HandoverTrancheRow
 from homebound.db.tables import LogEntryRow, OrganisationRow, PersonRow
-from homebound.services import accounts, agreements
+from homebound.services import agreements
+from homebound.services.federation import agreements as federated
 from homebound.services.federation.countersigning import countersign, tranche_at_crossing
 from homebound.services.federation.crossing import (
     LineRecord,
@@ -46,7 +46,6 @@ from homebound.services.federation.packages import receive_package, send_package
 from homebound.services.log import verify_log
 from homebound.services.sign_in import Reauthentication
 from tests.federation_support import HELD_CSV, PASSWORD, Node, NodeFactory
-from tests.settings import TEST_PASSWORD_COST
 
 RU_HELD_CSV = (
     "record_id,family_name,given_name,patronymic,sex,date_of_birth,rank,status\r\n"
@@ -86,25 +85,28 @@ def _held_ids(node: Node, party: str) -> list[str]:
 
 
 def _concluded_on_mediator(ua: Node, ru: Node, med: Node) -> tuple[str, dict[str, object]]:
-    """3 for 3 concluded on the mediator's node. The party admins created there stand in for the parties'
-    `acceptance` packages (signatures made on their own nodes, another branch's kind)."""
+    """3 for 3 concluded on the mediator's node through packages: the version to each party, each party's
+    acceptance signed on its own node, the conclusion to both."""
     for node, registry_csv in ((ua, HELD_CSV), (ru, RU_HELD_CSV)):
         node.imports(Registry.HELD, registry_csv)
         payload = disclosure_payload(node.uows, node.actor(), Registry.HELD)
         receive_package(med.uows, med.actor(), _send(node, ["med"], PackageKind.DISCLOSURE, payload))
-    for code in ("ua", "ru"):
-        accounts.create_user(med.uows, "cli", username=f"{code}-stand-in", display_name=code,
-                             organisation_code=code, role=Role.PARTY_ADMIN, password=PASSWORD,
-                             cost=TEST_PASSWORD_COST)  # fmt: skip
     actor = med.actor()
     opened = agreements.create_agreement(med.uows, actor, title="8 January", party_a="ua", party_b="ru",
                                          venue="crossing")  # fmt: skip
     lists = [[ListedPerson(i) for i in _held_ids(med, code)] for code in ("ua", "ru")]
     agreements.propose(med.uows, actor, opened.id, Terms(date(2023, 1, 8), formulas=(NForN(),)), *lists,
                        share=True)  # fmt: skip
-    for code in ("ua", "ru"):
-        agreements.accept(med.uows, med.actor(f"{code}-stand-in"), opened.id, 1, Reauthentication(PASSWORD))
+    for party in (ua, ru):  # the version out, each party's acceptance signed on its own node back
+        version = federated.version_payload(med.uows, actor, opened.id, 1, party.code)
+        receive_package(party.uows, party.actor(), _send(med, [party.code], PackageKind.VERSION, version))
+        signed = federated.accept_version(party.uows, party.actor(), opened.id, 1, PROOF)
+        receive_package(med.uows, actor, _send(party, ["med"], PackageKind.ACCEPTANCE, signed))
     agreements.conclude(med.uows, actor, opened.id)
+    conclusion = federated.conclusion_payload(med.uows, actor, opened.id)
+    package = _send(med, ["ua", "ru"], PackageKind.CONCLUSION, conclusion)
+    for party in (ua, ru):
+        receive_package(party.uows, party.actor(), package)
     manifest = crossing_manifest(med.uows, actor, opened.id)
     install_manifest(med.uows, "cli", manifest)
     return str(manifest["content_hash"]), manifest
@@ -115,7 +117,7 @@ def crossing(nodes: NodeFactory) -> Crossing:
     ua, ru = nodes("ua", NodeKind.PARTY), nodes("ru", NodeKind.PARTY)
     med = nodes("med", NodeKind.MEDIATOR)
     x1, x2 = nodes("med-x1", NodeKind.MEDIATOR), nodes("med-x2", NodeKind.MEDIATOR)
-    for node, peers in ((ua, (med, x1, x2)), (ru, (med, x1, x2)), (med, (ua, ru, x1, x2)),
+    for node, peers in ((ua, (med, ru, x1, x2)), (ru, (med, ua, x1, x2)), (med, (ua, ru, x1, x2)),
                         (x1, (ua, ru, med, x2)), (x2, (ua, ru, med, x1))):  # fmt: skip
         node.trusts(*peers)
     content_hash, manifest = _concluded_on_mediator(ua, ru, med)
