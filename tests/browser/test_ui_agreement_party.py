@@ -106,7 +106,8 @@ def _open_and_compose(mediator: Tab) -> str:
     agreement_id = mediator.page.url.rstrip("/").rsplit("/", 1)[1]
     mediator.page.locator("#max_persons").fill("8")
     mediator.page.locator("#tranches").fill("4/4")
-    mediator.page.get_by_role("button", name="Compose (N for N)").click()
+    mediator.page.get_by_label("Share with both parties").check()  # not ticked by default
+    mediator.page.get_by_role("button", name="Compose", exact=True).click()
     expect(mediator.page.locator("#decisions tr.decision-in").first).to_be_visible()
     return agreement_id
 
@@ -162,7 +163,12 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
         live_server.uows, live_server.world.actors["mediator"], agreement_id, 1
     ).document
     assert document is not None
-    replaced = document["list_b"][0]["candidate_id"]
+    with live_server.uows.reader() as uow:  # a seriously wounded man is replaced only by another
+        replaced = next(
+            p["candidate_id"]
+            for p in document["list_b"]
+            if uow.session.get(PersonRow, p["candidate_id"]).health != "seriously_wounded_sick"  # type: ignore[union-attr]
+        )
     spare_b = _spare(live_server, eligible, agreement_id, "pb", "b")
     party_b.page.locator("#person_1").select_option(replaced)
     party_b.page.locator("#record_1").fill(_record_number(live_server, spare_b))

@@ -45,7 +45,8 @@ def _compose(mediator: Tab) -> str:
     agreement_id = mediator.page.url.rstrip("/").rsplit("/", 1)[1]
     mediator.page.get_by_label("Persons under parity, both sides together").fill("8")
     mediator.page.get_by_label("Tranches (A/B, comma between)").fill("4/4")
-    mediator.page.get_by_role("button", name="Compose (N for N)").click()
+    mediator.page.get_by_label("Share with both parties").check()  # not ticked by default
+    mediator.page.get_by_role("button", name="Compose", exact=True).click()
     expect(mediator.page.locator("#decisions tr.decision-in").first).to_be_visible()
     check_page(mediator.page)
     mediator.shot("agreement-composition")
