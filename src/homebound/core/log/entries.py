@@ -56,6 +56,7 @@ class ActionTag(StrEnum):
     IDENTITY_CONFIRM = "exchange:identity:confirm"
     HANDOVER_LINE = "exchange:handover:line"
     HANDOVER_SUBSTITUTE = "exchange:handover:substitute"  # the receiving party's decision
+    HANDOVER_VEHICLE = "exchange:handover:vehicle"  # manifest lines placed in a bus or vehicle
     REMAINS_RECORD = "exchange:remains:record"
     TRANCHE_CLOSE = "exchange:tranche:close"
     NOTIFICATION_DELIVER = "exchange:notification:deliver"

@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from homebound.web.ui import (
     auth,
     crossing,
+    crossing_buses,
     disclosures,
     exchange,
     imports,
@@ -21,7 +22,19 @@ from homebound.web.ui import (
 )
 
 # imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
-AREAS = (auth, imports, disclosures, party, public, mediator, review, exchange, crossing, reconciliation)
+AREAS = (
+    auth,
+    imports,
+    disclosures,
+    party,
+    public,
+    mediator,
+    review,
+    exchange,
+    crossing,
+    crossing_buses,
+    reconciliation,
+)
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:
     router.include_router(_area.router)

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import DomainError, ValidationFailed
+from homebound.core.errors import ValidationFailed
 from homebound.services import agreement_views as views
 from homebound.services import registry
 from homebound.web.deps import Uows
@@ -49,11 +49,8 @@ KIND_LABELS: dict[str, str] = {
 def person_labels(uows: Uows, actor: Actor, ids: Iterable[str]) -> dict[str, str]:
     """Names the actor may read, through the registry's own policy; anyone else stays a record number."""
     labels: dict[str, str] = {}
-    for person_id in dict.fromkeys(ids):
-        try:
-            fields = registry.get_person(uows, actor, person_id).fields
-        except DomainError:
-            continue
+    for person_id, view in registry.get_persons(uows, actor, list(ids)).items():
+        fields = view.fields
         parts = (fields.family_name, fields.given_name, fields.patronymic)
         labels[person_id] = " ".join(p for p in parts if p)
     return labels

@@ -13,6 +13,7 @@ from babel.support import NullTranslations, Translations
 
 from homebound.core.access import Role
 from homebound.core.exchange.agreement import AgreementStatus
+from homebound.core.exchange.formula import Basis
 from homebound.core.exchange.handover import LineState
 from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Category, Health, LegalHold, Registry, Sex, Status, WillToReturn
@@ -87,6 +88,25 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "remains_identified": N_("remains identified"),
         "remains_pending_dna": N_("remains awaiting DNA"),
         "remains_mixed_remains": N_("mixed remains"),
+    },
+    # Rank classes of the points tables (core.exchange.ranks) and the basis a listed person goes home on.
+    "rank_class": {
+        "general_in_chief_or_admiral": N_("general-in-chief or admiral"),
+        "major_general_or_flag_officer": N_("major general or flag officer"),
+        "brigadier_general_or_commodore": N_("brigadier general or commodore"),
+        "colonel_or_navy_captain": N_("colonel or navy captain"),
+        "lieutenant_colonel_or_navy_commander": N_("lieutenant colonel or navy commander"),
+        "major_or_lieutenant_commander": N_("major or lieutenant commander"),
+        "army_captain_or_navy_lieutenant": N_("army captain or navy lieutenant"),
+        "lieutenant_or_ensign": N_("lieutenant or ensign"),
+        "midshipman_or_warrant_officer": N_("midshipman or warrant officer"),
+        "non_commissioned_officer": N_("non-commissioned officer"),
+        "private": N_("private"),
+    },
+    "basis": {
+        Basis.PARITY: N_("parity"),
+        Basis.ALL_FOR_ALL: N_("all for all"),
+        Basis.HUMANITARIAN: N_("humanitarian release"),
     },
     "line": {
         LineState.PENDING: N_("pending"),
