@@ -107,7 +107,9 @@ def test_a_party_places_only_the_people_it_releases(
     of_a = next(r.line_no for r in rows.values() if r.releasing_side == "a")
     with pytest.raises(PermissionDenied):
         vehicles.assign_vehicles(uows, world.actors["b_admin"], agreement_id, 1, {of_a: "Bus 9"})
-    assert vehicles.place_unplaced(uows, world.actors["a_admin"], agreement_id, 1, seats=10, prefix="Bus") == 6
+    assert (
+        vehicles.place_unplaced(uows, world.actors["a_admin"], agreement_id, 1, seats=10, prefix="Bus") == 6
+    )
     placed = _lines(uows, agreement_id).values()
     assert {r.vehicle for r in placed if r.releasing_side == "a"} == {"Bus A1"}
     assert {r.vehicle for r in placed if r.releasing_side == "b"} == {None}
@@ -200,7 +202,10 @@ def test_the_shortfall_says_who_is_still_missing_per_side(
         mediator,
         agreement_id,
         1,
-        [LineCommand(LineAction.DELIVER, of_a[0]), LineCommand(LineAction.NOT_DELIVER, of_a[1], reason="ill")],
+        [
+            LineCommand(LineAction.DELIVER, of_a[0]),
+            LineCommand(LineAction.NOT_DELIVER, of_a[1], reason="ill"),
+        ],
     )
     after = console.console_page(uows, mediator, agreement_id, 1, EVERYONE).shortfall[0]
     assert (after.received, after.waiting, after.not_coming) == (1, 4, 1)
