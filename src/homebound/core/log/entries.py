@@ -33,6 +33,7 @@ class ActionTag(StrEnum):
     """What happened, as scope:resource:action; the set is closed so logs stay comparable."""
 
     ORGANISATION_CREATE = "account:organisation:create"
+    ORGANISATION_UPDATE = "account:organisation:update"  # its names in the UI languages
     USER_CREATE = "account:user:create"
     USER_UPDATE = "account:user:update"
     TOKEN_CREATE = "account:token:create"  # noqa: S105 - an action tag

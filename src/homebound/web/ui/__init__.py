@@ -13,6 +13,7 @@ from homebound.web.ui import (
     crossing_buses,
     disclosures,
     exchange,
+    exports,
     imports,
     mediator,
     party,
@@ -25,6 +26,7 @@ from homebound.web.ui import (
 AREAS = (
     auth,
     imports,
+    exports,
     disclosures,
     party,
     public,

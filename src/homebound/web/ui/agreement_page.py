@@ -65,7 +65,8 @@ def _formula_text(t: Translator, formula: Mapping[str, Any], parties: tuple[str,
     if kind == "weighted_equivalence":
         return t.gettext("weighted equivalence (points by rank class)")
     if kind == "all_for_all":
-        return t.gettext("all for all: %(category)s") % {"category": formula["category"]}
+        category = {"key": formula["category"], "label": formula["category"].replace("_", " ")}
+        return t.gettext("all for all: %(category)s") % {"category": t.category(category)}
     if kind == "humanitarian":
         side = parties[0] if formula.get("releasing_side") == "a" else parties[1]
         return t.gettext("humanitarian release by %(party)s") % {"party": side}
@@ -79,7 +80,7 @@ def term_text(t: Translator, key: str, value: Any, parties: tuple[str, str]) -> 
     if key == "formulas":
         return "; ".join(_formula_text(t, f, parties) for f in value)
     if key == "categories":
-        return ", ".join(str(c.get("label") or c.get("key")) for c in value)
+        return ", ".join(t.category(c) for c in value)
     if key == "tranches":
         return ", ".join(f"{x['a_count']}/{x['b_count']}" for x in value)
     if isinstance(value, str | int):

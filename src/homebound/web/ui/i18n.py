@@ -108,6 +108,26 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         Basis.ALL_FOR_ALL: N_("all for all"),
         Basis.HUMANITARIAN: N_("humanitarian release"),
     },
+    # The standard categories of the terms (core.exchange.categories), by kind; a custom label stays as typed.
+    "term_category": {
+        "seriously_wounded_or_sick": N_("seriously wounded or sick"),
+        "civilians": N_("civilians"),
+        "women": N_("women"),
+        "long_captivity": N_("long captivity"),
+        "remains": N_("remains"),
+    },
+    # Why a candidate is in or out of a composition (core.exchange.reasons.DecisionCode), with the rank.
+    "decision": {
+        "in.all_for_all": N_("in: all for all in an agreed category, priority rank %(rank)s"),
+        "in.humanitarian": N_("in: humanitarian release outside parity, priority rank %(rank)s"),
+        "in.amendment": N_("in: added by amendment, priority rank %(rank)s"),
+        "in.priority": N_("in: chosen by priority, rank %(rank)s"),
+        "out.not_eligible": N_("out: not eligible (a condition of the terms is not met)"),
+        "out.amendment": N_("out: removed by amendment"),
+        "out.below_cutoff": N_("out: below the cut-off for the places of this side (priority rank %(rank)s)"),
+        "out.formula": N_("out: the formula's points are used up (priority rank %(rank)s)"),
+        "out.no_parity": N_("out: no parity formula, and in no all-for-all or humanitarian release"),
+    },
     "line": {
         LineState.PENDING: N_("pending"),
         LineState.DELIVERED: N_("delivered"),
@@ -209,6 +229,24 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return translations(self.language).ngettext(singular, plural, count)
+
+    def organisation(self, name: str, names: Mapping[str, str] | None) -> str:
+        """An organisation's name in the reader's language, where it was given one; else its one name."""
+        return (names or {}).get(self.language) or name
+
+    def category(self, document: Mapping[str, object]) -> str:
+        """A category of the terms: a standard one in the reader's language, a custom label as typed."""
+        label = str(document.get("label") or document.get("key") or "")
+        source = _LABELS["term_category"].get(str(document.get("kind") or document.get("key")))
+        return self.gettext(source) if source and source == label else label
+
+    def decision(self, code: str, rank: int | None, said: str) -> str:
+        """Why a candidate is in or out, worded from its code and rank; English readers get the core's
+        sentence, which carries more (the gate, the categories, the amendment's reason)."""
+        source = _LABELS["decision"].get(code)
+        if self.language == DEFAULT_LANGUAGE or source is None:
+            return said
+        return self.gettext(source) % {"rank": rank if rank is not None else "—"}
 
     def label(self, kind: str, value: str) -> str:
         """A domain value in the reader's language; an unknown value is shown as stored."""
