@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from homebound.core.access import Permission, can
 from homebound.core.errors import PermissionDenied
@@ -15,7 +15,7 @@ from homebound.lists.headers import HeaderLanguage, label
 from homebound.services import lists
 from homebound.web.deps import Uows
 from homebound.web.ui.render import PAGE_HEADERS, UiRoute, render
-from homebound.web.ui.session import CurrentVisit, apply_cookies
+from homebound.web.ui.session import CurrentVisit, PostedVisit, apply_cookies
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 MEDIA = {
@@ -46,15 +46,15 @@ def export_page(request: Request, visit: CurrentVisit, registry: Registry) -> Re
     )
 
 
-@router.get("/party/export/{registry}/file")
+@router.post("/party/export/{registry}/file")
 def export_file(
     uows: Uows,
-    visit: CurrentVisit,
+    visit: PostedVisit,
     registry: Registry,
-    column: Annotated[list[str] | None, Query(max_length=len(IMPORT_COLUMNS))] = None,
-    status: Annotated[Status | Literal[""], Query()] = "",
-    category: Annotated[Category | Literal[""], Query()] = "",
-    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    column: Annotated[list[str] | None, Form(max_length=len(IMPORT_COLUMNS))] = None,
+    status: Annotated[Status | Literal[""], Form()] = "",
+    category: Annotated[Category | Literal[""], Form()] = "",
+    format: Annotated[Literal["csv", "xlsx"], Form()] = "csv",
 ) -> Response:
     """The chosen records and fields, headed in the reader's language; no field ticked means every field."""
     actor = visit.signed_in().actor
