@@ -211,7 +211,7 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
         "bs => bs.filter(b => b.offsetParent !== null).map(b => b.getBoundingClientRect().height)"
     )
     assert heights and min(heights) >= 44  # touch targets on the tablet
-    substituted = lines.filter(has_text="released by pa").first
+    substituted = lines.filter(has_text="released by Party A").first
     substituted_id = (substituted.get_attribute("id") or "").removeprefix("line-")
     spare_a = _spare(live_server, eligible, agreement_id, "pa", "a")
     substituted.locator("summary", has_text="Substituted").click()  # the step opens; nothing recorded yet

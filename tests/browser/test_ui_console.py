@@ -67,7 +67,7 @@ def test_a_bus_at_a_time_search_whole_bus_and_a_confirmed_refusal(
     expect(lines).to_have_count(5)  # Bus A1 only, not the whole tranche
     expect(tab.page.locator("#manifest-heading")).to_contain_text("Vehicle Bus A1")
     expect(tab.page.locator("#balance")).to_have_class(re.compile(r"\bwarn\b"))  # never green at 0 : 0
-    expect(tab.page.locator("#balance-missing")).to_contain_text("Still missing from pa: 10 of 10")
+    expect(tab.page.locator("#balance-missing")).to_contain_text("Still missing from Party A: 10 of 10")
     check_page(tab.page)
     tab.shot("handover-console-en-768")
 
@@ -88,7 +88,7 @@ def test_a_bus_at_a_time_search_whole_bus_and_a_confirmed_refusal(
     tab.page.get_by_role("button", name="✓ Confirm: 5 delivered").click()
     expect(tab.page.locator("article.line[data-state='delivered']")).to_have_count(5)
     expect(tab.page.locator(".crossed")).to_have_count(5)
-    expect(tab.page.locator("#balance-missing")).to_contain_text("Still missing from pa: 5 of 10")
+    expect(tab.page.locator("#balance-missing")).to_contain_text("Still missing from Party A: 5 of 10")
 
     # A refusal is never one tap: the step opens, and only its own red button records it.
     tab.go(url + "?vehicle=Bus+B1")
@@ -114,7 +114,7 @@ def test_the_balance_says_what_is_missing_in_ukrainian(
         sign_in(tab, "mediator")
         tab.go(f"/agreements/{crossing}/handover?vehicle=Bus+B2")
         expect(tab.page.locator("#balance-missing")).to_contain_text(
-            re.compile(r"Ще бракує від pb: \d+ з 10")
+            re.compile(r"Ще бракує від Сторона B: \d+ з 10")
         )
         expect(tab.page.locator("#balance")).not_to_contain_text("formula")
         expect(tab.page.get_by_role("button", name="✓ Передано").first).to_be_visible()

@@ -90,7 +90,7 @@ def test_compose_accept_and_run_a_tranche_with_a_substitution(
     crossing.go(f"/agreements/{agreement_id}/handover")
     lines = crossing.page.locator(".line")
     expect(lines).to_have_count(8)
-    substituted = lines.filter(has_text="released by pa").first
+    substituted = lines.filter(has_text="released by Party A").first
     substituted_id = (substituted.get_attribute("id") or "").removeprefix("line-")
     substituted.locator("summary", has_text="Substituted").click()
     substituted.get_by_label("Substitute (record number or ID)").fill(

@@ -99,7 +99,10 @@ def test_the_balance_says_what_is_missing_in_ukrainian_and_is_never_green_at_nou
     _post(m, console, "/language", {"language": "uk"})
     page = m.get(console).text
     assert 'class="balance warn"' in page and "формулу дотримано" not in page
-    assert _missing(page) == "Ще бракує від pa: 4 з 4 за списком. Ще бракує від pb: 4 з 4 за списком."
+    assert (
+        _missing(page)
+        == "Ще бракує від Сторона A: 4 з 4 за списком. Ще бракує від Сторона B: 4 з 4 за списком."
+    )
     first = next(iter(_lines(page)))
     _post(m, console, f"{console}/1/lines/{first}", {"action": "deliver"})
     missing = _missing(m.get(console).text)
@@ -118,3 +121,27 @@ def test_the_console_keeps_its_session_alive_while_the_tranche_is_open(
         clients["b_admin"].app, base_url="https://testserver", follow_redirects=False
     ) as stranger:
         assert stranger.get(f"{console}/1/alive").status_code == 303  # no session: to the sign-in page
+
+
+def test_one_person_moves_to_another_vehicle_and_a_party_moves_only_its_own(
+    setup: Setup, clients: dict[str, TestClient]
+) -> None:
+    _compose_and_conclude(setup, clients)
+    console = f"/agreements/{setup.agreement_id}/handover"
+    m = clients["mediator"]
+    _post(m, console, f"{console}/1/vehicles/fill", {"seats": "4", "prefix": "Bus"})
+    bus = m.get(console, params={"vehicle": "Bus A1"}).text
+    moved = next(iter(_lines(bus)))
+    line_no = bus.split(f'id="line-{moved}"')[1].split('name="line_no" value="')[1].split('"')[0]
+    answer = _post(m, console, f"{console}/1/vehicles/assign", {"line_no": line_no, "vehicle": "Bus 9"})
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    assert list(_lines(m.get(console, params={"vehicle": "Bus 9"}).text)) == [moved]
+    assert moved not in _lines(m.get(console, params={"vehicle": "Bus A1"}).text)
+    # Party B releases nobody on Bus A1's side: no move offered there, and a move it forges is refused.
+    b = clients["b_admin"]
+    assert (
+        'action="' + f"{console}/1/vehicles/assign" not in b.get(console, params={"vehicle": "Bus A1"}).text
+    )
+    forged = _post(b, console, f"{console}/1/vehicles/assign", {"line_no": line_no, "vehicle": "Bus 1"})
+    assert forged.status_code == 403  # type: ignore[attr-defined]
+    assert list(_lines(m.get(console, params={"vehicle": "Bus 9"}).text)) == [moved]

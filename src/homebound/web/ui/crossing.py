@@ -15,8 +15,8 @@ from homebound.core.errors import DomainError, NotFound, ValidationFailed
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.handover import LineAction, LineState, Substitute, ThirdPartyCustody
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
+from homebound.services import accounts, handover
 from homebound.services import agreement_views as views
-from homebound.services import handover
 from homebound.services import handover_console as console
 from homebound.services.handover import LINE_ACTORS, LineCommand, Seat
 from homebound.services.sign_in import ReauthenticationFailed
@@ -111,6 +111,7 @@ def _console_context(
         "tranches": tranches,
         "tranche": tranche,
         "console": page,
+        "parties": _party_names(uows, visit, agreement),
         "pages": _pages(agreement_id, page),
         "lines": page.lines,
         "actions": actions,
@@ -119,6 +120,8 @@ def _console_context(
         "line_states": [s.value for s in LineState],
         "may_close": can(actor, Permission.ANY_HANDOVER_RECORD) and not closed,
         "may_place": _records(actor) and not closed,
+        # A party places only the people it releases; the mediator anyone (None).
+        "placer_side": _own_side(agreement),
         "may_deliver_bus": _records(actor) and not closed and _delivers(agreement, page.lines),
         # Remains: the mediator records batches while the tranche is open, identification also afterwards.
         "may_record_remains": can(actor, Permission.ANY_HANDOVER_RECORD),
@@ -126,6 +129,22 @@ def _console_context(
         "second_factor": bool(visit.user and visit.user.second_factor),
         "errors": {},
         "back": f"/agreements/{agreement_id}",
+    }
+
+
+def _own_side(agreement: views.AgreementView) -> str | None:
+    """The reader's side of the agreement ("a" or "b"); None for the mediator."""
+    if agreement.seat == "mediator":
+        return None
+    return "a" if agreement.seat == "party_a" else "b"
+
+
+def _party_names(uows: Uows, visit: Visit, agreement: views.AgreementView) -> dict[str, str]:
+    """Each side's organisation by its name in the reader's language (its code where it has no name)."""
+    named = {org.code: visit.t.organisation(org.name, org.names) for org in accounts.list_organisations(uows)}
+    return {
+        "a": named.get(agreement.party_a, agreement.party_a),
+        "b": named.get(agreement.party_b, agreement.party_b),
     }
 
 

@@ -40,6 +40,22 @@ def fill(
     return redirect(visit, _console_url(agreement_id, number, None))
 
 
+@router.post("/agreements/{agreement_id}/handover/{number}/vehicles/assign")
+def assign(
+    uows: Uows,
+    visit: PostedVisit,
+    agreement_id: str,
+    number: int,
+    line_no: Annotated[int, Form(ge=1, le=1_000_000)],
+    vehicle: Annotated[str, Form(max_length=32)],
+    showing: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """One person moved to another vehicle (a bus re-loaded at the crossing); back to the vehicle shown."""
+    actor = visit.signed_in().actor
+    vehicles.assign_vehicles(uows, actor, agreement_id, number, {line_no: vehicle})
+    return redirect(visit, _console_url(agreement_id, number, showing or None))
+
+
 @router.post("/agreements/{agreement_id}/handover/{number}/vehicles/deliver")
 def deliver_bus(
     request: Request,
