@@ -133,7 +133,7 @@ def test_one_person_moves_to_another_vehicle_and_a_party_moves_only_its_own(
     bus = m.get(console, params={"vehicle": "Bus A1"}).text
     moved = next(iter(_lines(bus)))
     line_no = bus.split(f'id="line-{moved}"')[1].split('name="line_no" value="')[1].split('"')[0]
-    answer = _post(m, console, f"{console}/1/vehicles/assign", {"line_no": line_no, "vehicle": "Bus 9"})
+    answer = _post(m, console, f"{console}/1/vehicles/assign", {"line_no": line_no, "to_vehicle": "Bus 9"})
     assert answer.status_code == 303  # type: ignore[attr-defined]
     assert list(_lines(m.get(console, params={"vehicle": "Bus 9"}).text)) == [moved]
     assert moved not in _lines(m.get(console, params={"vehicle": "Bus A1"}).text)
@@ -142,6 +142,6 @@ def test_one_person_moves_to_another_vehicle_and_a_party_moves_only_its_own(
     assert (
         'action="' + f"{console}/1/vehicles/assign" not in b.get(console, params={"vehicle": "Bus A1"}).text
     )
-    forged = _post(b, console, f"{console}/1/vehicles/assign", {"line_no": line_no, "vehicle": "Bus 1"})
+    forged = _post(b, console, f"{console}/1/vehicles/assign", {"line_no": line_no, "to_vehicle": "Bus 1"})
     assert forged.status_code == 403  # type: ignore[attr-defined]
     assert list(_lines(m.get(console, params={"vehicle": "Bus 9"}).text)) == [moved]

@@ -47,12 +47,12 @@ def assign(
     agreement_id: str,
     number: int,
     line_no: Annotated[int, Form(ge=1, le=1_000_000)],
-    vehicle: Annotated[str, Form(max_length=32)],
+    to_vehicle: Annotated[str, Form(max_length=32)],
     showing: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """One person moved to another vehicle (a bus re-loaded at the crossing); back to the vehicle shown."""
     actor = visit.signed_in().actor
-    vehicles.assign_vehicles(uows, actor, agreement_id, number, {line_no: vehicle})
+    vehicles.assign_vehicles(uows, actor, agreement_id, number, {line_no: to_vehicle})
     return redirect(visit, _console_url(agreement_id, number, showing or None))
 
 
