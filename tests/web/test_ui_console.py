@@ -3,13 +3,15 @@ step, the time each person crossed, the shortfall worded in the reader's languag
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select, update
 
+from homebound.db.tables import ApiTokenRow
 from homebound.db.uow import UnitOfWorkFactory
 from tests.conftest import Backend
 from tests.exchange_support import seed_registries
@@ -109,14 +111,27 @@ def test_the_balance_says_what_is_missing_in_ukrainian_and_is_never_green_at_nou
     assert "3 з 4" in missing and "4 з 4" in missing, missing
 
 
+def _age_sessions(connection: Connection, minutes: int) -> None:
+    then = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
+    connection.execute(update(ApiTokenRow).where(ApiTokenRow.kind == "browser").values(last_used_at=then))
+
+
 def test_the_console_keeps_its_session_alive_while_the_tranche_is_open(
-    setup: Setup, clients: dict[str, TestClient]
+    setup: Setup, clients: dict[str, TestClient], connection: Connection
 ) -> None:
     _compose_and_conclude(setup, clients)
     console = f"/agreements/{setup.agreement_id}/handover"
     page = clients["b_admin"].get(console).text
     assert f'data-keep-alive="{console}/1/alive"' in page
-    assert clients["b_admin"].get(f"{console}/1/alive").status_code == 204
+    _age_sessions(connection, 25)  # 25 minutes at the crossing with the console open, nobody touching it
+    assert clients["b_admin"].get(f"{console}/1/alive").status_code == 204  # the console's own poll
+    touched = connection.execute(
+        select(ApiTokenRow.last_used_at).where(ApiTokenRow.kind == "browser")
+    ).scalars()
+    newest = max(t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in touched if t is not None)
+    assert dt.datetime.now(dt.UTC) - newest < dt.timedelta(minutes=1)  # the idle clock starts again
+    _age_sessions(connection, 31)  # the console closed for longer than the idle limit: signed out as before
+    assert clients["b_admin"].get(f"{console}/1/alive").status_code == 303
     with TestClient(
         clients["b_admin"].app, base_url="https://testserver", follow_redirects=False
     ) as stranger:
