@@ -29,6 +29,7 @@ from homebound.web.routes import (
     matching,
     persons,
     reconciliation,
+    vehicles,
 )
 
 DESCRIPTION = """
@@ -57,7 +58,18 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     app.state.sign_in_throttle = SignInThrottle()
     app.state.password_cost = settings.password_cost()
     errors.install(app)
-    for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
+    for module in (
+        accounts,
+        persons,
+        lists,
+        inquiries,
+        log,
+        checkpoints,
+        agreements,
+        handover,
+        vehicles,
+        matching,
+    ):
         app.include_router(module.router)
     app.include_router(reconciliation.router)
     app.include_router(ui.router)
