@@ -160,3 +160,20 @@ def test_one_person_moves_to_another_vehicle_and_a_party_moves_only_its_own(
     forged = _post(b, console, f"{console}/1/vehicles/assign", {"line_no": line_no, "to_vehicle": "Bus 1"})
     assert forged.status_code == 403  # type: ignore[attr-defined]
     assert list(_lines(m.get(console, params={"vehicle": "Bus 9"}).text)) == [moved]
+
+
+def test_people_on_the_agreement_pages_are_known_by_record_number_not_an_internal_id(
+    setup: Setup, clients: dict[str, TestClient]
+) -> None:
+    url = _compose_and_conclude(setup, clients)
+    assert setup.registries is not None
+    page = clients["mediator"].get(url).text
+    listed = [
+        p
+        for p in setup.registries.rows
+        if f"{p[:8]}" in page or setup.registries.rows[p]["record_id"] in page
+    ]
+    assert listed  # the lists name people
+    for person_id in listed:
+        assert setup.registries.rows[person_id]["record_id"] in page
+        assert f'<span class="code hint">{person_id[:8]}</span>' not in page

@@ -46,13 +46,26 @@ KIND_LABELS: dict[str, str] = {
 }
 
 
-def person_labels(uows: Uows, actor: Actor, ids: Iterable[str]) -> dict[str, str]:
-    """Names the actor may read, through the registry's own policy; anyone else stays a record number."""
-    labels: dict[str, str] = {}
+class PersonLabels(dict[str, str]):
+    """Names by person id, and the record number (the party's own) each readable record is known by."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, str] = {}
+
+    def record(self, person_id: str) -> str:
+        """The record number a reader recognises; an internal id only for a record the reader may not read."""
+        return self.records.get(person_id) or person_id[:8]
+
+
+def person_labels(uows: Uows, actor: Actor, ids: Iterable[str]) -> PersonLabels:
+    """Names the actor may read, through the registry's own policy; anyone else stays an id fragment."""
+    labels = PersonLabels()
     for person_id, view in registry.get_persons(uows, actor, list(ids)).items():
         fields = view.fields
         parts = (fields.family_name, fields.given_name, fields.patronymic)
         labels[person_id] = " ".join(p for p in parts if p)
+        labels.records[person_id] = view.source_id
     return labels
 
 
