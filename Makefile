@@ -1,11 +1,11 @@
-# Two commands: `make run` (install, migrate, load the demo, serve) and `make test` (the whole suite);
+# Two commands: `make run` (install, migrate, load the demos, serve them) and `make test` (the whole suite);
 # `make test-fast` is the developer's loop (no browser, Schemathesis, load, crash or Spark runs).
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export HOMEBOUND_DATABASE_URL ?= sqlite:///var/homebound.sqlite3
 
-.PHONY: run test test-fast lint fmt bench clean install dev
+.PHONY: run run-single test test-fast lint fmt bench clean install dev
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,7 +22,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
+# The demo federation (party UA, party RU, the mediator: one node each, its own database and keys under
+# .demo/, on ports 8001-8003) and, beside it, the single-server demo on 8000 with every feature (agreements
+# and handover do not travel as packages yet). `make run-single` serves the single-server demo alone.
 run: install
+	$(BIN)/homebound db upgrade
+	$(BIN)/homebound demo
+	$(BIN)/homebound federation-demo --dir .demo --serve --with-single
+
+run-single: install
 	$(BIN)/homebound db upgrade
 	$(BIN)/homebound demo
 	$(BIN)/homebound serve
@@ -50,4 +58,4 @@ bench: dev
 	$(BIN)/python bench/import_list.py
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .demo .pytest_cache .mypy_cache .ruff_cache

@@ -47,6 +47,7 @@ from homebound.services import accounts, agreements, handover, lists
 from homebound.services.candidates import IdentityConfirmation, confirm_identities
 from homebound.services.composition import compose_version
 from homebound.services.log import verify_log
+from homebound.services.sign_in import Reauthentication
 from homebound.synthetic.scenario import generate_exchange_lists
 
 PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway benchmark database
@@ -139,9 +140,8 @@ def run(url: str, held: int) -> None:
     composed = _timed("compose and record version 1", compose, 2 * held)
     listed = sum(composed.version.list_sizes)
     for actor in (party_a, party_b):
-        _timed(
-            "accept (password re-entered)", partial(agreements.accept, uows, actor, opened.id, 1, PASSWORD)
-        )
+        proof = Reauthentication(PASSWORD)
+        _timed("accept (password re-entered)", partial(agreements.accept, uows, actor, opened.id, 1, proof))
     conclude = partial(agreements.conclude, uows, mediator, opened.id)
     _timed("conclude: freeze, manifests, list everyone", conclude, listed)
     for number in (1, 2, 3):

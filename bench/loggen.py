@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from homebound.core.log.checkpoint import Checkpoint, CheckpointSignature
+from homebound.core.log.checkpoint import Checkpoint, CheckpointSignature, origin_of
 from homebound.core.log.entries import (
     GENESIS_HASH,
     SYSTEM_SIGNER,
@@ -37,7 +37,6 @@ from homebound.core.log.keys import (
 from homebound.core.log.merkle import MerkleTree, leaf_hash
 from homebound.core.log.signing import SigningKey, generate_key_pair
 
-ORIGIN = "homebound.test/exchange-log"
 START = dt.datetime(2026, 4, 1, 8, 0, tzinfo=dt.UTC)
 
 
@@ -45,7 +44,6 @@ START = dt.datetime(2026, 4, 1, 8, 0, tzinfo=dt.UTC)
 class MemoryLog:
     """An append-only signed log held in lists; `export` gives the files a party would receive."""
 
-    origin: str = ORIGIN
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     entries: list[tuple[LogEntry, bytes, bytes]] = field(default_factory=list)
     payloads: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
@@ -60,6 +58,11 @@ class MemoryLog:
     @property
     def size(self) -> int:
         return len(self.entries)
+
+    @property
+    def origin(self) -> str:
+        """Named by the first entry, as a stored log is (db/checkpoint_store.log_origin)."""
+        return origin_of(self.entries[0][0].entry_hash() if self.entries else None)
 
     def new_uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

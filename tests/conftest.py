@@ -92,15 +92,6 @@ def _test_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         yield
 
 
-@pytest.fixture(autouse=True)
-def _fresh_code_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test its own memory of spent second-factor codes: the users of the test world are the same in
-    every test, and a code spent by one test must not be refused in the next one within the same 30 s."""
-    from homebound.services import second_factor
-
-    monkeypatch.setattr(second_factor, "_used", second_factor._UsedCodes())
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     if request.param == "sqlite":

@@ -4,21 +4,12 @@ its own key directory, set up with `init_node`, cards pinned as the topology wan
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from homebound.core.access import Actor, OrganisationKind, Role
 from homebound.core.packages.cards import NodeKind
-from homebound.core.persons import Registry
-from homebound.db.custody import key_custody
-from homebound.db.engine import make_engine
-from homebound.db.migrate import upgrade
-from homebound.db.tables import OrganisationRow, UserRow
-from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.federation.node import card_file, init_node, trust_peer
-from homebound.services.lists import import_list
+from homebound.services.federation.local_nodes import LocalNode, set_up_node
 from tests.settings import TEST_PASSWORD_COST
 
 PASSWORD = "correct horse battery"  # synthetic test credential
@@ -38,35 +29,7 @@ SOUGHT_CSV = (
 ).encode()
 
 
-@dataclass
-class Node:
-    code: str
-    kind: NodeKind
-    engine: Engine
-    uows: UnitOfWorkFactory
-    key_dir: Path
-
-    def actor(self, username: str | None = None) -> Actor:
-        with self.uows.reader() as uow:
-            user, org = uow.session.execute(
-                select(UserRow, OrganisationRow)
-                .join(OrganisationRow)
-                .where(UserRow.username == (username or f"{self.code}-admin"))
-            ).one()
-        party = org.id if org.kind == OrganisationKind.PARTY else None
-        return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
-
-    def card(self) -> bytes:
-        return card_file(self.uows)[1]
-
-    def trusts(self, *others: Node) -> None:
-        for other in others:
-            trust_peer(self.uows, other.card())
-
-    def imports(self, registry: Registry, data: bytes) -> None:
-        import_list(self.uows, self.actor(), registry, data, f"{registry.value}.csv")
-
-
+Node = LocalNode
 NodeFactory = Callable[[str, NodeKind], Node]
 
 
@@ -74,21 +37,10 @@ def node_factory(url_for: Callable[[str], str], root: Path) -> Iterator[NodeFact
     engines: list[Engine] = []
 
     def make(code: str, kind: NodeKind) -> Node:
-        engine = make_engine(url_for(code))
-        engines.append(engine)
-        upgrade(engine)
-        key_dir = root / f"{code}-keys"
-        uows = UnitOfWorkFactory(engine, key_custody(key_dir))
-        init_node(
-            uows,
-            code=code,
-            kind=kind,
-            name=f"{code} (test node)",
-            admin=f"{code}-admin",
-            password=PASSWORD,
-            cost=TEST_PASSWORD_COST,
-        )
-        return Node(code, kind, engine, uows, key_dir)
+        node = set_up_node(code, kind, url_for(code), root / f"{code}-keys", password=PASSWORD,
+                           cost=TEST_PASSWORD_COST, name=f"{code} (test node)")  # fmt: skip
+        engines.append(node.engine)
+        return node
 
     yield make
     for engine in engines:

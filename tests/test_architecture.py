@@ -14,6 +14,7 @@ FORBIDDEN_IN_CORE = (
     "sqlalchemy",
     "alembic",
     "pg8000",
+    "psycopg",
     "sqlite3",
     "uvicorn",
     "typer",

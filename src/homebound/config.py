@@ -6,11 +6,12 @@ generated from these descriptions (`configuration_table`, checked by tests/test_
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from homebound.services.passwords import PRODUCTION_COST, PasswordCost
 
@@ -27,7 +28,7 @@ class Settings(BaseSettings):
         description="`production` refuses unsafe settings (the demo, a database in memory)",
     )
     database_url: str = Field(
-        default=DEFAULT_DB, description="SQLite file or `postgresql://user@host/db` (driver: pg8000)"
+        default=DEFAULT_DB, description="SQLite file or `postgresql://user@host/db` (driver: psycopg 3)"
     )
     migration_database_url: str | None = Field(
         default=None,
@@ -112,6 +113,32 @@ class Settings(BaseSettings):
     inbox_url: str | None = Field(
         default=None, description="the inbox address this node's card announces (unset: files only)"
     )
+    inbox_rate_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="packages one client address may post to the federation inbox per minute (the inbox"
+        " as a whole takes ten times that); past it 429, nothing read or logged",
+    )
+
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="comma-separated addresses or networks (CIDR) of the reverse proxies whose "
+        "`X-Forwarded-For` names the client; from anyone else the header is ignored (the throttles "
+        "count the connecting address); unset: none",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        networks = []
+        for item in (str(i).strip() for i in items):
+            if item:
+                try:
+                    networks.append(str(ipaddress.ip_network(item, strict=False)))
+                except ValueError as exc:
+                    raise ValueError(f"not an address or network: {item!r}") from exc
+        return tuple(networks)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -138,7 +165,7 @@ class Settings(BaseSettings):
 
 
 def _shown(default: Any) -> str:
-    if default is None:
+    if default is None or default == ():
         return "unset"
     if isinstance(default, bool):
         return f"`{str(default).lower()}`"

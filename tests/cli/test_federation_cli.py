@@ -79,3 +79,27 @@ def test_the_federation_commands_explain_themselves() -> None:
                     ["package", "receive"], ["package", "verify"]):  # fmt: skip
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, command
+
+
+def test_a_checkpoint_is_witnessed_by_file(tmp_path: Path) -> None:
+    ua, med = _env(tmp_path, "ua"), _env(tmp_path, "med")
+    assert _run(ua, "node", "init", "--org", "ua", "--kind", "party", "--name", "NIB")[0] == 0
+    assert _run(med, "node", "init", "--org", "med", "--kind", "mediator", "--name", "Ombudsman")[0] == 0
+    for env, peer in ((ua, med), (med, ua)):
+        card = tmp_path / f"{peer['HOMEBOUND_KEY_DIR']}.card"
+        _run(peer, "node", "card", "--output", str(card))
+        _run(env, "node", "trust", str(card))
+    checkpoint = tmp_path / "cp.hbp"
+    code, shown = _run(ua, "package", "send", "--to", "med", "--kind", "checkpoint", "--user", "admin",
+                       "--output", str(checkpoint))  # fmt: skip
+    assert code == 0 and "checkpoint" in shown, shown
+    code, shown = _run(med, "package", "receive", str(checkpoint), "--user", "admin")
+    answer = tmp_path / "cp-reply.hbp"  # written beside the checkpoint
+    assert code == 0 and "cosigned ua's checkpoint" in shown and answer.exists(), shown
+    code, shown = _run(ua, "package", "receive", str(answer), "--user", "admin")
+    assert code == 0 and "med cosigned this node's checkpoint" in shown, shown
+    code, shown = _run(med, "package", "receive", str(checkpoint), "--user", "admin")
+    assert code == EXIT_CODES[Refusal.REPLAY]
+    code, shown = _run(ua, "package", "send", "--to", "med", "--to", "ru", "--kind", "checkpoint", "--user",
+                       "admin", "--output", str(tmp_path / "two.hbp"))  # fmt: skip
+    assert code == 2 and "one witness" in shown

@@ -91,6 +91,7 @@ def test_a_party_export_carries_only_its_own_payloads(demo: dict[str, str], tmp_
         ("payload", "entry.commitment_mismatch"),
         ("truncate", "log.truncated"),
         ("cosignature", "checkpoint.bad_signature"),
+        ("origin", "export.manifest_mismatch"),
     ],
 )
 def test_the_first_failure_is_named_with_its_kind(
@@ -110,6 +111,10 @@ def test_the_first_failure_is_named_with_its_kind(
         (export / "payloads.jsonl").write_text("\n".join(lines) + "\n")
     elif tamper == "truncate":
         (export / "entries.log").write_bytes(b"".join(entries[:-3]))
+    elif tamper == "origin":  # the manifest passes the export off as another log's
+        manifest = json.loads((export / "manifest.json").read_text())
+        manifest["origin"] = "homebound.log/" + "0" * 32
+        (export / "manifest.json").write_text(json.dumps(manifest))
     else:
         checkpoints = json.loads((export / "checkpoints.json").read_text())
         signature = checkpoints[0]["signatures"][-1]["signature"]
@@ -142,3 +147,17 @@ def test_the_stored_log_still_verifies_with_and_without_db_flag(demo: dict[str, 
         assert "checkpoints  " in result.output
     listed = runner.invoke(app, ["log", "keys", "list"], env=demo)
     assert listed.exit_code == 0 and listed.output.count("server") >= 5  # system + four organisations
+
+
+def test_an_edited_origin_is_refused_even_without_checkpoints(demo: dict[str, str], tmp_path: Path) -> None:
+    """No checkpoint names the origin to compare with: the log's first entry does."""
+    export = _export(demo, tmp_path / "export")
+    (export / "checkpoints.json").write_text("[]")
+    (export / "proofs.json").write_text(json.dumps({"consistency": [], "inclusion": []}))
+    assert runner.invoke(app, ["log", "verify", str(export)]).exit_code == 0
+    manifest = json.loads((export / "manifest.json").read_text())
+    manifest["origin"] = "homebound.log/another-log"
+    (export / "manifest.json").write_text(json.dumps(manifest))
+    result = runner.invoke(app, ["log", "verify", str(export)])
+    assert result.exit_code == 1
+    assert ": export.manifest_mismatch:" in result.output and "origin" in result.output

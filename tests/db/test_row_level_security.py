@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import DBAPIError
 
 from homebound.core.access import PUBLIC_ACTOR, OrganisationKind
+from homebound.core.errors import NotFound
 from homebound.core.exchange.agreement import ReplacePerson
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.formula import ListedPerson, NForN
@@ -168,8 +169,11 @@ def test_unit_of_work_scopes_a_party_members_reads(
     "statement",
     [
         "UPDATE person SET party_id = :a WHERE id = :own",  # B's own record handed to A
-        "INSERT INTO person_share (person_id, party_id, shared_by, shared_at)"
-        " VALUES (:unshared, :b, 'x', now())",
+        "INSERT INTO person_share (person_id, party_id, owner_party_id, shared_by, shared_at)"
+        " VALUES (:unshared, :b, :a, 'x', now())",
+        # Nor by naming itself the owner of A's record: writes are checked against `person`.
+        "INSERT INTO person_share (person_id, party_id, owner_party_id, shared_by, shared_at)"
+        " VALUES (:unshared, :b, :b, 'x', now())",
     ],
 )
 @pytest.mark.only_on("postgresql")
@@ -202,6 +206,30 @@ def test_party_b_changes_none_of_party_a_rows_even_shared(
     with as_app(connection, world.party_ids["pa"]) as conn:  # the owner still can
         changed = conn.execute(text("UPDATE person SET rank = 'x' WHERE id = :i"), {"i": ids["a_shared"]})
         assert changed.rowcount == 1
+
+
+@pytest.mark.only_on("postgresql")
+def test_a_partys_own_writes_run_under_the_wall(
+    pg: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
+) -> None:
+    """A party's writer (sharing its record, attaching its inquiry) names the party: a statement that forgot
+    its filter reaches only the party's own rows; the services work as before."""
+    ids = _fill(uows, world)
+    with as_app(connection, None):
+        with uows.writer_for(world.actors["b_admin"]) as uow:
+            touched = uow.session.execute(text("UPDATE person SET rank = 'x'")).rowcount
+            mine = uow.session.execute(
+                text("SELECT count(*) FROM person WHERE party_id = :b"), {"b": world.party_ids["pb"]}
+            ).scalar_one()
+            assert touched == mine  # B's records only, not A's (shared with B or not)
+            inquiries = uow.session.execute(text("UPDATE inquiry SET relationship = 'x'")).rowcount
+            assert inquiries == 1  # its own inquiry, not A's
+        with uows.writer_for(world.actors["mediator"]) as uow:  # the mediator's office names no party
+            assert uow.session.execute(text("UPDATE person SET rank = 'y'")).rowcount > touched
+        with pytest.raises(NotFound):  # B cannot pass on A's record: not even found under the wall
+            registry.share_person(uows, world.actors["b_admin"], ids["a_unshared"], "pb")
+        shared = registry.share_person(uows, world.actors["a_admin"], ids["a_unshared"], "pb")
+        assert world.party_ids["pb"] in shared.shared_with  # the owner shares, under the wall too
 
 
 def _negotiation(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
@@ -287,9 +315,10 @@ def test_application_role_is_no_superuser_and_owns_nothing(pg: Backend, connecti
         ).all()
     )
     assert set(PARTY_TABLES + MEDIATOR_ONLY + EXCHANGE_TABLES) <= set(flags)
-    # person and person_share are not forced (the migration says why); the owner is not the application
+    # Every one forced, person and person_share included (migration 0009_person_rls): the tables' owner is
+    # held by the policies too, should the server connect as it.
     forced = PARTY_TABLES + MEDIATOR_ONLY + EXCHANGE_TABLES
-    assert {t for t in forced if not flags[t]} == {"person", "person_share"}
+    assert {t for t in forced if not flags[t]} == set()
     with as_app(connection, None) as conn, pytest.raises(DBAPIError, match="permission denied"):
         conn.execute(text("DELETE FROM alembic_version"))
 

@@ -5,6 +5,7 @@ a restart; the retried request (same Idempotency-Key) then makes its change exac
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,12 +146,17 @@ def test_dropped_connections_are_replaced_unseen(
 
 @pytest.mark.only_on("postgresql")
 def test_postgresql_sockets_do_not_wait_for_acks(live: LiveDatabase) -> None:
-    """Nagle's algorithm on pg8000's socket cost each logged write ~90 ms (a COPY's closing messages
-    waited for the server's delayed ACK); the engine turns it off.
+    """Nagle's algorithm on the driver's socket cost each logged write ~90 ms (a COPY's closing messages
+    waited for the server's delayed ACK). libpq, under psycopg 3, turns it off on TCP connections.
     """
     raw = live.engine.raw_connection()
     try:
-        sock = raw.driver_connection._usock  # type: ignore[union-attr]
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        fd = raw.driver_connection.pgconn.socket  # type: ignore[union-attr]
+        sock = socket.socket(fileno=os.dup(fd))
+        try:
+            assert sock.family in (socket.AF_INET, socket.AF_INET6)
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        finally:
+            sock.close()
     finally:
         raw.close()

@@ -1,10 +1,10 @@
-"""Sessions and headers: sign-in throttled per username and per address (429 + Retry-After), one answer
-for every failed sign-in, the TOTP second factor, re-authentication, and the security headers.
+"""Sessions and headers: one answer for every failed sign-in, the TOTP second factor (on the app's clock,
+set by the tests), re-authentication, and the security headers. The throttles: test_throttle.py.
 """
 
 from __future__ import annotations
 
-import time
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from homebound.cli.main import app as cli
 from homebound.config import Settings
 from homebound.core.access import Actor, OrganisationKind, Role
+from homebound.core.errors import ValidationFailed
 from homebound.db.engine import make_engine
-from homebound.db.tables import UserRow
+from homebound.db.tables import ApiTokenRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, second_factor
 from homebound.services.sign_in import (
@@ -30,6 +31,7 @@ from homebound.services.sign_in import (
     confirm_binding,
 )
 from homebound.web.app import create_app
+from tests.clock import SetClock
 from tests.conftest import Backend
 from tests.keys import key_custody_of_tests
 from tests.settings import TEST_PASSWORD_COST
@@ -38,14 +40,19 @@ from tests.world import PASSWORD, World
 SIGN_IN = "/api/v1/auth/sign-in"
 
 
-def _client(backend: Backend, connection: Connection, **settings: Any) -> TestClient:
+def _client(backend: Backend, connection: Connection, clock: SetClock, **settings: Any) -> TestClient:
     built = Settings(environment="test", database_url=backend.url, **settings)
-    return TestClient(create_app(built, bind=connection), raise_server_exceptions=False)
+    return TestClient(create_app(built, bind=connection, clock=clock), raise_server_exceptions=False)
 
 
 @pytest.fixture
-def client(backend: Backend, connection: Connection) -> Iterator[TestClient]:
-    with _client(backend, connection) as test_client:
+def clock() -> SetClock:
+    return SetClock()
+
+
+@pytest.fixture
+def client(backend: Backend, connection: Connection, clock: SetClock) -> Iterator[TestClient]:
+    with _client(backend, connection, clock) as test_client:
         yield test_client
 
 
@@ -66,31 +73,16 @@ def _secret(uows: UnitOfWorkFactory, username: str) -> str:
 
 
 @pytest.mark.parametrize("username", ["a_operator", "nobody-at-all"])
-def test_failures_are_throttled_per_username(client: TestClient, world: World, username: str) -> None:
+def test_failures_are_throttled_alike_for_known_and_unknown_users(
+    client: TestClient, world: World, username: str
+) -> None:
     answers = [_attempt(client, username, "wrong password!") for _ in range(5)]
     assert [a.status_code for a in answers] == [401] * 5
     assert len({a.text for a in answers}) == 1
-    refused = _attempt(client, username, PASSWORD)  # even the right password, while throttled
+    refused = _attempt(client, username, PASSWORD)  # even the right password, from this address
     assert refused.status_code == 429 and refused.json()["code"] == "auth.too_many_attempts"
-    assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    assert int(refused.headers["Retry-After"]) == 60  # the first hold of the back-off
     assert _attempt(client, "b_operator", PASSWORD).status_code == 200
-
-
-def test_failures_are_throttled_per_address(client: TestClient, world: World) -> None:
-    for i in range(20):
-        assert _attempt(client, f"guess-{i}", "wrong password!").status_code == 401
-    assert _attempt(client, "a_admin", PASSWORD).status_code == 429
-
-
-def test_the_window_slides_and_success_clears_the_username() -> None:
-    throttle = SignInThrottle(ThrottlePolicy(per_username=2, per_address=100, window_seconds=60))
-    for moment in (0.0, 10.0):
-        throttle.failed("Olena", "10.0.0.1", now=moment)
-    assert throttle.retry_after("olena", "10.0.0.2", now=20.0) == 40  # when the first failure ages out
-    assert throttle.retry_after("olena", "10.0.0.2", now=60.5) is None
-    throttle.failed("olena", None, now=61.0)
-    throttle.succeeded("OLENA")
-    assert throttle.retry_after("olena", None, now=62.0) is None
 
 
 def _code_of_no_step_near(secret: str, now: float) -> str:
@@ -99,45 +91,57 @@ def _code_of_no_step_near(secret: str, now: float) -> str:
     return next(code for code in (f"{n:06d}" for n in range(10)) if code not in near)
 
 
-def test_second_factor_codes(client: TestClient, uows: UnitOfWorkFactory, world: World) -> None:
+def test_second_factor_codes(
+    client: TestClient, uows: UnitOfWorkFactory, world: World, clock: SetClock
+) -> None:
     enrolment = second_factor.enrol(uows, "a_admin")
     assert enrolment.provisioning_uri.startswith("otpauth://totp/Homebound:a_admin?secret=")
     secret = _secret(uows, "a_admin")
     wrong_password = _attempt(client, "a_admin", "wrong password!")
     without_code = _attempt(client, "a_admin", PASSWORD)
-    wrong_code = _attempt(client, "a_admin", PASSWORD, _code_of_no_step_near(secret, time.time()))
+    wrong_code = _attempt(client, "a_admin", PASSWORD, _code_of_no_step_near(secret, clock()))
     assert without_code.status_code == wrong_code.status_code == 401
     assert without_code.json() == wrong_code.json() == wrong_password.json()  # no password oracle
-    code = second_factor.current_code(secret)
+    code = second_factor.current_code(secret, now=clock())
     assert _attempt(client, "a_admin", PASSWORD, code).status_code == 200
     assert _attempt(client, "a_admin", PASSWORD, code).status_code == 401  # a code is good once
+    clock.advance(second_factor.STEP_SECONDS)  # the next step, without waiting for it
+    assert _attempt(client, "a_admin", PASSWORD, code).status_code == 401  # still spent one step later
+    following = second_factor.current_code(secret, now=clock())
+    assert following != code
+    assert _attempt(client, "a_admin", PASSWORD, following).status_code == 200
+    clock.advance(3 * second_factor.STEP_SECONDS)
+    stale = second_factor.current_code(secret, now=clock() - 2 * second_factor.STEP_SECONDS)
+    assert _attempt(client, "a_admin", PASSWORD, stale).status_code == 401  # two steps old: too old
 
 
 def test_production_refuses_accounts_without_a_second_factor(
-    backend: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World
+    backend: Backend, connection: Connection, uows: UnitOfWorkFactory, world: World, clock: SetClock
 ) -> None:
-    with _client(backend, connection, require_second_factor=True) as client:
+    with _client(backend, connection, clock, require_second_factor=True) as client:
         refused = _attempt(client, "b_admin", PASSWORD)
         assert refused.status_code == 401 and refused.json()["code"] == "auth.second_factor_required"
         second_factor.enrol(uows, "b_admin")
-        code = second_factor.current_code(_secret(uows, "b_admin"))
+        code = second_factor.current_code(_secret(uows, "b_admin"), now=clock())
         assert _attempt(client, "b_admin", PASSWORD, code).status_code == 200
     production = {"password_time_cost": 3, "password_memory_kib": 65536, "password_parallelism": 4}
     assert Settings(environment="production", allow_demo=False, **production).second_factor_required()
     assert not Settings(environment="development").second_factor_required()
 
 
-def test_codes_from_the_neighbouring_steps_only() -> None:
+def test_codes_from_the_neighbouring_steps_only(uows: UnitOfWorkFactory) -> None:
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     now = 1_800_000_000.0
-    assert second_factor.code_accepted(
-        "u1", secret, second_factor.current_code(secret, now=now - 30), now=now
-    )
-    assert not second_factor.code_accepted(
-        "u2", secret, second_factor.current_code(secret, now=now - 90), now=now
-    )
-    assert not second_factor.code_accepted("u3", secret, "12345", now=now)
-    assert not second_factor.code_accepted("u3", secret, None, now=now)
+    with uows.writer() as uow:
+        accepted = second_factor.code_accepted(
+            uow.session, "u1", secret, second_factor.current_code(secret, now=now - 30), now=now
+        )
+        too_old = second_factor.code_accepted(
+            uow.session, "u2", secret, second_factor.current_code(secret, now=now - 90), now=now
+        )
+        short = second_factor.code_accepted(uow.session, "u3", secret, "12345", now=now)
+        missing = second_factor.code_accepted(uow.session, "u3", secret, None, now=now)
+    assert (accepted, too_old, short, missing) == (True, False, False, False)
 
 
 def _confirm(
@@ -147,25 +151,27 @@ def _confirm(
     code: str | None = None,
     throttle: SignInThrottle | None = None,
 ) -> None:
-    with uows.reader() as uow:
+    with uows.writer() as uow:
         proof = Reauthentication(password, code)
         confirm_binding(uow.session, actor, proof, throttle=throttle, code="test.reauthentication_failed")
+        uow.commit()
 
 
-def test_reauthentication(uows: UnitOfWorkFactory, world: World) -> None:
+def test_reauthentication(uows: UnitOfWorkFactory, world: World, clock: SetClock) -> None:
+    throttle = SignInThrottle(uows, clock=clock)
     actor = world.actors["a_operator"]
-    _confirm(uows, actor, PASSWORD)
+    _confirm(uows, actor, PASSWORD, throttle=throttle)
     for password in ("", "wrong password!"):
         with pytest.raises(ReauthenticationFailed) as refused:
-            _confirm(uows, actor, password)
+            _confirm(uows, actor, password, throttle=throttle)
         assert refused.value.code == "test.reauthentication_failed"  # the step's own code, a 403
     second_factor.enrol(uows, "a_operator")
     with pytest.raises(ReauthenticationFailed):
-        _confirm(uows, actor, PASSWORD)
-    code = second_factor.current_code(_secret(uows, "a_operator"))
-    _confirm(uows, actor, PASSWORD, code)
+        _confirm(uows, actor, PASSWORD, throttle=throttle)
+    code = second_factor.current_code(_secret(uows, "a_operator"), now=clock())
+    _confirm(uows, actor, PASSWORD, code, throttle=throttle)
     with pytest.raises(ReauthenticationFailed):
-        _confirm(uows, actor, PASSWORD, code)  # a code is accepted once
+        _confirm(uows, actor, PASSWORD, code, throttle=throttle)  # a code is accepted once
 
 
 def test_a_binding_proof_does_not_show_its_secrets() -> None:
@@ -173,8 +179,10 @@ def test_a_binding_proof_does_not_show_its_secrets() -> None:
     assert "correct horse" not in repr(proof) and "123456" not in repr(proof) and "123456" not in str(proof)
 
 
-def test_reauthentication_cannot_be_used_to_guess(uows: UnitOfWorkFactory, world: World) -> None:
-    throttle = SignInThrottle(ThrottlePolicy(per_username=3))
+def test_reauthentication_cannot_be_used_to_guess(
+    uows: UnitOfWorkFactory, world: World, clock: SetClock
+) -> None:
+    throttle = SignInThrottle(uows, ThrottlePolicy(per_target=3), clock=clock)
     actor = world.actors["b_admin"]
     for _ in range(3):
         with pytest.raises(ReauthenticationFailed):
@@ -232,10 +240,38 @@ def test_security_headers(client: TestClient, world: World, path: str, personal:
     assert (headers.get("Cache-Control") == "no-store") is personal
 
 
-def test_the_throttle_forgets_the_oldest_keys_first() -> None:
-    throttle = SignInThrottle(ThrottlePolicy(per_username=1, per_address=1000, max_keys=3))
-    started = time.monotonic()
-    for name in ("a", "b", "c", "d"):
-        throttle.failed(name, None, now=started)
-    assert throttle.retry_after("a", None, now=started) is None
-    assert throttle.retry_after("d", None, now=started) is not None
+def test_every_token_expires_whatever_mints_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/hb.sqlite3"
+    env = {"HOMEBOUND_DATABASE_URL": url}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    engine = make_engine(url)
+    try:
+        uows = UnitOfWorkFactory(engine, key_custody_of_tests())
+        accounts.create_organisation(uows, "pa", "Party A", OrganisationKind.PARTY)
+        accounts.create_user(
+            uows,
+            "test",
+            username="olena",
+            display_name="Olena",
+            organisation_code="pa",
+            role=Role.PARTY_OPERATOR,
+            password=PASSWORD,
+            cost=TEST_PASSWORD_COST,
+        )
+        minted = runner.invoke(cli, ["users", "token", "olena", "--name", "nightly"], env=env)
+        assert minted.exit_code == 0, minted.output
+        forever = runner.invoke(cli, ["users", "token", "olena", "--days", "0"], env=env)
+        assert forever.exit_code == 2 and "days" in forever.output
+        too_long = dt.timedelta(days=3661)
+        with pytest.raises(ValidationFailed) as refused:
+            accounts.create_api_token(uows, "test", "olena", "decade", too_long)
+        assert refused.value.problems[0].field == "days"
+        with uows.reader() as uow:
+            rows = uow.session.execute(select(ApiTokenRow.created_at, ApiTokenRow.expires_at)).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 1  # the refused ones made nothing
+    ((created, expires),) = rows
+    assert expires is not None
+    assert abs(expires - created - dt.timedelta(days=90)) < dt.timedelta(minutes=1)

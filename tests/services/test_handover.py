@@ -354,3 +354,21 @@ def test_a_listed_person_is_not_moved_by_a_reimport(
         lists.import_list(uows, b_admin, Registry.HELD, write_csv(iter(rows)), "reimport.csv")
     assert [(p.field, p.code, p.row) for p in refused.value.problems] == [("status", "on_manifest", line)]
     assert _status(uows, person).status == Status.LISTED_FOR_EXCHANGE.value
+
+
+def test_a_line_keeps_its_recorder_beside_the_free_text_by(
+    uows: UnitOfWorkFactory, world: World, concluded: Concluded
+) -> None:
+    """Who checked (free text, as told at the crossing) never replaces who recorded it (the signed-in
+    account): the history both sides see shows the two."""
+    c = concluded
+    told = LineCommand(LineAction.DELIVER, c.list_a[0], by="Capt. Synthetic (checkpoint 2)")
+    plain = LineCommand(LineAction.DELIVER, c.list_a[1])
+    handover.record_lines(uows, world.actors["b_operator"], c.agreement_id, 1, [told, plain])
+    for reader in ("a_operator", "mediator"):  # the releasing side and the mediator read it back alike
+        view = handover.get_tranche(uows, world.actors[reader], c.agreement_id, 1)
+        lines = {ln["candidate_id"]: ln for ln in view.lines}
+        (checked,) = lines[c.list_a[0]]["history"]
+        assert (checked["by"], checked["recorded_by"]) == ("Capt. Synthetic (checkpoint 2)", "b_operator")
+        (defaulted,) = lines[c.list_a[1]]["history"]
+        assert (defaulted["by"], defaulted["recorded_by"]) == ("b_operator", "b_operator")

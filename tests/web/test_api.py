@@ -43,7 +43,7 @@ def test_a_session_alone_cannot_mint_a_token(client: TestClient, world: World) -
     wrong = client.post(
         "/api/v1/tokens", json={"name": "x", "password": "not the password"}, headers=world.writes("a_admin")
     )
-    assert wrong.status_code in (401, 403) and wrong.json()["code"] == "auth.reauthentication_failed"
+    assert wrong.status_code == 403 and wrong.json()["code"] == "auth.reauthentication_failed"
     listed = client.get("/api/v1/tokens", headers=world.headers("a_admin")).json()
     assert [t["name"] for t in listed] == ["tests"]  # the fixture's own token only
 

@@ -14,6 +14,7 @@ from homebound.core.log.entries import ActionTag
 from homebound.db.tables import LogEntryRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import second_factor
+from tests.clock import SetClock
 from tests.exchange_support import Api, Registries, listable, seed_registries
 from tests.world import PASSWORD, World
 
@@ -121,7 +122,7 @@ def _secret(uows: UnitOfWorkFactory, username: str) -> str:
 
 
 def test_binding_steps_need_the_password_and_the_code_with_the_request(
-    client: TestClient, world: World, uows: UnitOfWorkFactory, seeded: Registries
+    client: TestClient, world: World, uows: UnitOfWorkFactory, seeded: Registries, clock: SetClock
 ) -> None:
     """Accepting an agreement and closing a tranche: the session token alone is refused (403, nothing
     recorded); an account with a second factor must also send a fresh code, and a code is spent once."""
@@ -138,7 +139,7 @@ def test_binding_steps_need_the_password_and_the_code_with_the_request(
     _refused(accept({"password": PASSWORD}), "agreement.reauthentication_failed", 403)
     _refused(accept({"password": "not it", "totp_code": "000000"}), "agreement.reauthentication_failed", 403)
     assert api.get("mediator", url)["acceptances"] == []
-    code = second_factor.current_code(_secret(uows, "a_admin"))
+    code = second_factor.current_code(_secret(uows, "a_admin"), now=clock())
     assert accept({"password": PASSWORD, "totp_code": code}).status_code == 200
     api.post("b_admin", f"{url}/acceptances", {"version": 1, "password": PASSWORD})  # no second factor
     api.post("mediator", f"{url}/conclusion")
@@ -150,7 +151,7 @@ def test_binding_steps_need_the_password_and_the_code_with_the_request(
     assert close(None).status_code == 422
     _refused(close({"password": PASSWORD}), "handover.reauthentication_failed", 403)
     assert api.get("mediator", f"{url}/tranches/1")["state"] != "closed"
-    code = second_factor.current_code(_secret(uows, "mediator"))
+    code = second_factor.current_code(_secret(uows, "mediator"), now=clock())
     _refused(close({"password": "not it", "totp_code": code}), "handover.reauthentication_failed", 403)
     closed = close({"password": PASSWORD, "totp_code": code})  # the wrong password did not spend the code
     assert closed.status_code == 200 and closed.json()["state"] == "closed", closed.json()
@@ -190,7 +191,10 @@ def test_unshared_versions_and_persons_stay_with_their_side(
     assert api.get("a_operator", f"{url}/versions/2")["changes"][0]["replacement_id"] == newcomer
     assert client.get(f"/api/v1/persons/{newcomer}", headers=world.headers("a_operator")).status_code == 200
     assert client.get(url, headers=world.headers("a_observer")).status_code == 200
-    assert client.get("/api/v1/agreements", headers=world.headers("med_observer")).status_code == 403
+    # The mediator's observers read the exchanges (docs/reliability.md), and change none of them.
+    observed = client.get("/api/v1/agreements", headers=world.headers("med_observer"))
+    assert observed.status_code == 200 and agreement_id in {a["id"] for a in observed.json()}
+    assert client.post(f"{url}/versions/2/share", headers=world.writes("med_observer")).status_code == 403
     foreign = client.get(
         "/api/v1/agreements/00000000-0000-0000-0000-000000000000", headers=world.headers("a_operator")
     )

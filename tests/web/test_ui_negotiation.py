@@ -6,7 +6,6 @@ writing nothing."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -230,27 +229,33 @@ def test_accepting_needs_the_password_and_the_code_of_an_enrolled_account(
             select(UserRow.totp_secret).where(UserRow.username == "b_admin")
         ).scalar_one()
     assert secret is not None
-    totp = pyotp.TOTP(secret)
+    totp = pyotp.TOTP(secret, interval=second_factor.STEP_SECONDS)
+    clock = setup.app.state.clock  # the app's clock, set by the test (tests/clock.py)
     with ui_client(setup.app) as b:
         token = csrf_of(b.get("/sign-in"))
         login = {"csrf_token": token, "username": "b_admin", "password": PASSWORD}
         refused = b.post("/sign-in", data=login)
         assert refused.status_code == 200 and "wrong code" in refused.text
-        signed = b.post("/sign-in", data={**login, "totp_code": totp.at(time.time() - 30)})
+        signed = b.post("/sign-in", data={**login, "totp_code": totp.at(clock())})
         assert signed.status_code == 303, signed.text
         page = b.get(url).text
         assert 'name="totp_code"' in page.split('id="accept-form"')[1].split("</form>")[0]
         no_code: httpx.Response = _post(b, url, f"{url}/versions/1/accept", {"password": PASSWORD})
         assert no_code.status_code == 403 and 'id="err-password"' in no_code.text
         wrong: httpx.Response = _post(
-            b, url, f"{url}/versions/1/accept", {"password": "wrong", "totp_code": totp.now()}
+            b, url, f"{url}/versions/1/accept", {"password": "wrong", "totp_code": totp.at(clock())}
         )
         assert wrong.status_code == 403
         assert (
             agreement_views.get_agreement(uows, world.actors["mediator"], setup.agreement_id).acceptances
             == ()
         )
-        code = totp.at(time.time() + 30)
+        spent: httpx.Response = _post(
+            b, url, f"{url}/versions/1/accept", {"password": PASSWORD, "totp_code": totp.at(clock())}
+        )
+        assert spent.status_code == 403  # the sign-in's code, spent
+        clock.advance(second_factor.STEP_SECONDS)  # the next step, without waiting for it
+        code = totp.at(clock())
         right: httpx.Response = _post(
             b, url, f"{url}/versions/1/accept", {"password": PASSWORD, "totp_code": code}
         )

@@ -328,3 +328,22 @@ def test_import_preview_shows_how_the_columns_were_read(operator: TestClient) ->
     read = dict(re.findall(r'<tr><td>([^<]+)</td><td class="code">([^<]+)</td></tr>', html))
     assert read == {"Ідентифікатор запису": "record_id", "Прізвище": "family_name", "Ім&#39;я": "given_name"}
     assert "CSV, cp1251" in html
+
+
+def test_one_partys_previews_do_not_cancel_anothers_import(
+    app: FastAPI, operator: TestClient, world: World
+) -> None:
+    """Each party's previews stay within its own quota: party B previewing again and again evicts its own
+    oldest files, never party A's (before, 32 previews by one party cancelled the other's import)."""
+    _status, html = _preview(operator, GOOD_LIST)
+    upload = re.search(r'name="upload_id" value="([^"]+)"', html)
+    assert upload
+    with ui_client(app) as party_b:
+        sign_in(party_b, "b_operator")
+        for _ in range(40):  # beyond any quota
+            assert _preview(party_b, GOOD_LIST)[0] == 200
+    stash = app.state.ui_uploads
+    assert stash.usage(world.party_ids["pb"])[0] == stash.per_party_items  # bounded: its own oldest went
+    token = csrf_of(operator.get("/party/import"))
+    done = operator.post("/party/import/confirm", data={"csrf_token": token, "upload_id": upload.group(1)})
+    assert done.status_code == 200, done.text[:300]

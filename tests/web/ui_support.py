@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from homebound.config import Settings
 from homebound.web.app import create_app
+from tests.clock import SetClock
 from tests.world import PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -28,7 +29,8 @@ PAGE_POLICY = (
 
 
 def ui_app(url: str, connection: Connection) -> FastAPI:
-    return create_app(Settings(environment="test", database_url=url), bind=connection)
+    """The app on a clock the test sets (`app.state.clock`, a SetClock): codes are taken from it."""
+    return create_app(Settings(environment="test", database_url=url), bind=connection, clock=SetClock())
 
 
 @contextmanager

@@ -40,4 +40,10 @@ def actor_for_username(uows: UnitOfWorkFactory, username: str) -> Actor:
         raise NotFound("no such user", field="user")
     user, org = found
     party = org.id if org.kind == OrganisationKind.PARTY else None
-    return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+    return Actor(
+        user_id=user.id,
+        role=Role(user.role),
+        organisation_id=org.id,
+        party_id=party,
+        organisation_kind=OrganisationKind(org.kind),
+    )

@@ -16,7 +16,9 @@ from rich.table import Table
 
 from homebound.cli.context import actor_for_username, keys_of, load_settings, open_uows
 from homebound.cli.data_keys import keys_app
+from homebound.cli.documents import documents
 from homebound.cli.exchange import exchange_app
+from homebound.cli.federation_demo import federation_demo
 from homebound.cli.link import link
 from homebound.cli.log import log_app
 from homebound.cli.node import node_app
@@ -42,6 +44,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(node_app, name="node")
 app.add_typer(package_app, name="package")
 app.command("link")(link)
+app.command("federation-demo")(federation_demo)
+app.command("documents")(documents)
 console = Console(stderr=True)
 out = Console()
 
@@ -84,7 +88,9 @@ def serve(
     out.print(
         f"Homebound on http://{bind_host}:{bind_port}  (API docs: http://{bind_host}:{bind_port}/api/docs)"
     )
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+    # uvicorn's own proxy headers would believe X-Forwarded-For from any local peer; the app reads it only
+    # from Settings.trusted_proxies (web/client_address.py).
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info", proxy_headers=False)
 
 
 @db_app.command("upgrade")
@@ -287,18 +293,17 @@ def list_users() -> None:
 def create_token(
     username: Annotated[str, typer.Argument()],
     name: Annotated[str, typer.Option(help="what the token is for")] = "script",
-    days: Annotated[int | None, typer.Option(help="expire after this many days (default: never)")] = None,
+    days: Annotated[int, typer.Option(help="expire after this many days (1 to 3660)")] = 90,
 ) -> None:
-    """Create an API token for scripts. It is printed once; only its hash is kept."""
+    """Create an API token for scripts. It is printed once; only its hash is kept; it always expires."""
     from homebound.services.accounts import create_api_token
 
-    ttl = dt.timedelta(days=days) if days else None
     try:
-        issued = create_api_token(open_uows(load_settings()), "cli", username, name, ttl)
+        issued = create_api_token(open_uows(load_settings()), "cli", username, name, dt.timedelta(days=days))
     except DomainError as exc:
         _fail(exc)
         return
-    out.print(f"token id {issued.id}\n{issued.token}")
+    out.print(f"token id {issued.id}, expires {issued.expires_at:%Y-%m-%d %H:%M} UTC\n{issued.token}")
 
 
 @users_app.command("revoke")

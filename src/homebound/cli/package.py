@@ -1,7 +1,12 @@
-"""`homebound package ...`: seal and send a package to a file, receive one, verify one offline."""
+"""`homebound package ...`: seal and send a package to a file, receive one, verify one offline, push the
+outbox to the peers' inboxes, check a concluded agreement offline."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +17,7 @@ from homebound.cli.context import actor_for_username, load_settings, open_uows
 from homebound.core.access import Actor
 from homebound.core.errors import DomainError, FieldProblem, ValidationFailed
 from homebound.core.packages.envelope import Envelope
-from homebound.core.packages.errors import EXIT_CODES, PackageRefused
+from homebound.core.packages.errors import EXIT_CODES, PackageRefused, Refusal
 from homebound.core.packages.kinds import PackageKind
 from homebound.core.persons import Registry
 from homebound.db.uow import UnitOfWorkFactory
@@ -62,9 +67,18 @@ def send(
     fields: Annotated[
         str | None, typer.Option(help="disclosure: columns to disclose, comma-separated")
     ] = None,
+    agreement: Annotated[
+        str | None, typer.Option(help="version, acceptance, conclusion: the agreement's id")
+    ] = None,
+    number: Annotated[int | None, typer.Option(help="version, acceptance: the version's number")] = None,
+    code: Annotated[
+        str | None, typer.Option(help="acceptance: the second factor's code, if enrolled")
+    ] = None,
 ) -> None:
-    """Seal a package to pinned peers, keep it in the outbox and write it to a file (USB stick, e-mail)."""
+    """Seal a package to pinned peers, keep it in the outbox and write it to a file (USB stick, e-mail).
+    `--kind checkpoint` signs this node's tree head for one witness, with the consistency proofs it needs."""
     from homebound.services.federation.packages import send_package
+    from homebound.services.federation.tree_heads import send_checkpoint
 
     if output.exists() or not output.parent.is_dir():
         err.print(f"[red]refused[/red] {output} exists already, or its folder does not")
@@ -72,8 +86,17 @@ def send(
     uows = open_uows(load_settings())
     try:
         actor = actor_for_username(uows, user)
-        payload = _payload(uows, actor, kind, to, registry, all_records, records, fields)
-        sent = send_package(uows, actor, to=to, kind=kind, payload=payload)
+        if kind is PackageKind.CHECKPOINT:
+            if len(to) != 1:
+                raise ValidationFailed(
+                    [FieldProblem("to", "invalid_value", "a checkpoint goes to one witness")]
+                )
+            sent = send_checkpoint(uows, actor, to[0])
+        else:
+            payload = _payload(uows, actor, kind, to, registry, all_records, records, fields)
+            if payload is None:
+                payload = _agreement_payload(uows, actor, kind, to, agreement, number, code)
+            sent = send_package(uows, actor, to=to, kind=kind, payload=payload)
     except DomainError as exc:
         _refused(exc)
         return
@@ -93,7 +116,7 @@ def _payload(
     all_records: bool,
     records: Path | None,
     fields: str | None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     if kind is PackageKind.DISCLOSURE:
         from homebound.services.federation.disclosure import disclosure_payload
 
@@ -113,7 +136,40 @@ def _payload(
         if len(to) != 1:
             raise ValidationFailed([FieldProblem("to", "invalid_value", "a match result goes to one party")])
         return match_result_payload(uows, actor, to[0])
-    raise ValidationFailed([FieldProblem("kind", "not_handled", f"{kind.value} packages are not built yet")])
+    return None
+
+
+def _agreement_payload(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    kind: PackageKind,
+    to: list[str],
+    agreement: str | None,
+    number: int | None,
+    code: str | None,
+) -> dict[str, Any]:
+    from homebound.services.federation import agreements
+
+    needs_number = kind in (PackageKind.VERSION, PackageKind.ACCEPTANCE)
+    if kind not in (*(PackageKind.VERSION, PackageKind.ACCEPTANCE), PackageKind.CONCLUSION):
+        problem = FieldProblem("kind", "not_handled", f"{kind.value} packages are not built yet")
+        raise ValidationFailed([problem])
+    if agreement is None or (needs_number and number is None):
+        wanted = "--agreement and --number" if needs_number else "--agreement"
+        raise ValidationFailed([FieldProblem("agreement", "required", f"a {kind.value} takes {wanted}")])
+    if kind is PackageKind.VERSION:
+        assert number is not None
+        if len(to) != 1:
+            raise ValidationFailed([FieldProblem("to", "invalid_value", "a version goes to one party")])
+        return agreements.version_payload(uows, actor, agreement, number, to[0])
+    if kind is PackageKind.CONCLUSION:
+        return agreements.conclusion_payload(uows, actor, agreement)
+    from homebound.services.sign_in import Reauthentication
+
+    assert number is not None
+    password = typer.prompt("your password (it unlocks this node's signature)", hide_input=True)
+    proof = Reauthentication(password, "".join((code or "").split()) or None)
+    return agreements.accept_version(uows, actor, agreement, number, proof)
 
 
 @package_app.command("receive")
@@ -121,9 +177,14 @@ def receive(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the package file")],
     user: UserOpt,
     receipt: Annotated[Path | None, typer.Option(help="write the signed receipt for the sender here")] = None,
+    reply: Annotated[
+        Path | None,
+        typer.Option(help="write the answer (a checkpoint's cosignature) here; default FILE-reply.hbp"),
+    ] = None,
 ) -> None:
     """Verify, decrypt and take in a package addressed to this node; refused: nothing kept, exit code per
-    refusal (docs/federation.md), the refusal logged."""
+    refusal (docs/federation.md), the refusal logged. A checkpoint is cosigned once its consistency proof
+    holds, and the cosignature package written for the sender."""
     from homebound.services.federation.packages import receive_package
 
     settings = load_settings()
@@ -136,6 +197,13 @@ def receive(
         return
     out.print(f"received {received.kind.value} {received.name} from {received.sender} #{received.seq}")
     out.print(received.summary)
+    if received.reply is not None:
+        target = reply or file.with_name(f"{file.stem}-reply.hbp")
+        if target.exists():
+            err.print(f"[red]{target} exists[/red]: the answer stays in the outbox ({received.reply.name})")
+            raise typer.Exit(code=2)
+        target.write_bytes(received.reply.data)
+        out.print(f"wrote the answer to {target}: hand it to {received.sender} (homebound package receive)")
     if receipt is not None:
         receipt.write_bytes(received.receipt)
         out.print(
@@ -184,3 +252,116 @@ def verify(
         return
     _show(envelope)
     out.print("verified: signed by the sender's pinned key, complete, unaltered (content not read)")
+
+
+def post_package(url: str, data: bytes) -> tuple[int, bytes]:
+    """POST a package's bytes; (status, body). Network failures come back as OSError (URLError is one)."""
+    from homebound.services.federation.wire import CONTENT_TYPE
+
+    if not url.startswith(("https://", "http://")):  # read_card allows no other scheme either
+        raise OSError(f"not an http(s) inbox: {url[:40]}")
+    headers = {"Content-Type": CONTENT_TYPE}
+    request = urllib.request.Request(url, data=data, method="POST", headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+            return int(answer.status), bytes(answer.read(64 * 1024))
+    except urllib.error.HTTPError as error:
+        return int(error.code), bytes(error.read(64 * 1024))
+
+
+@package_app.command("push")
+def push(
+    once: Annotated[bool, typer.Option(help="one round only, then exit")] = False,
+) -> None:
+    """Post pending packages to their addressees' inboxes (the inbox URL on each pinned card), in order,
+    until each is acknowledged by a valid receipt; a failure is retried later with back-off."""
+    from homebound.services.federation.wire import next_due, push_outbox
+
+    uows = open_uows(load_settings())
+    try:
+        while True:
+            for outcome in push_outbox(uows, post_package):
+                state = "acknowledged" if outcome.acknowledged else f"not yet ({outcome.error})"
+                out.print(f"{outcome.name[:16]} to {outcome.recipient} #{outcome.seq}: {state}")
+            due = next_due(uows)
+            if once or due is None:
+                break
+            wait = (due - dt.datetime.now(dt.UTC)).total_seconds()
+            time.sleep(min(max(wait, 1.0), 60.0))
+    except DomainError as exc:
+        _refused(exc)
+        return
+    remaining = next_due(uows)
+    out.print(
+        "outbox: nothing left to push" if remaining is None else f"outbox: next attempt {remaining:%H:%M:%S}"
+    )
+
+
+@package_app.command("void")
+def void(
+    name: Annotated[str, typer.Argument(help="the package's name (SHA-256) in this node's outbox")],
+    to: Annotated[str, typer.Option("--to", help="the addressee that refused it")],
+    reason: Annotated[str, typer.Option(help="the addressee's refusal code")] = "package.invalid_content",
+) -> None:
+    """Mark a pending package the addressee refused for its content (it said so, e.g. on a returned file):
+    it is not pushed again, and the next package sealed to that addressee takes its number."""
+    from homebound.services.federation.node import NODE_ACTOR
+    from homebound.services.federation.packages import mark_refused
+
+    try:
+        mark_refused(open_uows(load_settings()), NODE_ACTOR, name, to, reason)
+    except DomainError as exc:
+        _refused(exc)
+        return
+    out.print(f"package {name[:16]} to {to} marked refused; the next package to {to} takes its number")
+
+
+@package_app.command("evidence")
+def evidence(
+    agreement: Annotated[str, typer.Option(help="the agreement's id")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="an existing folder to write the two files to")
+    ],
+) -> None:
+    """Write the concluded version's document and the signed conclusion as this node holds them
+    (version.json, conclusion.json), for `package verify-agreement` anywhere, with the three cards."""
+    from homebound.core.log.entries import canonical
+    from homebound.services.federation.agreements import agreement_evidence
+
+    version, conclusion = output / "version.json", output / "conclusion.json"
+    if not output.is_dir() or version.exists() or conclusion.exists():
+        err.print(f"[red]refused[/red] {output} is not a folder, or holds version.json or conclusion.json")
+        raise typer.Exit(code=2)
+    found = agreement_evidence(open_uows(load_settings()), agreement)
+    if found is None:
+        err.print("[red]refused[/red] no conclusion of that agreement on this node")
+        raise typer.Exit(code=2)
+    version.write_bytes(canonical(found[0]) + b"\n")
+    conclusion.write_bytes(found[1] + b"\n")
+    out.print(f"wrote {version} and {conclusion}")
+
+
+@package_app.command("verify-agreement")
+def verify_agreement_files(
+    version: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the version document (JSON)")],
+    conclusion: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the signed conclusion")],
+    card: Annotated[list[Path], typer.Option(help="the cards of both parties and the mediator")],
+) -> None:
+    """Offline, no database: the version document is the one concluded, and the mediator and both parties
+    signed it with the keys on their cards."""
+    from homebound.core.packages.cards import read_card
+    from homebound.core.packages.statements import parse_statement, verify_agreement
+
+    try:
+        cards = {c.org: c for c in (read_card(path.read_bytes()) for path in card)}
+        document = parse_statement(version.read_bytes())
+        if not isinstance(document, dict):
+            raise PackageRefused(Refusal.MALFORMED, "a version document is a JSON object")
+        checked = verify_agreement(document, parse_statement(conclusion.read_bytes()), cards)
+    except DomainError as exc:
+        _refused(exc)
+        return
+    first, second = checked.acceptances
+    out.print(f"agreement {checked.agreement} version {checked.version} ({checked.content_hash})")
+    out.print(f"accepted by {first.party} ({first.accepted}) and {second.party} ({second.accepted})")
+    out.print(f"concluded by {checked.mediator} ({checked.concluded}): all three signatures verified")

@@ -133,6 +133,7 @@ class Actor:
     role: Role
     organisation_id: str | None = None
     party_id: str | None = None
+    organisation_kind: OrganisationKind | None = None
 
     @property
     def is_public(self) -> bool:
@@ -152,9 +153,22 @@ class PartyOwned(Protocol):
     def shared_with(self) -> frozenset[str]: ...
 
 
+# An observer in a mediator's office reads what the office reads of the log and the exchanges, never the
+# registries (docs/reliability.md); a party's observer reads its party's, as the role table says.
+MEDIATOR_OBSERVER_EXTRA = frozenset({Permission.ANY_LOG_READ, Permission.ANY_AGREEMENT_READ})
+
+
+def permissions_of(actor: Actor) -> frozenset[Permission]:
+    """What the actor's role grants in its kind of organisation."""
+    granted = ROLE_PERMISSIONS[actor.role]
+    if actor.role is Role.OBSERVER and actor.organisation_kind is OrganisationKind.MEDIATOR:
+        return granted | MEDIATOR_OBSERVER_EXTRA
+    return granted
+
+
 def can(actor: Actor, permission: Permission, obj: PartyOwned | None = None) -> bool:
     """The single decision point: does the role grant the permission, and is the object within its scope?"""
-    if permission not in ROLE_PERMISSIONS[actor.role]:
+    if permission not in permissions_of(actor):
         return False
     if obj is None or permission.scope in ("any", "public", "own"):
         return True
@@ -168,7 +182,7 @@ def can(actor: Actor, permission: Permission, obj: PartyOwned | None = None) -> 
 
 def visible_party_ids(actor: Actor, permission: Permission) -> frozenset[str] | None:
     """For list queries: None means every party, else only these parties' own objects (plus shares)."""
-    if permission not in ROLE_PERMISSIONS[actor.role]:
+    if permission not in permissions_of(actor):
         return frozenset()
     if permission.scope == "any":
         return None
@@ -178,6 +192,6 @@ def visible_party_ids(actor: Actor, permission: Permission) -> frozenset[str] | 
 def best_read_permission(actor: Actor) -> Permission | None:
     """The widest person-read permission the actor holds."""
     for perm in (Permission.ANY_PERSON_READ, Permission.PARTY_PERSON_READ):
-        if perm in ROLE_PERMISSIONS[actor.role]:
+        if perm in permissions_of(actor):
             return perm
     return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from homebound.core import bureau_words
 from homebound.core.dates import DateFormatError, PartialDate, parse_full_date
 from homebound.core.errors import FieldProblem
 from homebound.core.persons import (
@@ -56,65 +57,25 @@ IMPORT_COLUMNS: tuple[str, ...] = (
     "will_verified_on",
     "last_seen_date",
     "last_seen_place",
+    "nationality",
+    "next_of_kin",
+    "next_of_kin_address",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("record_id", "family_name")
 MAX_TEXT = 200
 
 E = TypeVar("E", bound=StrEnum)
 
-# Words both sides use in their own lists, folded to lower case without accents.
-_SEX_WORDS: dict[str, Sex] = {
-    **dict.fromkeys(
-        ["m", "male", "man", "ч", "чол", "чоловік", "чоловіча", "м", "муж", "мужской", "мужчина"], Sex.MALE
-    ),
-    **dict.fromkeys(
-        ["f", "female", "woman", "ж", "жін", "жінка", "жіноча", "жен", "женский", "женщина"], Sex.FEMALE
-    ),
-    **dict.fromkeys(["u", "unknown", "?", "невідомо", "неизвестно"], Sex.UNKNOWN),
-}
-_CATEGORY_WORDS: dict[str, Category] = {
-    **dict.fromkeys(["pow", "prisoner of war", "військовополонений", "вп", "военнопленный"], Category.POW),
-    **dict.fromkeys(
-        [
-            "civilian",
-            "civilian internee",
-            "цивільний",
-            "цивільна",
-            "гражданский",
-            "гражданская",
-            "интернированный",
-        ],
-        Category.CIVILIAN_INTERNEE,
-    ),
-    **dict.fromkeys(["remains", "body", "тіло", "останки", "тело"], Category.REMAINS),
-}
-_HEALTH_WORDS: dict[str, Health] = {
-    "healthy": Health.GOOD,
-    "здоровий": Health.GOOD,
-    "здоров": Health.GOOD,
-    "хворий": Health.SICK,
-    "болен": Health.SICK,
-    "поранений": Health.WOUNDED,
-    "ранен": Health.WOUNDED,
-    "тяжкопоранений": Health.SERIOUSLY_WOUNDED_SICK,
-    "тяжелораненый": Health.SERIOUSLY_WOUNDED_SICK,
-}
 
+def _enum(kind: type[E], words: Mapping[str, E]) -> Callable[[str], E]:
+    """A parser of one coded field: our key or a bureau's word for it (core/bureau_words.py)."""
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().casefold().replace("_", " ")
-
-
-def _enum(kind: type[E], words: Mapping[str, E] | None = None) -> Callable[[str], E]:
     def parse(text: str) -> E:
-        key = _fold(text)
-        for member in kind:
-            if key in (member.value, member.value.replace("_", " ")):
-                return member
-        if words and key in words:
-            return words[key]
-        choices = ", ".join(m.value for m in kind)
-        raise ValueError(f"unknown value; expected one of: {choices}")
+        value = words.get(bureau_words.fold(text))
+        if value is None:
+            choices = ", ".join(m.value for m in kind)
+            raise ValueError(f"unknown value; expected one of: {choices} (or a word for one in uk or ru)")
+        return value
 
     return parse
 
@@ -155,12 +116,12 @@ def _full(text: str) -> dt.date:
 
 _DATE_FIELDS = ("date_of_birth", "capture_date", "capture_card_sent_on", "will_verified_on", "last_seen_date")
 _PARSERS: dict[str, Callable[[str], object]] = {
-    "sex": _enum(Sex, _SEX_WORDS),
-    "category": _enum(Category, _CATEGORY_WORDS),
-    "health": _enum(Health, _HEALTH_WORDS),
-    "legal_hold": _enum(LegalHold),
-    "status": _enum(Status),
-    "will_to_return": _enum(WillToReturn),
+    "sex": _enum(Sex, bureau_words.SEX),
+    "category": _enum(Category, bureau_words.CATEGORY),
+    "health": _enum(Health, bureau_words.HEALTH),
+    "legal_hold": _enum(LegalHold, bureau_words.LEGAL_HOLD),
+    "status": _enum(Status, bureau_words.STATUS),
+    "will_to_return": _enum(WillToReturn, bureau_words.WILL_TO_RETURN),
     "date_of_birth": _partial,
     "capture_date": _full,
     "capture_card_sent_on": _full,

@@ -167,6 +167,10 @@ class PersonFields:
     will_to_return: WillToReturnRecord = field(default_factory=WillToReturnRecord)
     last_seen_date: dt.date | None = None
     last_seen_place: str | None = None
+    nationality: str | None = None
+    # GC III Art. 70 / Annex IV B: the person to be informed, and where (the capture card's last lines).
+    next_of_kin: str | None = None
+    next_of_kin_address: str | None = None
 
 
 PERSON_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PersonFields))

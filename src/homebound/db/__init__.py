@@ -4,4 +4,5 @@
 # wherever the tables are used (Alembic, the schema test), without tables.py having to know of them.
 from homebound.db import exchange_tables as _exchange_tables  # noqa: F401
 from homebound.db import federation_tables as _federation_tables  # noqa: F401
+from homebound.db import guard_tables as _guard_tables  # noqa: F401
 from homebound.db import matching_tables as _matching_tables  # noqa: F401

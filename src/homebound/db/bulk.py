@@ -1,5 +1,4 @@
-"""Bulk inserts: COPY on PostgreSQL (pg8000 re-parses big multi-row INSERTs slowly), executemany elsewhere;
-sealed columns sealed on the way."""
+"""Bulk inserts: COPY on PostgreSQL, executemany elsewhere; sealed columns sealed on the way."""
 
 from __future__ import annotations
 
@@ -45,9 +44,10 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             seal_values(session, table.name, row, party=row["party_id"], row_id=row["id"]) for row in rows
         ]
     connection = session.connection()
+    driver = connection.dialect.driver
     if (
         connection.dialect.name != "postgresql"
-        or connection.dialect.driver != "pg8000"
+        or driver not in ("psycopg", "pg8000")
         or _row_security_active(session, table)
     ):
         session.execute(insert(table), list(rows))
@@ -58,10 +58,15 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         buffer.write(",".join(_cell(row[name]) for name in columns))
         buffer.write("\n")
     names = ", ".join(table.c[name].name for name in columns)  # our own column names, never input
-    stream = io.BytesIO(buffer.getvalue().encode("utf-8"))
+    statement = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)"
+    data = buffer.getvalue().encode("utf-8")
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)", stream=stream)
+        if driver == "psycopg":
+            with cursor.copy(statement) as copy:
+                copy.write(data)
+        else:  # pg8000, kept for the side-by-side benchmark (bench/postgres_driver.py)
+            cursor.execute(statement, stream=io.BytesIO(data))
     finally:
         cursor.close()
 

@@ -7,16 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from homebound.core.log.checkpoint import Checkpoint, CheckpointSignature
+from homebound.core.log.checkpoint import ORIGIN_PREFIX as ORIGIN_PREFIX  # noqa: PLC0414 - for callers
+from homebound.core.log.checkpoint import Checkpoint, CheckpointSignature, origin_of
 from homebound.db.tables import LogCheckpointRow, LogCheckpointSignatureRow, LogEntryRow
-
-ORIGIN_PREFIX = "homebound.log/"
 
 
 def log_origin(session: Session) -> str:
     """The log's name in its checkpoints: fixed by its first entry, so no other log shares it."""
     first = session.execute(select(LogEntryRow.entry_hash).where(LogEntryRow.seq == 1)).scalar()
-    return ORIGIN_PREFIX + (first[:32] if first else "empty")
+    return origin_of(first)
 
 
 def checkpoint_of(row: LogCheckpointRow, signatures: Sequence[LogCheckpointSignatureRow]) -> Checkpoint:

@@ -17,7 +17,7 @@ import rfc8785
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from homebound.core.access import Actor, OrganisationKind
+from homebound.core.access import Actor
 from homebound.core.log.entries import (
     LEGACY_VERSION,
     PUBLIC_PAYLOAD_TAGS,
@@ -36,6 +36,7 @@ from homebound.core.log.keys import (
     RetireReason,
     key_created_payload,
     key_retired_payload,
+    owner_kind_of,
 )
 from homebound.core.log.merkle import leaf_hash
 from homebound.core.log.signing import SigningKey, generate_key_pair, public_key_from_text
@@ -188,7 +189,7 @@ class LogWriter:
         kind = self._session.execute(select(OrganisationRow.kind).where(OrganisationRow.id == owner)).scalar()
         if kind is None:
             raise LookupError(f"no organisation {owner} to sign for")
-        return OwnerKind.PARTY if kind == OrganisationKind.PARTY.value else OwnerKind.MEDIATOR
+        return owner_kind_of(kind)
 
     def _bootstrap_system_key(self) -> SigningKey:
         """The system key signs its own introduction: the one self-signed entry of a log."""

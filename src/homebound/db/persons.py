@@ -46,6 +46,9 @@ _PLAIN = [  # as they are (the row seals the sealed ones)
     "legal_hold_note",
     "last_seen_date",
     "last_seen_place",
+    "nationality",
+    "next_of_kin",
+    "next_of_kin_address",
 ]
 CLOSED_FOR_CARDS = (Status.DECEASED.value, Status.RELEASED.value, Status.EXCHANGED.value)
 

@@ -143,7 +143,8 @@ def _keys_to_open(
         return found.keys(party)
     except KeyUnavailable as error:
         kid = sealed_key_id(bytes(blob))
-        raise KeyUnavailable(f"{where} of row {row_id} is sealed under data key {kid}: {error}") from error
+        # The same kind (an erasure stays an erasure: the API answers it 410), with the place named.
+        raise type(error)(f"{where} of row {row_id} is sealed under data key {kid}: {error}") from error
 
 
 def _seal_pending(obj: Any) -> None:

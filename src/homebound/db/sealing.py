@@ -56,6 +56,10 @@ class KeyUnavailable(SealingError):
     """The party's data key is not here: erased at the end of retention, or missing from the key directory."""
 
 
+class KeysErased(KeyUnavailable):
+    """The party's data keys were erased at the end of retention: its sealed records are gone for good."""
+
+
 class SealBroken(SealingError):
     """The value does not open under its key with this row and column: altered, moved or not sealed."""
 
@@ -205,7 +209,7 @@ class FileKeyProvider:
 
     def _read(self, party: str) -> PartyKeys | None:
         if self.tombstone(party).exists():
-            raise KeyUnavailable(f"the data keys of party {party} were erased at the end of retention")
+            raise KeysErased(f"the data keys of party {party} were erased at the end of retention")
         path = self.path(party)
         try:
             body = json.loads(path.read_text(encoding="utf-8"))

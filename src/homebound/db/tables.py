@@ -166,6 +166,9 @@ class PersonRow(Base):
     capture_place_sealed: Mapped[bytes | None] = mapped_column("capture_place", LargeBinary)
     detention_place_sealed: Mapped[bytes | None] = mapped_column("detention_place", LargeBinary)
     last_seen_place_sealed: Mapped[bytes | None] = mapped_column("last_seen_place", LargeBinary)
+    nationality_sealed: Mapped[bytes | None] = mapped_column("nationality", LargeBinary)
+    next_of_kin_sealed: Mapped[bytes | None] = mapped_column("next_of_kin", LargeBinary)
+    next_of_kin_address_sealed: Mapped[bytes | None] = mapped_column("next_of_kin_address", LargeBinary)
 
     family_name = SealedField(blind="family_name_key")
     given_name = SealedField()
@@ -184,6 +187,9 @@ class PersonRow(Base):
     capture_place = SealedField()
     detention_place = SealedField()
     last_seen_place = SealedField()
+    nationality = SealedField()
+    next_of_kin = SealedField()
+    next_of_kin_address = SealedField()
 
 
 enable_sealing(PersonRow)
@@ -200,6 +206,10 @@ class PersonShareRow(Base):
 
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True)
     party_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), primary_key=True, index=True)
+    # The record's owner, kept here so that row-level security on this table needs no look-up in `person`
+    # (whose own policy reads this table: a cycle PostgreSQL cannot evaluate). Writes are checked against
+    # `person` all the same (migration 0009_person_rls).
+    owner_party_id: Mapped[str] = mapped_column(String(36), index=True)
     shared_by: Mapped[str] = mapped_column(String(36))
     shared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

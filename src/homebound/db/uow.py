@@ -120,6 +120,13 @@ class UnitOfWorkFactory:
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self._reader, self._info, self._party)
 
+    def writer_for(self, actor: Actor) -> UnitOfWork:
+        """A writer whose transactions name the actor's party for row-level security (none for the
+        mediator's office): for a party's writes that touch only what its party may (sharing its own
+        record, attaching its inquiry), so a filter forgotten in the service cannot reach another party's
+        rows. Writes with effects on the other side (arrival matching, agreements, crossings) use `writer`."""
+        return UnitOfWork(self._writer, self._info, lambda: actor.party_id)
+
     def scoped(self, party: PartySource) -> UnitOfWorkFactory:
         """The same factory whose read-only units of work run as `party()` under row-level security.
 

@@ -216,6 +216,32 @@ COLUMN_NAMES: dict[str, ColumnNames] = {
         "Место исчезновения",
         ("place last seen", "місце останнього зв'язку", "место последней связи", "место пропажи"),
     ),
+    "nationality": ColumnNames(
+        # «Громадянство»/«гражданство» headers already mean the party depended on (above), as bureaus use them.
+        "Nationality",
+        "Національність",
+        "Национальность",
+        ("nation", "нац.", "нац"),
+    ),
+    "next_of_kin": ColumnNames(
+        "Next of kin",
+        "Особа, яку слід повідомити",
+        "Лицо, которое следует уведомить",
+        (
+            "person to inform",
+            "next-of-kin",
+            "родич",
+            "родственник",
+            "найближчий родич",
+            "ближайший родственник",
+        ),
+    ),
+    "next_of_kin_address": ColumnNames(
+        "Next of kin address",
+        "Адреса родича",
+        "Адрес родственника",
+        ("address of next of kin", "адреса найближчого родича", "адрес ближайшего родственника"),
+    ),
 }
 
 # A running number ("№ з/п") is in most official lists; it carries nothing we keep, so it is dropped silently.

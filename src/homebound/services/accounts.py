@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from homebound.db.tables import ApiTokenRow, OrganisationRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import second_factor
 from homebound.services.keys import create_organisation_key
+from homebound.services.password_policy import MIN_PASSWORD as MIN_PASSWORD  # noqa: PLC0414 - for callers
+from homebound.services.password_policy import password_problem
 from homebound.services.passwords import (
     PRODUCTION_COST,
     PasswordCost,
@@ -36,7 +39,9 @@ from homebound.services.passwords import (
 SYSTEM_ACTOR = "system"
 SESSION_TTL = dt.timedelta(hours=12)
 TOKEN_PREFIX = "hb_"  # noqa: S105 - marks our tokens in logs and secret scanners
-MIN_PASSWORD = 12
+# Every script token expires: 90 days unless fewer (or more, up to ten years) are asked for.
+DEFAULT_TOKEN_TTL = dt.timedelta(days=90)
+MAX_TOKEN_TTL = dt.timedelta(days=3660)
 
 
 def hash_token(token: str) -> str:
@@ -124,8 +129,9 @@ def create_user(
     language: str = "en",
     cost: PasswordCost = PRODUCTION_COST,
 ) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed([FieldProblem("password", "too_short", f"at least {MIN_PASSWORD} characters")])
+    weak = password_problem(password, context=(username, display_name, organisation_code))
+    if weak is not None:
+        raise ValidationFailed([weak])
     with uows.writer() as uow:
         org = uow.session.execute(
             select(OrganisationRow).where(OrganisationRow.code == organisation_code)
@@ -136,6 +142,11 @@ def create_user(
             can(actor, Permission.PARTY_USER_ADMIN) and actor.party_id == org.id
         ):
             raise PermissionDenied("only an admin of the same party may add its users")
+        if isinstance(actor, Actor) and not username.startswith(org.code + "."):
+            # A party admin names users inside its organisation's namespace, so "taken" can only ever be
+            # said of its own users: no answer tells whether another organisation has a user of that name.
+            expected = f"usernames of this organisation begin with '{org.code}.'"
+            raise ValidationFailed([FieldProblem("username", "outside_namespace", expected)])
         if role not in ROLES_BY_KIND[OrganisationKind(org.kind)]:
             raise ValidationFailed(
                 [FieldProblem("role", "invalid_value", f"a {org.kind} cannot have this role")]
@@ -165,9 +176,9 @@ def create_user(
 SCRIPT, API_SESSION, BROWSER_SESSION = "script", "session", "browser"
 
 
-def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta | None) -> tuple[ApiTokenRow, str]:
+def _issue(user: UserRow, name: str, kind: str, ttl: dt.timedelta) -> tuple[ApiTokenRow, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = dt.datetime.now(dt.UTC) + ttl if ttl else None
+    expires = dt.datetime.now(dt.UTC) + ttl
     row = ApiTokenRow(
         user_id=user.id,
         name=name,
@@ -188,8 +199,10 @@ def sign_in(
     require_second_factor: bool = False,
     cost: PasswordCost = PRODUCTION_COST,
     kind: str = API_SESSION,
+    now: float | None = None,
 ) -> IssuedToken:
-    """Password sign-in, plus the one-time code for an account with a second factor.
+    """Password sign-in, plus the one-time code for an account with a second factor (checked at `now`,
+    the app's clock; unset: the system's).
 
     The same answer for an unknown user, a wrong password and a missing or wrong code: no answer tells
     whether the password alone was right. With `require_second_factor` (production), an account that
@@ -201,8 +214,9 @@ def sign_in(
         ok = verify_password(user.password_hash if user else dummy_hash(cost, "sign-in"), password)
         if user is None or not ok or user.disabled:
             raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
+        moment = time.time() if now is None else now
         if user.totp_secret is not None and not second_factor.code_accepted(
-            user.id, user.totp_secret, totp_code
+            uow.session, user.id, user.totp_secret, totp_code, now=moment
         ):
             raise NotAuthenticated("unknown user or wrong password", code="auth.invalid_credentials")
         if (
@@ -222,8 +236,16 @@ def sign_in(
 
 
 def create_api_token(
-    uows: UnitOfWorkFactory, actor: Actor | str, username: str, name: str, ttl: dt.timedelta | None = None
+    uows: UnitOfWorkFactory,
+    actor: Actor | str,
+    username: str,
+    name: str,
+    ttl: dt.timedelta = DEFAULT_TOKEN_TTL,
 ) -> IssuedToken:
+    """A script token, whatever the edge (API, CLI): it always expires, after `ttl` (a day to ten years)."""
+    if not dt.timedelta(days=1) <= ttl <= MAX_TOKEN_TTL:
+        limits = f"a token lives from 1 to {MAX_TOKEN_TTL.days} days"
+        raise ValidationFailed([FieldProblem("days", "out_of_range", limits)])
     with uows.writer() as uow:
         user = uow.session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
         if user is None or (isinstance(actor, Actor) and actor.user_id != user.id):
@@ -282,7 +304,13 @@ def actor_for_token(uows: UnitOfWorkFactory, token: str) -> Actor:
     if tok.revoked_at is not None or (expires is not None and expires <= now) or user.disabled:
         raise NotAuthenticated("invalid or expired token", code="auth.invalid_token")
     party = org.id if org.kind == OrganisationKind.PARTY else None
-    return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+    return Actor(
+        user_id=user.id,
+        role=Role(user.role),
+        organisation_id=org.id,
+        party_id=party,
+        organisation_kind=OrganisationKind(org.kind),
+    )
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -392,7 +420,13 @@ def resolve_session(
     if now - last > _SESSION_TOUCH:
         _mark_session(uows, tok.id, last_used_at=now)
     party = org.id if org.kind == OrganisationKind.PARTY else None
-    actor = Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+    actor = Actor(
+        user_id=user.id,
+        role=Role(user.role),
+        organisation_id=org.id,
+        party_id=party,
+        organisation_kind=OrganisationKind(org.kind),
+    )
     enrolled = user.totp_secret is not None
     names = dict(org.names or {})
     return SessionUser(actor, user.display_name, user.language, org.code, org.name, enrolled, names)

@@ -39,6 +39,7 @@ from homebound.core.exchange.terms import Terms
 from homebound.core.log.entries import ActionTag
 from homebound.db.agreement_store import acceptance_rows, load_agreement, persist_events, version_of
 from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
+from homebound.db.federation_tables import NodeIdentityRow
 from homebound.db.log_store import log_action
 from homebound.db.tables import OrganisationRow, PersonShareRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
@@ -309,6 +310,7 @@ def share_rows(
     version_row.shared_at = utcnow()
     version_row.shared_by = actor.user_id or ""
     wanted = [(p.candidate_id, party_of(row, side.other)) for side in Side for p in version.listed(side)]
+    owners = {p.candidate_id: party_of(row, side) for side in Side for p in version.listed(side)}
     ids = [person_id for person_id, _ in wanted]
     existing: set[tuple[str, str]] = set()
     for part in chunks(ids):
@@ -320,7 +322,12 @@ def share_rows(
         existing.update((person_id, party_id) for person_id, party_id in found)
     new = [pair for pair in wanted if pair not in existing]
     session.add_all(
-        PersonShareRow(person_id=person_id, party_id=party_id, shared_by=actor.user_id or "")
+        PersonShareRow(
+            person_id=person_id,
+            party_id=party_id,
+            owner_party_id=owners[person_id],
+            shared_by=actor.user_id or "",
+        )
         for person_id, party_id in new
     )
     payload = {"agreement": row.id, "version": version.number, "persons_shared": sorted(p for p, _ in new)}
@@ -359,9 +366,20 @@ def accept(
     throttle: SignInThrottle | None = None,
 ) -> AgreementView:
     """A party's admin accepts one version, re-entering their password (and code, with a second factor);
-    only the latest can be accepted. `throttle` (the app's) stops a stolen session guessing the password."""
+    only the latest can be accepted. `throttle` (the app's) stops a stolen session guessing the password.
+
+    Only in the single-server mode (several organisations on one server, docs/federation.md): on a
+    federation node a party accepts on its own node, with its own key, and its signed acceptance arrives
+    here as a package (services.federation.agreements); a password typed on the mediator's server binds
+    no party there."""
     with uows.writer() as uow:
         session = uow.session
+        if session.execute(select(NodeIdentityRow.id)).first() is not None:
+            raise Conflict(
+                "on a federation node a party accepts on its own node: its signed acceptance arrives as a"
+                " package",
+                code="agreement.accept_on_own_node",
+            )
         row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
         require(actor, seat, row, Permission.PARTY_AGREEMENT_ACCEPT, None, "accept an agreement")
         target = session.get(AgreementVersionRow, (row.id, version))

@@ -68,7 +68,13 @@ def _actor(uows: UnitOfWorkFactory, username: str) -> Actor:
             select(UserRow, OrganisationRow).join(OrganisationRow).where(UserRow.username == username)
         ).one()
     party = org.id if org.kind == OrganisationKind.PARTY else None
-    return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+    return Actor(
+        user_id=user.id,
+        role=Role(user.role),
+        organisation_id=org.id,
+        party_id=party,
+        organisation_kind=OrganisationKind(org.kind),
+    )
 
 
 def load_demo(

@@ -109,6 +109,11 @@ def _line_seat(seat: Role, releasing: Side) -> Seat:
 
 
 def _apply(tranche: Tranche, command: LineCommand, seat: Role, recorder: str) -> Tranche:
+    # The free-text `by` (who checked, interviewed or decided) never replaces the signed-in recorder.
+    return _applied(tranche, command, seat, recorder).attributed(command.candidate_id, recorder)
+
+
+def _applied(tranche: Tranche, command: LineCommand, seat: Role, recorder: str) -> Tranche:
     line = tranche.line(command.candidate_id)
     if _line_seat(seat, line.releasing_side) not in LINE_ACTORS[command.action]:
         raise PermissionDenied(f"{seat.value} may not record '{command.action.value}' on this line")

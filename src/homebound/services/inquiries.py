@@ -110,7 +110,7 @@ def attach_inquiry(uows: UnitOfWorkFactory, actor: Actor, inquiry_id: str, perso
     """The bureau links the inquiry to the sought record it concerns (its own party's only)."""
     if not can(actor, Permission.PARTY_INQUIRY_WRITE) or actor.party_id is None:
         raise PermissionDenied("this role may not handle inquiries")
-    with uows.writer() as uow:
+    with uows.writer_for(actor) as uow:  # under row-level security as the actor's party
         inquiry = uow.session.get(InquiryRow, inquiry_id)
         if inquiry is None or inquiry.party_id != actor.party_id:
             raise NotFound("no such inquiry", field="inquiry_id")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from homebound.core.access import Actor, OrganisationKind, Permission, can
 from homebound.core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from homebound.core.log.entries import SYSTEM_SIGNER
-from homebound.core.log.keys import Custody, KeyRecord, OwnerKind, RetireReason
+from homebound.core.log.keys import Custody, KeyRecord, OwnerKind, RetireReason, owner_kind_of
 from homebound.core.log.signing import key_id, public_key_from_text
 from homebound.db.log_store import LogWriter, key_records, key_store_of, record_of, signer_of
 from homebound.db.tables import OrganisationRow, SigningKeyRow
@@ -23,7 +23,7 @@ from homebound.db.uow import UnitOfWorkFactory
 
 
 def owner_kind(kind: OrganisationKind) -> OwnerKind:
-    return OwnerKind.PARTY if kind is OrganisationKind.PARTY else OwnerKind.MEDIATOR
+    return owner_kind_of(kind.value)
 
 
 def create_organisation_key(

@@ -11,6 +11,7 @@ from homebound.db.tables import LogHeadRow, OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.checkpoints import CheckpointView, latest_final
 from homebound.services.exchange_ledger import ExchangeLedger, public_exchanges
+from homebound.services.federation.tree_heads import WitnessedHead, witnessed_heads
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class PublicSummary:
     checkpoint_keys: list[KeyRecord] = field(default_factory=list)
     # Exchanges recorded here and as publicly reported: by date, per side, category, mediator, cumulative.
     exchanges: ExchangeLedger | None = None
+    # On a federation node: each node's newest checkpoint witnessed here (this node's own, per witness,
+    # and each peer's this node cosigned), with the notes and keys that check it offline.
+    witnessed: list[WitnessedHead] = field(default_factory=list)
 
 
 def public_summary(uows: UnitOfWorkFactory) -> PublicSummary:
@@ -42,6 +46,9 @@ def public_summary(uows: UnitOfWorkFactory) -> PublicSummary:
         entry[key] = int(count)
     final = latest_final(uows)
     exchanges = public_exchanges(uows)
+    witnessed = witnessed_heads(uows)
     if final is None:
-        return PublicSummary(list(parties.values()), head.seq, head.head_hash, exchanges=exchanges)
-    return PublicSummary(list(parties.values()), head.seq, head.head_hash, final[0], final[1], exchanges)
+        return PublicSummary(list(parties.values()), head.seq, head.head_hash, exchanges=exchanges,
+                             witnessed=witnessed)  # fmt: skip
+    return PublicSummary(list(parties.values()), head.seq, head.head_hash, final[0], final[1], exchanges,
+                         witnessed)  # fmt: skip

@@ -107,6 +107,12 @@ def _may(actor: Actor, permission: Permission, row: PersonRow, shares: frozenset
     return can(actor, permission, owned)
 
 
+def readable(actor: Actor, row: PersonRow, shares: frozenset[str]) -> bool:
+    """Whether the actor may read the record (its party's own, shared with it, or any for the mediator):
+    the one rule for pages, documents and the API."""
+    return _may(actor, Permission.PARTY_PERSON_READ, row, shares)
+
+
 def _own_party(actor: Actor, permission: Permission) -> str:
     if not can(actor, permission) or actor.party_id is None:
         raise PermissionDenied("this role may not change a party's registry")
@@ -323,7 +329,7 @@ def change_status(
 
 def share_person(uows: UnitOfWorkFactory, actor: Actor, person_id: str, party_code: str) -> PersonView:
     """Make a record visible to another party: by the owning party's admin or by the mediator."""
-    with uows.writer() as uow:
+    with uows.writer_for(actor) as uow:  # under row-level security as the actor's party
         row = uow.session.get(PersonRow, person_id)
         shares = shared_with(uow.session, [person_id]).get(person_id, frozenset()) if row else frozenset()
         if row is None or not (_may(actor, Permission.PARTY_PERSON_READ, row, shares)):
@@ -340,7 +346,12 @@ def share_person(uows: UnitOfWorkFactory, actor: Actor, person_id: str, party_co
             raise NotFound("no such party", field="party")
         if target.id != row.party_id and target.id not in shares:
             uow.session.add(
-                PersonShareRow(person_id=row.id, party_id=target.id, shared_by=actor.user_id or "")
+                PersonShareRow(
+                    person_id=row.id,
+                    party_id=target.id,
+                    owner_party_id=row.party_id,
+                    shared_by=actor.user_id or "",
+                )
             )
             log_action(
                 uow.session,

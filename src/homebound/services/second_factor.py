@@ -1,22 +1,23 @@
 """The second factor: time-based one-time codes (RFC 6238, via pyotp), enrolled from the CLI.
 
 A code is accepted once: a code seen for a user is refused again until it has aged out of the window, so
-one read over a shoulder or from a log cannot be replayed. That memory is per process (see
-docs/reliability.md): several API workers need a shared store before they can each accept codes.
+one read over a shoulder or from a log cannot be replayed. The spent codes are rows of the database
+(db/guard_tables.py), claimed in the transaction that checks the code: every API worker sees them.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 
 import pyotp
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from homebound.core.access import Role
 from homebound.core.errors import NotFound
 from homebound.core.log.entries import ActionTag
+from homebound.db import guard_store
 from homebound.db.log_store import log_action
 from homebound.db.tables import UserRow
 from homebound.db.uow import UnitOfWorkFactory
@@ -24,39 +25,22 @@ from homebound.db.uow import UnitOfWorkFactory
 ISSUER = "Homebound"
 STEP_SECONDS = 30
 WINDOW_STEPS = 1  # a code from the previous or the next 30 s step is accepted: clocks drift
+# A spent step is kept while any clock within the window could still accept it, with a margin.
+_REMEMBERED_SECONDS = STEP_SECONDS * (2 * WINDOW_STEPS + 2)
 
 
-class _UsedCodes:
-    """Time steps already used per user, forgotten once they can no longer verify."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._used: dict[tuple[str, int], float] = {}
-
-    def claim(self, user_id: str, step: int, now: float) -> bool:
-        with self._lock:
-            horizon = now - STEP_SECONDS * (2 * WINDOW_STEPS + 2)
-            for key in [k for k, seen in self._used.items() if seen < horizon]:
-                del self._used[key]
-            if (user_id, step) in self._used:
-                return False
-            self._used[(user_id, step)] = now
-            return True
-
-
-_used = _UsedCodes()
-
-
-def code_accepted(user_id: str, secret: str, code: str | None, *, now: float | None = None) -> bool:
-    """Whether `code` is a current code for `secret` that has not been used before."""
+def code_accepted(session: Session, user_id: str, secret: str, code: str | None, *, now: float) -> bool:
+    """Whether `code` is a current code for `secret` (at `now`, the app's clock) not used before; a code
+    that is accepted is spent in `session`'s transaction (so a step that then fails leaves it unspent)."""
     if code is None or not (len(code) == 6 and code.isascii() and code.isdigit()):
         return False
-    moment = time.time() if now is None else now
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     for offset in range(-WINDOW_STEPS, WINDOW_STEPS + 1):
-        at = moment + offset * STEP_SECONDS
+        at = now + offset * STEP_SECONDS
         if totp.verify(code, for_time=at, valid_window=0):
-            return _used.claim(user_id, int(at // STEP_SECONDS), moment)
+            step = int(at // STEP_SECONDS)
+            forget_before = now - _REMEMBERED_SECONDS
+            return guard_store.claim_code(session, user_id, step, now, forget_before=forget_before)
     return False
 
 

@@ -1,101 +1,36 @@
-"""Guarded sign-in and re-authentication: attempts throttled per username and per client address, and a
-fresh proof of the password (and second factor) before a sensitive action.
-
-The throttle lives in the process (see docs/reliability.md): behind several API workers each counts on
-its own, so the effective limit is the per-worker limit times the number of workers until a shared store
-(a table or Redis) replaces it.
+"""Guarded sign-in and re-authentication: attempts throttled per client address and per username with
+back-off (services/throttle.py, shared by every worker through the database), and a fresh proof of the
+password (and second factor) before a sensitive action.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor
-from homebound.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from homebound.core.errors import NotAuthenticated, PermissionDenied
 from homebound.db.tables import UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts
 from homebound.services.passwords import PRODUCTION_COST, PasswordCost, verify_password
 from homebound.services.second_factor import code_accepted
+from homebound.services.throttle import SignInThrottle, ThrottlePolicy, TooManyAttempts
 
-
-class TooManyAttempts(DomainError):
-    """Sign-in refused without checking the password: too many recent failures."""
-
-    code = "auth.too_many_attempts"
-    status_hint = 429
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    per_username: int = 5  # failures per window before that username is refused
-    per_address: int = 20  # failures per window before that client address is refused
-    window_seconds: float = 15 * 60
-    max_keys: int = 100_000  # memory bound: the oldest keys are forgotten first
-
-
-class SignInThrottle:
-    """Failed attempts in a sliding window, per username and per client address; thread-safe."""
-
-    def __init__(self, policy: ThrottlePolicy | None = None) -> None:
-        self.policy = policy or ThrottlePolicy()
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        found = self._failures.get(key)
-        if found is None:
-            return deque()
-        while found and found[0] <= now - self.policy.window_seconds:
-            found.popleft()
-        if not found:
-            del self._failures[key]
-        return found
-
-    def retry_after(self, username: str, address: str | None, *, now: float | None = None) -> int | None:
-        """Seconds until this username and address may try again, or None if they may now."""
-        moment = time.monotonic() if now is None else now
-        waits = []
-        with self._lock:
-            for key, limit in self._keys(username, address):
-                recent = self._recent(key, moment)
-                if len(recent) >= limit:
-                    waits.append(recent[len(recent) - limit] + self.policy.window_seconds - moment)
-        return max(1, math.ceil(max(waits))) if waits else None
-
-    def failed(self, username: str, address: str | None, *, now: float | None = None) -> None:
-        moment = time.monotonic() if now is None else now
-        with self._lock:
-            for key, _limit in self._keys(username, address):
-                self._failures.setdefault(key, deque()).append(moment)
-            while len(self._failures) > self.policy.max_keys:
-                del self._failures[next(iter(self._failures))]
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._user_key(username), None)
-
-    def _keys(self, username: str, address: str | None) -> list[tuple[str, int]]:
-        keys = [(self._user_key(username), self.policy.per_username)]
-        if address:
-            keys.append(("address:" + address, self.policy.per_address))
-        return keys
-
-    @staticmethod
-    def _user_key(username: str) -> str:
-        return "user:" + username.casefold()
+__all__ = [
+    "Reauthentication",
+    "ReauthenticationFailed",
+    "SignInThrottle",
+    "ThrottlePolicy",
+    "TooManyAttempts",
+    "confirm_binding",
+    "mint_token",
+    "sign_in",
+]
 
 
 def sign_in(
@@ -113,9 +48,7 @@ def sign_in(
     """A password (and code) sign-in under the throttle: refused early while throttled, and every failure
     counted alike, whether the user is unknown, the password wrong or the code wrong.
     """
-    wait = throttle.retry_after(username, address)
-    if wait is not None:
-        raise TooManyAttempts(wait)
+    throttle.check(username, address)
     try:
         issued = accounts.sign_in(
             uows,
@@ -125,11 +58,12 @@ def sign_in(
             require_second_factor=require_second_factor,
             cost=cost,
             kind=kind,
+            now=throttle.clock(),
         )
     except NotAuthenticated:
         throttle.failed(username, address)
         raise
-    throttle.succeeded(username)
+    throttle.succeeded(username, address)
     return issued
 
 
@@ -148,21 +82,24 @@ def _reauthenticate(
     )
     if actor.user_id is None:
         raise refused
-    subject = "reauthentication:" + actor.user_id
-    wait = throttle.retry_after(subject, None) if throttle else None
+    counter = throttle.reauthentication if throttle else None
+    wait = counter.retry_after(actor.user_id) if counter else None
     if wait is not None:
         raise TooManyAttempts(wait)
+    now = throttle.clock() if throttle else time.time()
     user = session.execute(select(UserRow).where(UserRow.id == actor.user_id)).scalar_one_or_none()
     proven = (
         bool(password)
         and user is not None
         and not user.disabled
         and verify_password(user.password_hash, password or "")
-        and (user.totp_secret is None or code_accepted(user.id, user.totp_secret, totp_code))
+        and (
+            user.totp_secret is None or code_accepted(session, user.id, user.totp_secret, totp_code, now=now)
+        )
     )
     if not proven:
-        if throttle:
-            throttle.failed(subject, None)
+        if counter:
+            counter.failed(actor.user_id)
         raise refused
 
 

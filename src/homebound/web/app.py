@@ -12,9 +12,12 @@ from homebound.config import Settings
 from homebound.db.custody import key_custody
 from homebound.db.engine import make_engine
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.clock import Clock, system_clock
 from homebound.services.match_index import default_cache
-from homebound.services.sign_in import SignInThrottle
+from homebound.services.throttle import SignInThrottle, ThrottlePolicy
 from homebound.web import errors, openapi, ui
+from homebound.web.client_address import trusted_networks
+from homebound.web.federation_inbox import INBOX_PATH, InboxLimiter, inbox
 from homebound.web.hardening import DOCS_PATH, InputGuardMiddleware, secure_headers
 from homebound.web.idempotency import IdempotencyMiddleware
 from homebound.web.numbers import is_plain_number
@@ -40,8 +43,17 @@ Authenticate with `Authorization: Bearer <token>` (from `/api/v1/auth/sign-in` o
 """
 
 
-def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -> FastAPI:
-    """Build the app. `bind` lets tests hand in a connection inside an outer transaction."""
+# A family's case secret: fewer tries per address than a password (each costs an Argon2 hash, and no one
+# needs more than a few); a case code's back-off holds only the addresses that failed on it. Right answers
+# count too (anyone can file an inquiry and hold a valid secret): 30 look-ups per address in 15 minutes.
+INQUIRY_THROTTLE = ThrottlePolicy(per_target=5, per_pair=5, per_address=10, per_address_attempts=30)
+
+
+def create_app(
+    settings: Settings, *, bind: Engine | Connection | None = None, clock: Clock = system_clock
+) -> FastAPI:
+    """Build the app. `bind` lets tests hand in a connection inside an outer transaction, `clock` set the
+    time that the second factor and the throttles read."""
     app = FastAPI(
         title="Homebound",
         version=__version__,
@@ -55,9 +67,16 @@ def create_app(settings: Settings, *, bind: Engine | Connection | None = None) -
     keys = key_custody(settings.key_dir, settings.data_secret_text())
     app.state.uows = UnitOfWorkFactory(engine, keys, match_on_arrival=settings.match_on_arrival)
     default_cache().max_records = settings.match_index_max_records
-    app.state.sign_in_throttle = SignInThrottle()
+    app.state.clock = clock
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
+    app.state.sign_in_throttle = SignInThrottle(app.state.uows, clock=clock)
+    app.state.inquiry_throttle = SignInThrottle(
+        app.state.uows, INQUIRY_THROTTLE, clock=clock, scope="inquiry-status"
+    )
     app.state.password_cost = settings.password_cost()
     errors.install(app)
+    app.state.inbox_limiter = InboxLimiter(settings.inbox_rate_per_minute)
+    app.add_route(INBOX_PATH, inbox, methods=["POST"], include_in_schema=False)
     for module in (
         accounts,
         persons,

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homebound.core.errors import DomainError, FieldProblem, NotAuthenticated, NotFound, ValidationFailed
+from homebound.db.sealing import KeysErased
 from homebound.services.access_audit import record_not_found
 from homebound.web.deps import caller
 
@@ -118,6 +119,15 @@ async def _http(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, str(exc.detail), field=field, headers=getattr(exc, "headers", None))
 
 
+async def _erased(_request: Request, _exc: Exception) -> JSONResponse:
+    # Gone for good, and said so: not a server fault (500), nor an object that never existed (404).
+    return problem(
+        410,
+        "party.records_erased",
+        "the records asked for belong to a party whose data was erased at the end of retention",
+    )
+
+
 async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
     # Logged with the path template only: URLs carry no personal data, and neither does this line.
     log.exception("unhandled error on %s %s", request.method, request.scope.get("route", request.url.path))
@@ -131,7 +141,7 @@ _RETRYABLE_STATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P
 
 def _sqlstate(exc: DBAPIError) -> str | None:
     args = getattr(exc.orig, "args", ())
-    if args and isinstance(args[0], dict):  # pg8000 carries the server's error fields in a dict
+    if args and isinstance(args[0], dict):  # pg8000 (benchmark only) carries the server's fields in a dict
         code = args[0].get("C")
         return code if isinstance(code, str) else None
     return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
@@ -166,6 +176,7 @@ async def _database(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(KeysErased, _erased)
     app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(PoolTimeout, _database)
     app.add_exception_handler(RequestValidationError, _request_validation)

@@ -64,9 +64,15 @@ REASONS = {
 }
 
 
-# Routes that check a password under the sign-in throttle: signing in, minting an API token, and the binding
-# steps that re-enter it.
-THROTTLED = ("/auth/sign-in", "/tokens", "/agreements/{agreement_id}/acceptances", "/tranches/{number}/close")
+# Routes that check a secret under a throttle: signing in, minting an API token, the binding steps that
+# re-enter the password, and a family's status look-up.
+THROTTLED = (
+    "/auth/sign-in",
+    "/tokens",
+    "/agreements/{agreement_id}/acceptances",
+    "/tranches/{number}/close",
+    "/inquiries/status",
+)
 
 
 def problems_for(policy: WritePolicy) -> set[int]:

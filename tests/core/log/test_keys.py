@@ -8,6 +8,7 @@ import pytest
 from bench.loggen import MemoryLog, build_log
 
 from homebound.core.log.entries import SYSTEM_SIGNER, ActionTag
+from homebound.core.log.errors import KeyFailure
 from homebound.core.log.export import audit_export
 from homebound.core.log.keys import (
     KEY_OBJECT,
@@ -129,3 +130,13 @@ def test_a_key_set_that_disagrees_is_named_by_key() -> None:
     scenario = build_log(60, seed=3)
     records = list(scenario.log.keys.values())
     assert differences(records, records[1:]) == [records[0].key_id]
+
+
+def test_an_observer_introduces_no_one_elses_key() -> None:
+    log, *_ = _world()
+    observer = log.add_organisation(OwnerKind.OBSERVER)
+    late_party = log.new_uuid()
+    _introduce(log, observer, late_party, OwnerKind.PARTY, {})  # a mediator could; an observer may not
+    report = audit_export(log.export(None))
+    assert report.failure is not None
+    assert (report.failure.kind, report.failure.seq) == (KeyFailure.UNAUTHORISED, log.size)

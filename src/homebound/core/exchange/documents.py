@@ -189,7 +189,13 @@ def line_to_document(line: ManifestLine) -> Document:
         },
         "refused": line.refused,
         "history": [
-            {"action": e.action.value, "state": e.state.value, "by": e.by, "detail": e.detail}
+            {
+                "action": e.action.value,
+                "state": e.state.value,
+                "by": e.by,
+                "recorded_by": e.recorded_by,
+                "detail": e.detail,
+            }
             for e in line.history
         ],
     }
@@ -227,7 +233,13 @@ def line_from_document(
         ),
         refused=bool(document.get("refused", False)),
         history=tuple(
-            LineEvent(LineAction(e["action"]), LineState(e["state"]), str(e["by"]), str(e["detail"]))
+            LineEvent(
+                LineAction(e["action"]),
+                LineState(e["state"]),
+                str(e["by"]),
+                str(e["detail"]),
+                str(e.get("recorded_by", "")),  # lines recorded before it was kept have none
+            )
             for e in document.get("history", ())
         ),
     )

@@ -105,8 +105,9 @@ class ThirdPartyCustody:
 class LineEvent:
     action: LineAction
     state: LineState
-    by: str
+    by: str  # as told: who checked, interviewed or decided (free text)
     detail: str
+    recorded_by: str = ""  # the signed-in account that recorded it (set by the service)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +328,15 @@ class Tranche:
             return None
         per_side = [sum(b.count for b in self.remains if b.releasing_side is side) for side in Side]
         return count_balance(self.remains_formula, per_side[0], per_side[1])
+
+    def attributed(self, candidate_id: str, recorded_by: str) -> Tranche:
+        """The line's latest event names the account that recorded it, beside the free-text `by`."""
+        line = self.line(candidate_id)
+        if not line.history:
+            return self
+        *earlier, last = line.history
+        moved = replace(line, history=(*earlier, replace(last, recorded_by=recorded_by)))
+        return replace(self, lines=tuple(moved if o.line_no == line.line_no else o for o in self.lines))
 
     def close(self, *, by: str) -> Tranche:
         """Close once every line is settled: reconciled if the formula is kept, else with the imbalance."""

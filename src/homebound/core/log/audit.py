@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from homebound.core.log.checkpoint import Checkpoint
+from homebound.core.log.checkpoint import Checkpoint, origin_of
 from homebound.core.log.entries import (
     FORMAT_VERSION,
     GENESIS_HASH,
@@ -115,6 +115,7 @@ class LogAudit:
         self.report = AuditReport()
         self.keys = KeyTable()
         self.tree = MerkleTree()
+        self._first_hash: str | None = None
         self._payloads = payloads or {}
         self._verified = verified_signatures
         self._verifiers: dict[str, VerifyingKey] = {}
@@ -161,6 +162,8 @@ class LogAudit:
             return self._fail(problem[0], self._next_seq, f"entry {self._next_seq}", problem[1])
         self.tree.append(hashlib.sha256(b"\x00" + leaf).digest())
         self.report.head_hash = entry_hash
+        if self.report.entries_checked == 0:
+            self._first_hash = entry_hash  # names the log: its origin (checkpoint.origin_of)
         self.report.entries_checked += 1
         self._next_seq += 1
         return True
@@ -308,6 +311,12 @@ class LogAudit:
         if manifest.tree_size < count or manifest.head_hash != self.report.head_hash:
             return self._fail(
                 LogFailure.MANIFEST_MISMATCH, count, "manifest", "the manifest describes another log"
+            )
+        if manifest.origin != origin_of(self._first_hash):
+            # The origin is the log's name, fixed by its first entry: an edited one would let the export
+            # pass for another log's (and its checkpoints be checked against the wrong name).
+            return self._fail(
+                LogFailure.MANIFEST_MISMATCH, count, "manifest", "the manifest names another log's origin"
             )
         return True
 

@@ -24,6 +24,12 @@ from homebound.core.log.merkle import HASH_SIZE
 from homebound.core.log.signing import key_id, public_key_of, sign, verify
 
 SIGNING_DOMAIN = b"homebound.log.checkpoint.v1\x00"
+ORIGIN_PREFIX = "homebound.log/"
+
+
+def origin_of(first_entry_hash: str | None) -> str:
+    """A log's name in its checkpoints and exports: fixed by its first entry, so no other log shares it."""
+    return ORIGIN_PREFIX + (first_entry_hash[:32] if first_entry_hash else "empty")
 
 
 @dataclass(frozen=True)

@@ -73,11 +73,30 @@ class ActionTag(StrEnum):
     PACKAGE_RECEIVE = "federation:package:receive"
     PACKAGE_ACKNOWLEDGE = "federation:package:acknowledge"  # the addressee's signed receipt came back
     PACKAGE_REFUSE = "federation:package:refuse"  # a package refused: its name, the code, nothing of it kept
+    CHECKPOINT_WITNESS = "federation:checkpoint:witness"  # this node cosigned a peer's checkpoint
+    CHECKPOINT_COSIGNED = "federation:checkpoint:cosigned"  # a witness cosigned this node's checkpoint
+    CHECKPOINT_EVIDENCE = "federation:checkpoint:evidence"  # a peer showed two histories: both heads kept
 
 
-# Payloads of these actions hold keys and tree heads, nothing personal: every party's export carries them.
+# Payloads of these actions hold keys, tree heads and package names, nothing personal: every party's export
+# carries them, and they are never sealed under a party's data key (a node's refusals and witnessing stay
+# readable, and verifiable, after a party's data key is erased).
 PUBLIC_PAYLOAD_TAGS = frozenset(
-    {ActionTag.KEY_CREATE, ActionTag.KEY_RETIRE, ActionTag.CHECKPOINT_PUBLISH, ActionTag.CHECKPOINT_COSIGN}
+    {
+        ActionTag.KEY_CREATE,
+        ActionTag.KEY_RETIRE,
+        ActionTag.CHECKPOINT_PUBLISH,
+        ActionTag.CHECKPOINT_COSIGN,
+        ActionTag.NODE_INIT,
+        ActionTag.PEER_TRUST,
+        ActionTag.PACKAGE_SEND,
+        ActionTag.PACKAGE_RECEIVE,
+        ActionTag.PACKAGE_ACKNOWLEDGE,
+        ActionTag.PACKAGE_REFUSE,
+        ActionTag.CHECKPOINT_WITNESS,
+        ActionTag.CHECKPOINT_COSIGNED,
+        ActionTag.CHECKPOINT_EVIDENCE,
+    }
 )
 
 

@@ -31,7 +31,13 @@ _RETIRE_FIELDS = frozenset({"key_id", "owner", "reason"})
 class OwnerKind(StrEnum):
     SYSTEM = "system"  # the log operator's own key: signs actions of no organisation (set-up, the public)
     PARTY = "party"
-    MEDIATOR = "mediator"
+    MEDIATOR = "mediator"  # may introduce an organisation's first key; its signature publishes a checkpoint
+    OBSERVER = "observer"  # e.g. the ICRC: signs its own entries only, neither introduces keys nor publishes
+
+
+def owner_kind_of(organisation_kind: str) -> OwnerKind:
+    """The key rules an organisation's keys follow, from its kind (party, mediator or observer)."""
+    return OwnerKind(organisation_kind)
 
 
 class Custody(StrEnum):

@@ -23,6 +23,10 @@ class Refusal(StrEnum):
     INVALID_CONTENT = "package.invalid_content"  # a signed, readable package whose content breaks a rule
     NOT_ALLOWED = "package.not_allowed"  # this kind does not go from the sender's kind of node to this one
     NOT_HANDLED = "package.not_handled"  # a kind of the set that this version does not process yet
+    # Witnessing (core/packages/witness.py): a checkpoint this node will not cosign.
+    CHECKPOINT_INCONSISTENT = "checkpoint.inconsistent"  # not the history cosigned before: evidence kept
+    CHECKPOINT_ROLLBACK = "checkpoint.rollback"  # a smaller log than the one cosigned: evidence kept
+    CHECKPOINT_UNPROVEN = "checkpoint.unproven"  # no consistency proof from the size this witness cosigned
 
 
 # Process exit codes of `homebound package receive|verify`, one per refusal (2 stays "other error").

@@ -35,9 +35,16 @@ def kind_of(text: object) -> PackageKind:
 
 # Who sends which kind to whom (sender's node kind, receiver's node kind); kinds not listed are not
 # processed yet. Parties never address each other: what one party sends the other goes through the mediator.
+_ANY_NODE = frozenset({"party", "mediator", "observer"})
 ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
     PackageKind.DISCLOSURE: (frozenset({"party"}), frozenset({"mediator", "observer"})),
     PackageKind.MATCH_RESULT: (frozenset({"mediator"}), frozenset({"party"})),
+    # Any node's log is witnessed by any peer it talks to (never a party by the other party).
+    PackageKind.CHECKPOINT: (_ANY_NODE, _ANY_NODE),
+    PackageKind.COSIGNATURE: (_ANY_NODE, _ANY_NODE),
+    PackageKind.VERSION: (frozenset({"mediator"}), frozenset({"party"})),
+    PackageKind.ACCEPTANCE: (frozenset({"party"}), frozenset({"mediator"})),
+    PackageKind.CONCLUSION: (frozenset({"mediator"}), frozenset({"party"})),
 }
 
 
@@ -49,7 +56,8 @@ def check_route(kind: PackageKind, sender_kind: str, receiver_kind: str) -> None
             Refusal.NOT_HANDLED, f"{kind.value} packages are not processed by this version yet"
         )
     senders, receivers = route
-    if sender_kind not in senders or receiver_kind not in receivers:
+    between_parties = sender_kind == receiver_kind == "party"
+    if sender_kind not in senders or receiver_kind not in receivers or between_parties:
         raise PackageRefused(
             Refusal.NOT_ALLOWED, f"a {sender_kind} does not send {kind.value} packages to a {receiver_kind}"
         )

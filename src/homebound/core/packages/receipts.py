@@ -2,7 +2,7 @@
 
 RFC 8785 JSON `{"receipt": {...}, "signature"}` signed by the addressee's key (`homebound.package.receipt.v1`
 domain). The sender checks it against the addressee's pinned card and marks the package acknowledged in its
-outbox; the same bytes come back by file or, later, in the inbox's HTTP answer.
+outbox; the same bytes come back by file or in the inbox's HTTP answer.
 """
 
 from __future__ import annotations

@@ -176,6 +176,12 @@ def card_file(uows: UnitOfWorkFactory) -> tuple[NodeCard, bytes]:
         return card, card.signed(key)
 
 
+def own_card(session: Session) -> NodeCard:
+    """This node's card as its peers pin it (not signed: for checking this node's own signatures)."""
+    node = own_node(session)
+    return _card_of(node, own_signing_key(session, node.organisation_id))
+
+
 def _card_of(node: OwnNode, key: SigningKey) -> NodeCard:
     return NodeCard(node.code, node.kind, node.name, key.public_key, node.encryption_key, now_text(),
                     node.inbox_url)  # fmt: skip

@@ -6,10 +6,11 @@ import datetime as dt
 
 from fastapi import APIRouter, Request, status
 
-from homebound.core.access import ROLE_PERMISSIONS, Permission, can
+from homebound.core.access import Permission, can, permissions_of
 from homebound.core.errors import PermissionDenied
 from homebound.services import accounts as service
 from homebound.services import sign_in as guarded
+from homebound.web.client_address import client_address
 from homebound.web.deps import Hashing, SignedIn, Throttle, Uows
 from homebound.web.schemas.accounts import (
     Me,
@@ -30,13 +31,13 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
     summary="Exchange a password (and the code, for an account with a second factor) for a 12-hour token",
 )
 def sign_in(request: Request, uows: Uows, cost: Hashing, body: SignIn) -> TokenOut:
-    # Throttled per username and per client address (behind a proxy, run uvicorn with --proxy-headers).
+    # Throttled per client address and per username (behind a proxy: Settings.trusted_proxies).
     issued = guarded.sign_in(
         uows,
         request.app.state.sign_in_throttle,
         body.username,
         body.password,
-        address=request.client.host if request.client else None,
+        address=client_address(request),
         totp_code=body.totp_code,
         require_second_factor=request.app.state.settings.second_factor_required(),
         cost=cost,
@@ -47,7 +48,7 @@ def sign_in(request: Request, uows: Uows, cost: Hashing, body: SignIn) -> TokenO
 @router.get("/me", response_model=Me)
 def me(actor: SignedIn) -> Me:
     assert actor.user_id is not None
-    perms = sorted(p.value for p in ROLE_PERMISSIONS[actor.role])
+    perms = sorted(p.value for p in permissions_of(actor))
     return Me(
         user_id=actor.user_id,
         role=actor.role,

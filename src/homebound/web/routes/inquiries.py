@@ -4,9 +4,12 @@ bureau's queue.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
+from homebound.core.errors import NotAuthenticated
 from homebound.services import inquiries as service
+from homebound.services.throttle import SignInThrottle
+from homebound.web.client_address import client_address
 from homebound.web.deps import AnyActor, Hashing, SignedIn, Uows
 from homebound.web.schemas.misc import (
     AttachRequest,
@@ -42,8 +45,17 @@ def file_inquiry(uows: Uows, actor: AnyActor, cost: Hashing, body: InquiryFile) 
 
 
 @router.post("/status", response_model=InquiryStatusOut, summary="The status of one case (no search by name)")
-def inquiry_status(uows: Uows, cost: Hashing, body: InquiryLookup) -> InquiryStatusOut:
-    found = service.inquiry_status(uows, body.case_code, body.secret, cost)
+def inquiry_status(request: Request, uows: Uows, cost: Hashing, body: InquiryLookup) -> InquiryStatusOut:
+    # Throttled per client address and per case code before the secret's Argon2 hash is paid for.
+    throttle: SignInThrottle = request.app.state.inquiry_throttle
+    address = client_address(request)
+    throttle.check(body.case_code, address)
+    try:
+        found = service.inquiry_status(uows, body.case_code, body.secret, cost)
+    except NotAuthenticated:
+        throttle.failed(body.case_code, address)
+        raise
+    throttle.succeeded(body.case_code, address)
     return InquiryStatusOut(case_code=found.case_code, stage=found.stage, updated_at=found.updated_at)
 
 

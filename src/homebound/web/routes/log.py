@@ -11,10 +11,11 @@ from homebound.core.access import Permission, can
 from homebound.core.errors import PermissionDenied
 from homebound.services import ledger
 from homebound.services import log as service
+from homebound.services.federation.tree_heads import witnessed_heads
 from homebound.services.log_export import export_log, zip_export
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.exchange import ExchangeLedgerOut
-from homebound.web.schemas.log import CheckpointOut, KeyOut, LedgerCheckpointOut
+from homebound.web.schemas.log import CheckpointOut, KeyOut, LedgerCheckpointOut, WitnessedCheckpointOut
 from homebound.web.schemas.misc import LedgerOut, LogEntryOut, LogPageOut, LogVerifyOut
 
 router = APIRouter(prefix="/api/v1", tags=["log"])
@@ -80,6 +81,16 @@ def public_ledger(uows: Uows) -> LedgerOut:
         checkpoint=_ledger_checkpoint(summary),
         exchanges=None if summary.exchanges is None else ExchangeLedgerOut.of(summary.exchanges),
     )
+
+
+@router.get(
+    "/public/checkpoints/witnessed",
+    response_model=list[WitnessedCheckpointOut],
+    tags=["public"],
+    summary="Each node's newest checkpoint witnessed here: signed notes, cosignatures and public keys",
+)
+def witnessed_checkpoints(uows: Uows) -> list[WitnessedCheckpointOut]:
+    return [WitnessedCheckpointOut.of(head) for head in witnessed_heads(uows)]
 
 
 def _ledger_checkpoint(summary: ledger.PublicSummary) -> LedgerCheckpointOut | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from homebound.core.log.keys import KeyRecord
 from homebound.core.log.signing import public_key_to_text
 from homebound.services.checkpoints import CheckpointView
+from homebound.services.federation.tree_heads import WitnessedHead
 
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -124,3 +125,23 @@ class LedgerCheckpointOut(BaseModel):
     signed_bytes: str
     signatures: list[SignatureOut]
     keys: list[KeyOut]
+
+
+class WitnessedCheckpointOut(BaseModel):
+    """A node's newest checkpoint as one witness cosigned it: the signed note, the witness's signature
+    line and both public keys, so anyone can check it offline (docs/federation.md, Witnessing)."""
+
+    node: str
+    origin: str
+    tree_size: int
+    root_hash: str
+    witness: str
+    cosigned_at: dt.datetime
+    checkpoint: str
+    cosignature: str
+    node_key: str
+    witness_key: str
+
+    @classmethod
+    def of(cls, head: WitnessedHead) -> WitnessedCheckpointOut:
+        return cls.model_validate(head, from_attributes=True)

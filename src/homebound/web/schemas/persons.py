@@ -44,6 +44,9 @@ class PersonFieldsIn(BaseModel):
     will_verified_on: Text | None = None
     last_seen_date: Text | None = None
     last_seen_place: Text | None = None
+    nationality: Text | None = None
+    next_of_kin: Text | None = None
+    next_of_kin_address: Text | None = None
 
 
 class PersonCreate(PersonFieldsIn):

@@ -17,6 +17,7 @@ from homebound.web.ui import (
     imports,
     mediator,
     party,
+    printing,
     public,
     reconciliation,
     review,
@@ -36,6 +37,7 @@ AREAS = (
     crossing,
     crossing_buses,
     reconciliation,
+    printing,
 )
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:

@@ -14,6 +14,7 @@ from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import ValidationFailed
 from homebound.services import agreement_views as views
 from homebound.services import registry
+from homebound.services.documents.exchange import printable_tranches
 from homebound.web.deps import Uows
 from homebound.web.ui.i18n import N_, Translator
 from homebound.web.ui.render import render
@@ -182,6 +183,8 @@ def page_context(
         "accepted_latest": accepted_latest,
         "version": None,
         "lists": {},
+        # The tranches whose handover act can be printed (once concluded).
+        "print_tranches": printable_tranches(uows, actor, agreement_id) if agreement.content_hash else [],
         "names": {},
         "previous": None,
         "comparison": None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from homebound.core.errors import FieldProblem, NotAuthenticated, ValidationFailed
 from homebound.services import accounts
 from homebound.services import sign_in as guarded
+from homebound.web.client_address import client_address
 from homebound.web.deps import Uows
 from homebound.web.ui.nav import workspace_url
 from homebound.web.ui.render import UiRoute, redirect, render
@@ -57,7 +58,7 @@ def sign_in(
             request.app.state.sign_in_throttle,
             name,
             password,
-            address=request.client.host if request.client else None,
+            address=client_address(request),
             totp_code=one_time_code(totp_code),
             require_second_factor=request.app.state.settings.second_factor_required(),
             cost=request.app.state.password_cost,

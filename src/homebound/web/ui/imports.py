@@ -4,10 +4,7 @@ imports the same file. Nothing is written before the confirmation."""
 from __future__ import annotations
 
 import hashlib
-import secrets
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -20,6 +17,7 @@ from homebound.services import lists
 from homebound.web.deps import Uows
 from homebound.web.ui.render import UiRoute, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
+from homebound.web.ui.stash import QuotaStash
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -34,45 +32,23 @@ class PendingUpload:
     stored_at: float
 
 
-class UploadStash:
-    """Files between preview and confirmation: kept in memory only (personal data never lands on disk),
-    for a short time, for one use, and for the session that uploaded them."""
-
-    def __init__(self, ttl_seconds: float = 15 * 60, capacity: int = 32) -> None:
-        self.ttl = ttl_seconds
-        self.capacity = capacity
-        self._items: OrderedDict[str, PendingUpload] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, upload: PendingUpload) -> str:
-        key = secrets.token_urlsafe(16)
-        with self._lock:
-            self._expire()
-            self._items[key] = upload
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-        return key
-
-    def take(self, key: str, owner: str) -> PendingUpload | None:
-        with self._lock:
-            self._expire()
-            upload = self._items.get(key)
-            if upload is None or upload.owner != owner:
-                return None
-            del self._items[key]
-            return upload
-
-    def _expire(self) -> None:
-        cutoff = time.monotonic() - self.ttl
-        for key in [k for k, v in self._items.items() if v.stored_at < cutoff]:
-            del self._items[key]
+# Per party: a few files at once (one per operator at work), 128 MiB in all (two of the largest uploads).
+UPLOADS_PER_PARTY = 8
+UPLOAD_BYTES_PER_PARTY = 128 * 1024 * 1024
 
 
-def _stash(request: Request) -> UploadStash:
-    stash: UploadStash | None = getattr(request.app.state, "ui_uploads", None)
+def _stash(request: Request) -> QuotaStash[PendingUpload]:
+    stash: QuotaStash[PendingUpload] | None = getattr(request.app.state, "ui_uploads", None)
     if stash is None:
-        stash = request.app.state.ui_uploads = UploadStash()
+        stash = request.app.state.ui_uploads = QuotaStash(
+            per_party_items=UPLOADS_PER_PARTY, per_party_bytes=UPLOAD_BYTES_PER_PARTY
+        )
     return stash
+
+
+def _party(visit: Visit) -> str:
+    actor = visit.signed_in().actor
+    return actor.party_id or actor.organisation_id or "none"
 
 
 def _owner(visit: Visit) -> str:
@@ -124,7 +100,7 @@ def preview(
     upload = PendingUpload(
         _owner(visit), registry, name, data, hashlib.sha256(data).hexdigest(), time.monotonic()
     )
-    key = _stash(request).put(upload)
+    key = _stash(request).put(_party(visit), upload.owner, upload, len(data))
     return render(
         request,
         visit,

@@ -54,6 +54,9 @@ RECORD_FACTS: tuple[tuple[str, str], ...] = (
     ("will_verified_on", N_("Will verified on")),
     ("last_seen_date", N_("Last seen on")),
     ("last_seen_place", N_("Last seen at")),
+    ("nationality", N_("Nationality")),
+    ("next_of_kin", N_("Next of kin (person to inform)")),
+    ("next_of_kin_address", N_("Address of next of kin")),
 )
 _LABELLED = {
     "sex": "sex",

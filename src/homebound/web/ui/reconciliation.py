@@ -7,10 +7,6 @@ downloaded once or twice; nothing of the list is written anywhere."""
 from __future__ import annotations
 
 import hashlib
-import secrets
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
@@ -27,6 +23,7 @@ from homebound.web.deps import Uows
 from homebound.web.ui.i18n import N_
 from homebound.web.ui.render import UiRoute, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
+from homebound.web.ui.stash import QuotaStash
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 PAGE = "/reconciliation"
@@ -78,47 +75,17 @@ class _Choices:
         return {"list_registry": self.list_registry, "against": self.against, "filename": self.filename}
 
 
-@dataclass(frozen=True)
-class _Kept:
-    owner: str
-    csv: bytes
-    stored_at: float
+# Per party: a few reports at once, 64 MiB of CSV in all.
+REPORTS_PER_PARTY = 8
+REPORT_BYTES_PER_PARTY = 64 * 1024 * 1024
 
 
-class ReportStash:
-    """Reports' CSV between the page and its download: in memory, per session, for a short time."""
-
-    def __init__(self, ttl_seconds: float = 15 * 60, capacity: int = 16) -> None:
-        self.ttl = ttl_seconds
-        self.capacity = capacity
-        self._items: OrderedDict[str, _Kept] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, owner: str, data: bytes) -> str:
-        key = secrets.token_urlsafe(16)
-        with self._lock:
-            self._expire()
-            self._items[key] = _Kept(owner, data, time.monotonic())
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-        return key
-
-    def get(self, key: str, owner: str) -> bytes | None:
-        with self._lock:
-            self._expire()
-            kept = self._items.get(key)
-            return kept.csv if kept is not None and kept.owner == owner else None
-
-    def _expire(self) -> None:
-        cutoff = time.monotonic() - self.ttl
-        for key in [k for k, v in self._items.items() if v.stored_at < cutoff]:
-            del self._items[key]
-
-
-def _stash(request: Request) -> ReportStash:
-    stash: ReportStash | None = getattr(request.app.state, "ui_reconciliations", None)
+def _stash(request: Request) -> QuotaStash[bytes]:
+    stash: QuotaStash[bytes] | None = getattr(request.app.state, "ui_reconciliations", None)
     if stash is None:
-        stash = request.app.state.ui_reconciliations = ReportStash()
+        stash = request.app.state.ui_reconciliations = QuotaStash(
+            per_party_items=REPORTS_PER_PARTY, per_party_bytes=REPORT_BYTES_PER_PARTY
+        )
     return stash
 
 
@@ -178,7 +145,10 @@ def _report_page(
     report: service.ReconciliationReport,
     context: Mapping[str, object],
 ) -> Response:
-    key = _stash(request).put(_owner(visit), service.report_csv(report))
+    csv = service.report_csv(report)
+    actor = visit.signed_in().actor
+    party = actor.party_id or actor.organisation_id or "none"
+    key = _stash(request).put(party, _owner(visit), csv, len(csv))
     return _page(request, uows, visit, {**context, "report": report, "download": f"{PAGE}/report/{key}.csv"})
 
 

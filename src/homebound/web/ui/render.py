@@ -17,6 +17,7 @@ from homebound.core.errors import DomainError, ValidationFailed
 from homebound.web.ui.details import translate_detail
 from homebound.web.ui.i18n import LANGUAGE_NAMES
 from homebound.web.ui.nav import navigation
+from homebound.web.ui.paper_i18n import doc_text
 from homebound.web.ui.session import CsrfRejectedError, SignInRequiredError, Visit, apply_cookies, read_visit
 
 log = logging.getLogger("homebound.web.ui")
@@ -36,13 +37,15 @@ PAGE_HEADERS = {
 
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("homebound.web.ui", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["doc_text"] = doc_text  # the documents' catalogue, for the pages' Print / PDF links
+    return env
 
 
 def is_htmx(request: Request) -> bool:

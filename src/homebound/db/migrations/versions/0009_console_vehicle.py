@@ -4,7 +4,7 @@ Both nullable: lines of tranches planned before this revision have no vehicle (t
 "no vehicle yet") and no crossing time (they were recorded before it was kept). Portable types only.
 
 Revision ID: 0009_console_vehicle
-Revises: 0008_federation
+Revises: 0009_bureau_fields
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_console_vehicle"
-down_revision = "0008_federation"
+down_revision = "0009_bureau_fields"
 branch_labels = None
 depends_on = None
 
