@@ -48,6 +48,14 @@ USERS = (
 )
 
 
+# Each organisation's name as a Ukrainian or Russian reader sees it.
+ORGANISATION_NAMES = {
+    "pa": {"uk": "Сторона A", "ru": "Сторона A"},
+    "pb": {"uk": "Сторона B", "ru": "Сторона B"},
+    "med": {"uk": "Офіс посередника", "ru": "Офис посредника"},
+}
+
+
 def build_world(uows: UnitOfWorkFactory) -> World:
     world = World()
     for code, name, kind in (
@@ -55,7 +63,8 @@ def build_world(uows: UnitOfWorkFactory) -> World:
         ("pb", "Party B", OrganisationKind.PARTY),
         ("med", "Mediator office", OrganisationKind.MEDIATOR),
     ):
-        world.party_ids[code] = accounts.create_organisation(uows, code, name, kind)
+        names = ORGANISATION_NAMES[code]
+        world.party_ids[code] = accounts.create_organisation(uows, code, name, kind, names=names)
     for username, org, role in USERS:
         accounts.create_user(
             uows,

@@ -214,21 +214,22 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
     crossing.go(f"{url}/handover")
     lines = crossing.page.locator(".line")
     expect(lines).to_have_count(4)
-    heights = crossing.page.locator(".line-actions button").evaluate_all(
-        "bs => bs.map(b => b.getBoundingClientRect().height)"
+    heights = crossing.page.locator(".line-actions button, .line-actions summary").evaluate_all(
+        "bs => bs.filter(b => b.offsetParent !== null).map(b => b.getBoundingClientRect().height)"
     )
     assert heights and min(heights) >= 44  # touch targets on the tablet
-    substituted = lines.filter(has_text="released by pa").first
+    substituted = lines.filter(has_text="released by Party A").first
     substituted_id = (substituted.get_attribute("id") or "").removeprefix("line-")
     spare_a = _spare(live_server, eligible, agreement_id, "pa", "a")
+    substituted.locator("summary", has_text="Substituted").click()  # the step opens; nothing recorded yet
     substituted.get_by_label("Substitute (record number or ID)").fill(_record_number(live_server, spare_a))
-    substituted.get_by_role("button", name="Substituted").click()
+    substituted.get_by_role("button", name="Record the substitute").click()
     expect(crossing.page.locator(f"#line-{substituted_id}")).to_have_attribute(
         "data-state", "substitute_proposed"
     )
-    expect(crossing.page.locator(f"#line-{substituted_id}")).to_contain_text(
-        spare_a[:8]
-    )  # found by its number
+    expect(crossing.page.locator(f"#substitute-{substituted_id}")).to_contain_text(
+        _record_number(live_server, spare_a)
+    )  # found by its number, and shown by it (never by an internal id)
     crossing.page.locator("#remains-side").select_option("b")
     crossing.page.locator("#remains-count").fill("3")
     crossing.page.locator("#remains-submit").click()
@@ -242,7 +243,7 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
             crossing.page.evaluate("window.scrollTo(0, 0)")
             crossing.shot("handover-console-tablet")
         line = crossing.page.locator(f"#line-{line_id}")
-        line.get_by_role("button", name="Delivered", exact=True).click()
+        line.get_by_role("button", name="✓ Delivered", exact=True).click()
         expect(line).to_have_attribute("data-state", "delivered")
     expect(crossing.page.locator("#balance-b")).to_contain_text("2")
     check_page(crossing.page)

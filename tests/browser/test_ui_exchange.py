@@ -92,19 +92,20 @@ def test_compose_accept_and_run_a_tranche_with_a_substitution(
     crossing.go(f"/agreements/{agreement_id}/handover")
     lines = crossing.page.locator(".line")
     expect(lines).to_have_count(8)
-    substituted = lines.filter(has_text="released by pa").first
+    substituted = lines.filter(has_text="released by Party A").first
     substituted_id = (substituted.get_attribute("id") or "").removeprefix("line-")
+    substituted.locator("summary", has_text="Substituted").click()
     substituted.get_by_label("Substitute (record number or ID)").fill(
         _spare_of_a(live_server, eligible, agreement_id)
     )
-    substituted.get_by_role("button", name="Substituted").click()
+    substituted.get_by_role("button", name="Record the substitute").click()
     expect(crossing.page.locator(f"#line-{substituted_id}")).to_have_attribute(
         "data-state", "substitute_proposed"
     )
     for line_id in [i.removeprefix("line-") for i in lines.evaluate_all("ls => ls.map(l => l.id)")]:
         if line_id != substituted_id:
             crossing.page.locator(f"#line-{line_id}").get_by_role(
-                "button", name="Delivered", exact=True
+                "button", name="✓ Delivered", exact=True
             ).click()
             expect(crossing.page.locator(f"#line-{line_id}")).to_have_attribute("data-state", "delivered")
     expect(crossing.page.locator("#balance-b")).to_contain_text("4")

@@ -192,6 +192,12 @@ ROUTES = (
     ("/agreements/{id}/counter", {"expected_version": "1", "note": "n"}),
     ("/agreements/{id}/handover/1/remains", {"releasing_side": "a", "count": "1"}),
     ("/agreements/{id}/handover/1/remains/T1-R1/identify", {"status": "identified"}),
+    ("/agreements/{id}/handover/1/vehicles/fill", {"seats": "4"}),
+    ("/agreements/{id}/handover/1/vehicles/assign", {"line_no": "1", "to_vehicle": "Bus 1"}),
+    (
+        "/agreements/{id}/handover/1/vehicles/deliver",
+        {"vehicle": "Bus A1", "candidate_id": "x", "confirmed": "yes"},
+    ),
 )
 
 

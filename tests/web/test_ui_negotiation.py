@@ -157,7 +157,7 @@ def test_counter_proposal_changes_the_terms_and_the_diff_names_them(
     diff = page.split('id="terms-diff"')[1].split("</table>")[0]
     for part in ("tranches", "formulas", "categories"):
         assert f'data-term="{part}"' in diff
-    assert "all for all: seriously_wounded_or_sick" in diff
+    assert "all for all: seriously wounded or sick" in diff
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,7 @@ class HandoverLineRow(Base):
             ["handover_tranche.agreement_id", "handover_tranche.tranche_index"],
             name="fk_handover_line_tranche",
         ),
+        Index("ix_handover_line_vehicle", "agreement_id", "tranche_index", "vehicle"),
     )
 
     agreement_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -128,6 +129,10 @@ class HandoverLineRow(Base):
     state: Mapped[str] = mapped_column(String(24))
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType)  # substitute, third party, refusal, history
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The bus or vehicle the person travels in (the console groups and records by it); None: not assigned.
+    vehicle: Mapped[str | None] = mapped_column(String(32))
+    # When the person actually crossed (delivered, or a substitute accepted); the planning date is not it.
+    crossed_at: Mapped[dt.datetime | None]
 
 
 class RemainsBatchRow(Base):

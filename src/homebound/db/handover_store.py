@@ -23,13 +23,15 @@ from homebound.core.exchange.formula import (
     WeightedEquivalence,
     formula_from_document,
 )
-from homebound.core.exchange.handover import SETTLED, ManifestLine, Tranche
+from homebound.core.exchange.handover import SETTLED, LineState, ManifestLine, Tranche
 from homebound.core.exchange.terms import TrancheSpec
 from homebound.db.bulk import bulk_insert
 from homebound.db.exchange_tables import HandoverLineRow, HandoverTrancheRow, RemainsBatchRow
 from homebound.db.tables import utcnow
 
 OPEN, CLOSED = "open", "closed"
+# A line in one of these states has a person who crossed; neither state changes again once reached.
+CROSSED = frozenset({LineState.DELIVERED, LineState.SUBSTITUTE_ACCEPTED})
 
 
 def _formulas_document(tranche: Tranche) -> dict[str, Any]:
@@ -170,6 +172,8 @@ def save_tranche(session: Session, row: HandoverTrancheRow, before: Tranche, aft
             "state": new.state.value,
             "detail": line_to_document(new),
             "updated_at": now,
+            # Stamped when the line reaches a crossed state: the time the person crossed, not the plan's.
+            "crossed_at": now if new.state in CROSSED else None,
         }
         for old, new in zip(before.lines, after.lines, strict=True)
         if new is not old

@@ -79,6 +79,8 @@ class OrganisationRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name in other UI languages, {"uk": ..., "ru": ...}; `name` is shown where a language has none.
+    names: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -234,6 +236,7 @@ class InquiryRow(Base):
     consent_given_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    language: Mapped[str | None] = mapped_column(String(8))  # the family's: its e-mail is written in it
 
     inquirer_name_sealed: Mapped[bytes] = mapped_column("inquirer_name", LargeBinary)
     inquirer_contact_sealed: Mapped[bytes] = mapped_column("inquirer_contact", LargeBinary)

@@ -6,7 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import IO
@@ -51,15 +51,17 @@ def export_text(value: object) -> str | None:
     return str(value)
 
 
-def header_row(language: HeaderLanguage = HeaderLanguage.CANONICAL) -> list[str]:
-    return [label(column, language) for column in IMPORT_COLUMNS]
+def header_row(
+    language: HeaderLanguage = HeaderLanguage.CANONICAL, columns: Sequence[str] = IMPORT_COLUMNS
+) -> list[str]:
+    return [label(column, language) for column in columns]
 
 
-def _ordered(row: ExportRow) -> list[str | None]:
+def _ordered(row: ExportRow, columns: Sequence[str] = IMPORT_COLUMNS) -> list[str | None]:
     extra = row.keys() - _COLUMNS
     if extra:
         raise ValueError(f"not export columns: {sorted(extra)}")
-    return [export_text(row.get(column)) for column in IMPORT_COLUMNS]
+    return [export_text(row.get(column)) for column in columns]
 
 
 def default_delimiter(language: HeaderLanguage) -> str:
@@ -73,15 +75,17 @@ def iter_csv(
     language: HeaderLanguage = HeaderLanguage.CANONICAL,
     bom: bool = True,
     delimiter: str | None = None,
+    columns: Sequence[str] = IMPORT_COLUMNS,
 ) -> Iterator[bytes]:
-    """CSV in chunks of about 64 KB, for a streaming response or a file; the BOM tells Excel it is UTF-8."""
+    """CSV in chunks of about 64 KB, for a streaming response or a file; the BOM tells Excel it is UTF-8.
+    `columns`: the fields written, in that order (all the import columns by default)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter or default_delimiter(language), lineterminator="\r\n")
     if bom:
         buffer.write(codecs.BOM_UTF8.decode("utf-8"))
-    writer.writerow(header_row(language))
+    writer.writerow(header_row(language, columns))
     for row in rows:
-        writer.writerow([_guard(cell) for cell in _ordered(row)])
+        writer.writerow([_guard(cell) for cell in _ordered(row, columns)])
         if buffer.tell() >= CHUNK_CHARS:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -102,9 +106,10 @@ def write_csv(
     language: HeaderLanguage = HeaderLanguage.CANONICAL,
     bom: bool = True,
     delimiter: str | None = None,
+    columns: Sequence[str] = IMPORT_COLUMNS,
 ) -> bytes:
     """A whole CSV list as bytes (use iter_csv to stream one)."""
-    return b"".join(iter_csv(rows, language=language, bom=bom, delimiter=delimiter))
+    return b"".join(iter_csv(rows, language=language, bom=bom, delimiter=delimiter, columns=columns))
 
 
 def save_csv(
@@ -130,13 +135,14 @@ def save_xlsx(
     *,
     language: HeaderLanguage = HeaderLanguage.CANONICAL,
     sheet_title: str = "list",
+    columns: Sequence[str] = IMPORT_COLUMNS,
 ) -> None:
     """Write an XLSX list row by row (openpyxl write-only); every cell is text, nothing reinterpreted."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title)
-    sheet.append(header_row(language))
+    sheet.append(header_row(language, columns))
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, cell) for cell in _ordered(row)])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in _ordered(row, columns)])
     workbook.save(target)
 
 
@@ -145,10 +151,11 @@ def write_xlsx(
     *,
     language: HeaderLanguage = HeaderLanguage.CANONICAL,
     sheet_title: str = "list",
+    columns: Sequence[str] = IMPORT_COLUMNS,
 ) -> bytes:
     """A whole XLSX list as bytes."""
     buffer = io.BytesIO()
-    save_xlsx(rows, buffer, language=language, sheet_title=sheet_title)
+    save_xlsx(rows, buffer, language=language, sheet_title=sheet_title, columns=columns)
     return buffer.getvalue()
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 import hashlib
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
@@ -62,11 +63,13 @@ def create_organisation(
     kind: OrganisationKind,
     *,
     actor: Actor | str = SYSTEM_ACTOR,
+    names: Mapping[str, str] | None = None,
 ) -> str:
+    """A new organisation with its signing key; `names` gives its name in other UI languages."""
     with uows.writer() as uow:
         if uow.session.execute(select(OrganisationRow.id).where(OrganisationRow.code == code)).first():
             raise Conflict("an organisation with this code exists", code="organisation.exists", field="code")
-        org = OrganisationRow(code=code, name=name, kind=kind.value)
+        org = OrganisationRow(code=code, name=name, names=_names(names), kind=kind.value)
         uow.session.add(org)
         uow.session.flush()
         log_action(
@@ -80,6 +83,38 @@ def create_organisation(
         create_organisation_key(uow.session, actor, org.id, kind)  # its signing key, logged too
         uow.commit()
         return org.id
+
+
+def _names(names: Mapping[str, str] | None) -> dict[str, str] | None:
+    kept = {lang: " ".join(text.split())[:200] for lang, text in (names or {}).items() if lang in LANGUAGES}
+    unknown = sorted(set(names or {}) - set(LANGUAGES))
+    if unknown:
+        raise ValidationFailed(
+            [FieldProblem("names", "invalid_value", f"expected one of {', '.join(LANGUAGES)}")]
+        )
+    return {lang: text for lang, text in kept.items() if text} or None
+
+
+def name_organisation(
+    uows: UnitOfWorkFactory, code: str, names: Mapping[str, str], *, actor: Actor | str = SYSTEM_ACTOR
+) -> None:
+    """Set an organisation's name in the UI languages (each reader sees it in theirs); logged."""
+    with uows.writer() as uow:
+        org = uow.session.execute(
+            select(OrganisationRow).where(OrganisationRow.code == code)
+        ).scalar_one_or_none()
+        if org is None:
+            raise NotFound("no such organisation", field="code")
+        org.names = _names(names)
+        log_action(
+            uow.session,
+            actor,
+            ActionTag.ORGANISATION_UPDATE,
+            "organisation",
+            org.id,
+            {"code": code, "names": org.names},
+        )
+        uow.commit()
 
 
 def create_user(
@@ -357,6 +392,7 @@ class SessionUser:
     organisation_code: str
     organisation_name: str
     second_factor: bool = False  # enrolled: re-authentication asks for a code too
+    organisation_names: Mapping[str, str] = field(default_factory=dict)  # the name in other UI languages
 
 
 def resolve_session(
@@ -392,7 +428,8 @@ def resolve_session(
         organisation_kind=OrganisationKind(org.kind),
     )
     enrolled = user.totp_secret is not None
-    return SessionUser(actor, user.display_name, user.language, org.code, org.name, enrolled)
+    names = dict(org.names or {})
+    return SessionUser(actor, user.display_name, user.language, org.code, org.name, enrolled, names)
 
 
 def _mark_session(uows: UnitOfWorkFactory, token_id: str, **values: dt.datetime) -> None:

@@ -26,6 +26,25 @@ ORGANISATIONS = (
     ("med", "Mediator: ombudsman office of a neutral state (demo)", OrganisationKind.MEDIATOR),
     ("icrc", "ICRC Central Tracing Agency bureau (demo)", OrganisationKind.MEDIATOR),
 )
+# Each organisation's name in the other UI languages (the reader sees it in theirs).
+ORGANISATION_NAMES: dict[str, dict[str, str]] = {
+    "ua": {
+        "uk": "Сторона UA: Координаційний штаб з питань поводження з військовополоненими (демо)",
+        "ru": "Сторона UA: Координационный штаб по вопросам обращения с военнопленными (демо)",
+    },
+    "ru": {
+        "uk": "Сторона RU: комісія Міністерства оборони з обміну (демо)",
+        "ru": "Сторона RU: комиссия Министерства обороны по обмену (демо)",
+    },
+    "med": {
+        "uk": "Посередник: офіс омбудсмена нейтральної держави (демо)",
+        "ru": "Посредник: офис омбудсмена нейтрального государства (демо)",
+    },
+    "icrc": {
+        "uk": "Бюро Центрального агентства розшуку МКЧХ (демо)",
+        "ru": "Бюро Центрального агентства по розыску МККК (демо)",
+    },
+}
 ACCOUNTS = (
     ("ua-admin", "ua", Role.PARTY_ADMIN, "uk"),
     ("ua-operator", "ua", Role.PARTY_OPERATOR, "uk"),
@@ -68,7 +87,7 @@ def load_demo(
             summary.already_loaded = True
             return summary
     for code, name, kind in ORGANISATIONS:
-        accounts.create_organisation(uows, code, name, kind)
+        accounts.create_organisation(uows, code, name, kind, names=ORGANISATION_NAMES[code])
     for username, org, role, language in ACCOUNTS:
         accounts.create_user(
             uows,

@@ -18,6 +18,7 @@ from homebound.core.persons import Registry, Status
 from homebound.db.log_store import log_action
 from homebound.db.tables import InquiryRow, OrganisationRow, PersonRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.accounts import LANGUAGES
 from homebound.services.passwords import (
     PRODUCTION_COST,
     PasswordCost,
@@ -62,8 +63,10 @@ def file_inquiry(
     consent: bool,
     sought_details: Mapping[str, str],
     cost: PasswordCost = PRODUCTION_COST,
+    language: str = "en",
 ) -> FiledInquiry:
-    """A family files with its own side's bureau; consent to process the data is required."""
+    """A family files with its own side's bureau; consent to process the data is required. `language` is the
+    one the family filed in: their e-mails are written in it."""
     problems = []
     if not consent:
         problems.append(FieldProblem("consent", "required", "consent to process the inquiry is required"))
@@ -92,6 +95,7 @@ def file_inquiry(
             relationship=relationship,
             sought_details=dict(sought_details),
             consent_given_at=utcnow(),
+            language=language if language in LANGUAGES else "en",
         )
         uow.session.add(row)
         uow.session.flush()

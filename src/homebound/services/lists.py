@@ -13,13 +13,14 @@ from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import FieldProblem, PermissionDenied, ValidationFailed
 from homebound.core.log.entries import ActionTag
 from homebound.core.person_input import IMPORT_COLUMNS, PersonInput
-from homebound.core.persons import TRANSITIONS, Registry, Status
+from homebound.core.persons import TRANSITIONS, Category, Registry, Status
 from homebound.db.bulk import bulk_insert
 from homebound.db.handover_store import on_open_manifest
 from homebound.db.log_store import LogWriter, log_action
 from homebound.db.persons import fields_to_columns, row_to_fields
 from homebound.db.tables import ImportBatchRow, PersonRow, new_id, utcnow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.lists.headers import HeaderLanguage
 from homebound.lists.readers import read_list
 from homebound.lists.validate import ValidatedList, validate_table
 from homebound.lists.writers import write_csv, write_xlsx
@@ -312,54 +313,88 @@ def _write(
     progress("writing", total, total)
 
 
-def export_rows(uows: UnitOfWorkFactory, actor: Actor, registry: Registry) -> Iterator[dict[str, str | None]]:
-    """Rows of the actor's own registry in import-column order (re-importable as they are).
+@dataclass(frozen=True)
+class ExportChoice:
+    """A chosen part of a registry: which records (by status and category) and which fields, in what order,
+    with headers in which language. The default is all of it, re-importable as it is."""
+
+    status: Status | None = None
+    category: Category | None = None
+    columns: tuple[str, ...] = IMPORT_COLUMNS
+    language: HeaderLanguage = HeaderLanguage.CANONICAL
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.columns if c not in IMPORT_COLUMNS]
+        if unknown or not self.columns:
+            problem = FieldProblem("columns", "invalid_value", "expected fields of a person record")
+            raise ValidationFailed([problem])
+
+
+def export_rows(
+    uows: UnitOfWorkFactory, actor: Actor, registry: Registry, choice: ExportChoice | None = None
+) -> Iterator[dict[str, str | None]]:
+    """Rows of the actor's own registry in import-column order (re-importable as they are), or the records
+    `choice` keeps.
 
     The permission is checked now, not at the first row: a refusal must come before a writer has begun.
     """
     if not can(actor, Permission.PARTY_LIST_EXPORT) or actor.party_id is None:
         raise PermissionDenied("this role may not export lists")
+    choice = choice or ExportChoice()
     with uows.reader() as uow:
-        count = uow.session.execute(
+        query = (
             select(func.count())
             .select_from(PersonRow)
             .where(PersonRow.party_id == actor.party_id, PersonRow.registry_kind == registry.value)
-        ).scalar_one()
+        )
+        if choice.status is not None:
+            query = query.where(PersonRow.status == choice.status.value)
+        if choice.category is not None:
+            query = query.where(PersonRow.category == choice.category.value)
+        count = uow.session.execute(query).scalar_one()
     # Recorded before the first row leaves: an export cut short still handed over what it sent.
+    whole = choice.status is None and choice.category is None
     record_access(
         uows,
         actor,
         DataAction.EXPORT,
-        f"export: the whole {registry.value} registry",
+        f"export: the whole {registry.value} registry"
+        if whole
+        else f"export: part of the {registry.value} registry",
         [],
         selection={actor.party_id: int(count)},
-        selected_fields=IMPORT_COLUMNS,
+        selected_fields=choice.columns,
     )
-    return _export_rows(uows, actor.party_id, registry)
+    return _export_rows(uows, actor.party_id, registry, choice)
 
 
 def _export_rows(
-    uows: UnitOfWorkFactory, party_id: str, registry: Registry
+    uows: UnitOfWorkFactory, party_id: str, registry: Registry, choice: ExportChoice
 ) -> Iterator[dict[str, str | None]]:
     with uows.reader() as uow:
-        query = (
-            select(PersonRow)
-            .where(PersonRow.party_id == party_id, PersonRow.registry_kind == registry.value)
-            .order_by(PersonRow.source_id)
-            .execution_options(yield_per=2000)
+        query = select(PersonRow).where(
+            PersonRow.party_id == party_id, PersonRow.registry_kind == registry.value
         )
+        if choice.status is not None:
+            query = query.where(PersonRow.status == choice.status.value)
+        if choice.category is not None:
+            query = query.where(PersonRow.category == choice.category.value)
+        query = query.order_by(PersonRow.source_id).execution_options(yield_per=2000)
         for row in uow.session.execute(query).scalars():
             text = fields_to_text(row_to_fields(row))
             text.update(record_id=row.source_id, status=row.status)
             yield {name: text.get(name) for name in IMPORT_COLUMNS}
 
 
-def export_list(uows: UnitOfWorkFactory, actor: Actor, registry: Registry, fmt: str) -> bytes:
-    rows = export_rows(uows, actor, registry)
+def export_list(
+    uows: UnitOfWorkFactory, actor: Actor, registry: Registry, fmt: str, choice: ExportChoice | None = None
+) -> bytes:
+    choice = choice or ExportChoice()
+    rows = export_rows(uows, actor, registry, choice)
     if fmt == "xlsx":
-        return write_xlsx(rows)
+        return write_xlsx(rows, language=choice.language, columns=choice.columns)
     if fmt == "csv":
-        return write_csv(rows)
+        return write_csv(rows, language=choice.language, columns=choice.columns)
     raise ValidationFailed([FieldProblem("format", "invalid_value", "expected csv or xlsx")])
 
 

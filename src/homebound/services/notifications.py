@@ -26,15 +26,29 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.handover_effects import EMAIL, STATUS_PAGE
 
 MAX_ATTEMPTS = 5
-_SUBJECTS = {
-    "returned": "News on your inquiry {code}",
-    "third_party_custody": "News on your inquiry {code}",
+# The e-mail in the language the family filed in (an inquiry filed before languages were kept: English).
+_SUBJECT = {
+    "en": "News on your inquiry {code}",
+    "uk": "Новини щодо вашого запиту {code}",
+    "ru": "Новости по вашему запросу {code}",
 }
-_BODY = (
-    "There is news on your inquiry, case {code}.\n\n"
-    "Open the inquiry status page and enter your case code and secret to read it.\n"
-    "Please do not share the case details, photographs or places online: others misuse them.\n"
-)
+_BODY = {
+    "en": (
+        "There is news on your inquiry, case {code}.\n\n"
+        "Open the inquiry status page and enter your case code and secret to read it.\n"
+        "Please do not share the case details, photographs or places online: others misuse them.\n"
+    ),
+    "uk": (
+        "Є новини щодо вашого запиту, справа {code}.\n\n"
+        "Відкрийте сторінку стану запиту й введіть код справи та секрет, щоб їх прочитати.\n"
+        "Будь ласка, не поширюйте в інтернеті подробиць справи, фотографій чи місць: ними зловживають.\n"
+    ),
+    "ru": (
+        "Есть новости по вашему запросу, дело {code}.\n\n"
+        "Откройте страницу состояния запроса и введите код дела и секрет, чтобы их прочитать.\n"
+        "Пожалуйста, не публикуйте в интернете подробности дела, фотографии или места: ими злоупотребляют.\n"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class Notice:
     kind: str
     channel: str
     address: str
+    language: str = "en"  # the family's, as they filed
 
 
 class Channel(Protocol):
@@ -89,10 +104,10 @@ class SmtpChannel:
         message = EmailMessage()
         message["From"] = self.settings.sender
         message["To"] = notice.address
-        message["Subject"] = _SUBJECTS.get(notice.kind, "News on your inquiry {code}").format(
-            code=notice.case_code
-        )
-        message.set_content(_BODY.format(code=notice.case_code))
+        language = notice.language if notice.language in _BODY else "en"
+        message["Subject"] = _SUBJECT[language].format(code=notice.case_code)
+        message["Content-Language"] = language
+        message.set_content(_BODY[language].format(code=notice.case_code))
         return message
 
     def deliver(self, notice: Notice) -> None:
@@ -125,7 +140,8 @@ def _pending(uows: UnitOfWorkFactory, channels: Mapping[str, Channel], limit: in
             .limit(limit)
         ).all()
         return [
-            Notice(n.id, n.inquiry_id, i.case_code, n.kind, n.channel, i.inquirer_contact) for n, i in rows
+            Notice(n.id, n.inquiry_id, i.case_code, n.kind, n.channel, i.inquirer_contact, i.language or "en")
+            for n, i in rows
         ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -46,6 +46,7 @@ from homebound.services.payloads import fields_to_text, person_payload
 
 DEFAULT_STATUS = {Registry.HELD: Status.HELD, Registry.SOUGHT: Status.MISSING}
 MAX_PAGE = 500
+_CHUNK = 500  # ids per IN (...): under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,24 @@ def get_person(
         view = _view(row, shares, dt.date.today())
     record_access(uows, actor, DataAction.READ, purpose, [_read(view)])
     return view
+
+
+def get_persons(uows: UnitOfWorkFactory, actor: Actor, person_ids: Sequence[str]) -> dict[str, PersonView]:
+    """The records among `person_ids` the actor may read, by id (one query per chunk, not one per person);
+    a record the actor may not read is simply absent, as a missing one is."""
+    wanted = list(dict.fromkeys(person_ids))
+    today = dt.date.today()
+    views: dict[str, PersonView] = {}
+    with uows.reader() as uow:
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = uow.session.execute(select(PersonRow).where(PersonRow.id.in_(chunk))).scalars().all()
+            shares = shared_with(uow.session, [r.id for r in rows])
+            for row in rows:
+                mine = shares.get(row.id, frozenset())
+                if _may(actor, Permission.PARTY_PERSON_READ, row, mine):
+                    views[row.id] = _view(row, mine, today)
+    return views
 
 
 @dataclass(frozen=True)

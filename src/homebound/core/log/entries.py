@@ -33,6 +33,7 @@ class ActionTag(StrEnum):
     """What happened, as scope:resource:action; the set is closed so logs stay comparable."""
 
     ORGANISATION_CREATE = "account:organisation:create"
+    ORGANISATION_UPDATE = "account:organisation:update"  # its names in the UI languages
     USER_CREATE = "account:user:create"
     USER_UPDATE = "account:user:update"
     TOKEN_CREATE = "account:token:create"  # noqa: S105 - an action tag
@@ -56,6 +57,7 @@ class ActionTag(StrEnum):
     IDENTITY_CONFIRM = "exchange:identity:confirm"
     HANDOVER_LINE = "exchange:handover:line"
     HANDOVER_SUBSTITUTE = "exchange:handover:substitute"  # the receiving party's decision
+    HANDOVER_VEHICLE = "exchange:handover:vehicle"  # manifest lines placed in a bus or vehicle
     REMAINS_RECORD = "exchange:remains:record"
     TRANCHE_CLOSE = "exchange:tranche:close"
     CROSSING_INSTALL = "exchange:crossing:install"  # a concluded agreement's manifest on a crossing node

@@ -8,7 +8,9 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
 from homebound.core.errors import FieldProblem, ValidationFailed
-from homebound.core.persons import Registry
+from homebound.core.person_input import IMPORT_COLUMNS
+from homebound.core.persons import Category, Registry, Status
+from homebound.lists.headers import HeaderLanguage
 from homebound.services import lists as service
 from homebound.web.deps import SignedIn, Uows
 from homebound.web.schemas.misc import ImportOut
@@ -65,9 +67,23 @@ def import_list(
     },
 )
 def export_list(
-    uows: Uows, actor: SignedIn, registry: Registry, format: Literal["csv", "xlsx"] = "csv"
+    uows: Uows,
+    actor: SignedIn,
+    registry: Registry,
+    format: Literal["csv", "xlsx"] = "csv",
+    status: Annotated[Status | None, Query(description="only records in this status")] = None,
+    category: Annotated[Category | None, Query(description="only records of this category")] = None,
+    columns: Annotated[
+        str,
+        Query(max_length=1000, description="the fields to write, comma-separated, in order (default: all)"),
+    ] = "",
+    headers: Annotated[
+        HeaderLanguage, Query(description="header row: field names (canonical) or labels in en, uk or ru")
+    ] = HeaderLanguage.CANONICAL,
 ) -> Response:
-    body = service.export_list(uows, actor, registry, format)
+    chosen = tuple(c.strip() for c in columns.split(",") if c.strip()) or IMPORT_COLUMNS
+    choice = service.ExportChoice(status, category, chosen, headers)
+    body = service.export_list(uows, actor, registry, format, choice)
     filename = f"{registry.value}.{format}"
     return Response(
         body,

@@ -10,8 +10,10 @@ from starlette.staticfiles import StaticFiles
 from homebound.web.ui import (
     auth,
     crossing,
+    crossing_buses,
     disclosures,
     exchange,
+    exports,
     imports,
     mediator,
     party,
@@ -26,6 +28,7 @@ from homebound.web.ui import (
 AREAS = (
     auth,
     imports,
+    exports,
     disclosures,
     party,
     public,
@@ -33,6 +36,7 @@ AREAS = (
     review,
     exchange,
     crossing,
+    crossing_buses,
     reconciliation,
     printing,
     privacy,

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import DomainError, ValidationFailed
+from homebound.core.errors import ValidationFailed
 from homebound.services import agreement_views as views
 from homebound.services import registry
 from homebound.services.documents.exchange import printable_tranches
@@ -55,16 +55,26 @@ KIND_LABELS: dict[str, str] = {
 }
 
 
-def person_labels(uows: Uows, actor: Actor, ids: Iterable[str]) -> dict[str, str]:
-    """Names the actor may read, through the registry's own policy; anyone else stays a record number."""
-    labels: dict[str, str] = {}
-    for person_id in dict.fromkeys(ids):
-        try:
-            fields = registry.get_person(uows, actor, person_id).fields
-        except DomainError:
-            continue
+class PersonLabels(dict[str, str]):
+    """Names by person id, and the record number (the party's own) each readable record is known by."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, str] = {}
+
+    def record(self, person_id: str) -> str:
+        """The record number a reader recognises; an internal id only for a record the reader may not read."""
+        return self.records.get(person_id) or person_id[:8]
+
+
+def person_labels(uows: Uows, actor: Actor, ids: Iterable[str]) -> PersonLabels:
+    """Names the actor may read, through the registry's own policy; anyone else stays an id fragment."""
+    labels = PersonLabels()
+    for person_id, view in registry.get_persons(uows, actor, list(ids)).items():
+        fields = view.fields
         parts = (fields.family_name, fields.given_name, fields.patronymic)
         labels[person_id] = " ".join(p for p in parts if p)
+        labels.records[person_id] = view.source_id
     return labels
 
 
@@ -77,7 +87,8 @@ def _formula_text(t: Translator, formula: Mapping[str, Any], parties: tuple[str,
     if kind == "weighted_equivalence":
         return t.gettext("weighted equivalence (points by rank class)")
     if kind == "all_for_all":
-        return t.gettext("all for all: %(category)s") % {"category": formula["category"]}
+        category = {"key": formula["category"], "label": formula["category"].replace("_", " ")}
+        return t.gettext("all for all: %(category)s") % {"category": t.category(category)}
     if kind == "humanitarian":
         side = parties[0] if formula.get("releasing_side") == "a" else parties[1]
         return t.gettext("humanitarian release by %(party)s") % {"party": side}
@@ -91,7 +102,7 @@ def term_text(t: Translator, key: str, value: Any, parties: tuple[str, str]) -> 
     if key == "formulas":
         return "; ".join(_formula_text(t, f, parties) for f in value)
     if key == "categories":
-        return ", ".join(str(c.get("label") or c.get("key")) for c in value)
+        return ", ".join(t.category(c) for c in value)
     if key == "tranches":
         return ", ".join(f"{x['a_count']}/{x['b_count']}" for x in value)
     if isinstance(value, str | int):

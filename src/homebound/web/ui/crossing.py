@@ -3,22 +3,24 @@ the live balance against the formula, and closing the tranche."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import DomainError, NotFound, ValidationFailed
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.handover import LineAction, LineState, Substitute, ThirdPartyCustody
 from homebound.core.exchange.remains import IdentificationStatus, RemainsBatch
+from homebound.services import accounts, handover
 from homebound.services import agreement_views as views
-from homebound.services import handover
+from homebound.services import handover_console as console
 from homebound.services.handover import LINE_ACTORS, LineCommand, Seat
 from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Throttle, Uows
-from homebound.web.ui.agreement_page import person_labels
 from homebound.web.ui.binding import binding_proof, reauthentication_errors
 from homebound.web.ui.render import UiRoute, is_htmx, redirect, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
@@ -60,36 +62,67 @@ def _records(actor: Actor) -> bool:
     return can(actor, Permission.ANY_HANDOVER_RECORD) or can(actor, Permission.PARTY_HANDOVER_RECORD)
 
 
-def _with_actions(
-    agreement: views.AgreementView, actor: Actor, line: dict[str, Any], closed: bool
-) -> dict[str, Any]:
+def _actions(
+    agreement: views.AgreementView, actor: Actor, line: Mapping[str, Any], closed: bool
+) -> list[str]:
     offered: tuple[LineAction, ...] = ()
     if _records(actor) and not closed:
         seat = _line_seat(agreement, line["releasing_side"])
         offered = tuple(a for a in OPEN_ACTIONS.get(line["state"], ()) if seat in LINE_ACTORS[a])
-    return {**line, "actions": [a.value for a in offered]}
+    return [a.value for a in offered]
 
 
-def _console_context(uows: Uows, visit: Visit, agreement_id: str, number: int | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ConsoleQuery:
+    """The console's address: which tranche, and the search, filters and page the reader chose."""
+
+    tranche: int | None = None
+    q: str = ""
+    state: str = ""
+    side: str = ""
+    vehicle: str | None = None
+    offset: int = 0
+
+    def filter(self) -> console.ConsoleFilter:
+        vehicle = self.vehicle
+        if vehicle is None and not (self.q or self.state or self.side):
+            vehicle = console.NEXT_VEHICLE  # unsearched, a tranche is read a vehicle at a time
+        return console.ConsoleFilter(self.q, self.state, self.side, vehicle or None, self.offset)
+
+
+def _console_context(
+    uows: Uows, visit: Visit, agreement_id: str, query: ConsoleQuery, *, candidate_id: str = ""
+) -> dict[str, Any]:
     actor = visit.signed_in().actor
     agreement = views.get_agreement(uows, actor, agreement_id)
     tranches = handover.list_tranches(uows, actor, agreement_id)
+    number = query.tranche
     if number is None:
         number = next(
             (t.number for t in tranches if t.state != "closed"), tranches[-1].number if tranches else 1
         )
-    tranche = handover.get_tranche(uows, actor, agreement_id, number)
+    flt = console.ConsoleFilter(candidate_id=candidate_id) if candidate_id else query.filter()
+    page = console.console_page(uows, actor, agreement_id, number, flt)
+    tranche = page.tranche
     closed = tranche.state == "closed"
-    lines = [_with_actions(agreement, actor, line, closed) for line in tranche.lines]
-    ids = [line["candidate_id"] for line in lines]
-    ids += [line["substitute"]["candidate_id"] for line in lines if line.get("substitute")]
+    actions = {entry.candidate_id: _actions(agreement, actor, entry.line, closed) for entry in page.lines}
     return {
         "agreement": agreement,
         "tranches": tranches,
         "tranche": tranche,
-        "lines": lines,
-        "names": person_labels(uows, actor, ids),
+        "console": page,
+        "parties": _party_names(uows, visit, agreement),
+        "pages": _pages(agreement_id, page),
+        "lines": page.lines,
+        "actions": actions,
+        "query": query,
+        "no_vehicle": console.NO_VEHICLE,
+        "line_states": [s.value for s in LineState],
         "may_close": can(actor, Permission.ANY_HANDOVER_RECORD) and not closed,
+        "may_place": _records(actor) and not closed,
+        # A party places only the people it releases; the mediator anyone (None).
+        "placer_side": _own_side(agreement),
+        "may_deliver_bus": _records(actor) and not closed and _delivers(agreement, page.lines),
         # Remains: the mediator records batches while the tranche is open, identification also afterwards.
         "may_record_remains": can(actor, Permission.ANY_HANDOVER_RECORD),
         "remains_statuses": REMAINS_STATUSES,
@@ -99,11 +132,60 @@ def _console_context(uows: Uows, visit: Visit, agreement_id: str, number: int | 
     }
 
 
+def _own_side(agreement: views.AgreementView) -> str | None:
+    """The reader's side of the agreement ("a" or "b"); None for the mediator."""
+    if agreement.seat == "mediator":
+        return None
+    return "a" if agreement.seat == "party_a" else "b"
+
+
+def _party_names(uows: Uows, visit: Visit, agreement: views.AgreementView) -> dict[str, str]:
+    """Each side's organisation by its name in the reader's language (its code where it has no name)."""
+    named = {org.code: visit.t.organisation(org.name, org.names) for org in accounts.list_organisations(uows)}
+    return {
+        "a": named.get(agreement.party_a, agreement.party_a),
+        "b": named.get(agreement.party_b, agreement.party_b),
+    }
+
+
+def _pages(agreement_id: str, page: console.ConsolePage) -> dict[str, str]:
+    """The previous and next pages' addresses, keeping the search, filters and vehicle."""
+    f = page.filter
+    params = {"tranche": page.tranche.number, "q": f.query, "state": f.state, "side": f.side}
+    params |= {"vehicle": f.vehicle or ""}
+
+    def at(offset: int) -> str:
+        return f"/agreements/{agreement_id}/handover?{urlencode(params | {'offset': offset})}"
+
+    return {
+        "prev": at(max(0, f.offset - f.limit)) if f.offset > 0 else "",
+        "next": at(f.offset + f.limit) if f.offset + f.limit < page.matching else "",
+    }
+
+
+def _delivers(agreement: views.AgreementView, lines: list[console.ConsoleLine]) -> bool:
+    """The reader's seat may record deliveries on at least one line shown (the whole-bus action)."""
+    return any(
+        _line_seat(agreement, entry.line["releasing_side"]) in LINE_ACTORS[LineAction.DELIVER]
+        for entry in lines
+    )
+
+
 @router.get("/agreements/{agreement_id}/handover")
-def console(
-    request: Request, uows: Uows, visit: CurrentVisit, agreement_id: str, tranche: int | None = None
+def console_page(
+    request: Request,
+    uows: Uows,
+    visit: CurrentVisit,
+    agreement_id: str,
+    tranche: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+    state: Annotated[LineState | Literal[""], Query()] = "",
+    side: Annotated[Literal["a", "b", ""], Query()] = "",
+    vehicle: Annotated[str | None, Query(max_length=32)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    context = _console_context(uows, visit, agreement_id, tranche)
+    query = ConsoleQuery(tranche, q.strip(), str(state), side, vehicle, offset)
+    context = _console_context(uows, visit, agreement_id, query)
     return render(request, visit, "exchange/handover.html", **context)
 
 
@@ -162,8 +244,8 @@ def record_line(
         problem = exc.message  # htmx swaps only what it is given: the line comes back as it is, with why
     if not is_htmx(request):
         return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")
-    context = _console_context(uows, visit, agreement_id, number)
-    line = next((line for line in context["lines"] if line["candidate_id"] == candidate_id), None)
+    context = _console_context(uows, visit, agreement_id, ConsoleQuery(number), candidate_id=candidate_id)
+    line = next((line for line in context["lines"] if line.candidate_id == candidate_id), None)
     if line is None:
         raise NotFound("no such line in this tranche", field="candidate_id")
     return render(request, visit, "exchange/_line_swap.html", line=line, line_error=problem, **context)
@@ -234,7 +316,7 @@ def _remains_answer(
 ) -> Response:
     if not is_htmx(request):
         return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")
-    context = _console_context(uows, visit, agreement_id, number)
+    context = _console_context(uows, visit, agreement_id, ConsoleQuery(number))
     return render(request, visit, "exchange/_remains_swap.html", remains_error=problem, **context)
 
 
@@ -255,7 +337,7 @@ def close(
     try:
         handover.close_tranche(uows, actor, agreement_id, number, proof, throttle=throttle)
     except ReauthenticationFailed:
-        context = _console_context(uows, visit, agreement_id, number)
+        context = _console_context(uows, visit, agreement_id, ConsoleQuery(number))
         context["errors"] = reauthentication_errors(visit.t)
         return render(request, visit, "exchange/handover.html", status=403, **context)
     return redirect(visit, f"/agreements/{agreement_id}/handover?tranche={number}")

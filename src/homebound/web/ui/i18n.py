@@ -13,6 +13,7 @@ from babel.support import NullTranslations, Translations
 
 from homebound.core.access import Role
 from homebound.core.exchange.agreement import AgreementStatus
+from homebound.core.exchange.formula import Basis
 from homebound.core.exchange.handover import LineState
 from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Category, Health, LegalHold, Registry, Sex, Status, WillToReturn
@@ -87,6 +88,45 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "remains_identified": N_("remains identified"),
         "remains_pending_dna": N_("remains awaiting DNA"),
         "remains_mixed_remains": N_("mixed remains"),
+    },
+    # Rank classes of the points tables (core.exchange.ranks) and the basis a listed person goes home on.
+    "rank_class": {
+        "general_in_chief_or_admiral": N_("general-in-chief or admiral"),
+        "major_general_or_flag_officer": N_("major general or flag officer"),
+        "brigadier_general_or_commodore": N_("brigadier general or commodore"),
+        "colonel_or_navy_captain": N_("colonel or navy captain"),
+        "lieutenant_colonel_or_navy_commander": N_("lieutenant colonel or navy commander"),
+        "major_or_lieutenant_commander": N_("major or lieutenant commander"),
+        "army_captain_or_navy_lieutenant": N_("army captain or navy lieutenant"),
+        "lieutenant_or_ensign": N_("lieutenant or ensign"),
+        "midshipman_or_warrant_officer": N_("midshipman or warrant officer"),
+        "non_commissioned_officer": N_("non-commissioned officer"),
+        "private": N_("private"),
+    },
+    "basis": {
+        Basis.PARITY: N_("parity"),
+        Basis.ALL_FOR_ALL: N_("all for all"),
+        Basis.HUMANITARIAN: N_("humanitarian release"),
+    },
+    # The standard categories of the terms (core.exchange.categories), by kind; a custom label stays as typed.
+    "term_category": {
+        "seriously_wounded_or_sick": N_("seriously wounded or sick"),
+        "civilians": N_("civilians"),
+        "women": N_("women"),
+        "long_captivity": N_("long captivity"),
+        "remains": N_("remains"),
+    },
+    # Why a candidate is in or out of a composition (core.exchange.reasons.DecisionCode), with the rank.
+    "decision": {
+        "in.all_for_all": N_("in: all for all in an agreed category, priority rank %(rank)s"),
+        "in.humanitarian": N_("in: humanitarian release outside parity, priority rank %(rank)s"),
+        "in.amendment": N_("in: added by amendment, priority rank %(rank)s"),
+        "in.priority": N_("in: chosen by priority, rank %(rank)s"),
+        "out.not_eligible": N_("out: not eligible (a condition of the terms is not met)"),
+        "out.amendment": N_("out: removed by amendment"),
+        "out.below_cutoff": N_("out: below the cut-off for the places of this side (priority rank %(rank)s)"),
+        "out.formula": N_("out: the formula's points are used up (priority rank %(rank)s)"),
+        "out.no_parity": N_("out: no parity formula, and in no all-for-all or humanitarian release"),
     },
     "line": {
         LineState.PENDING: N_("pending"),
@@ -189,6 +229,24 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return translations(self.language).ngettext(singular, plural, count)
+
+    def organisation(self, name: str, names: Mapping[str, str] | None) -> str:
+        """An organisation's name in the reader's language, where it was given one; else its one name."""
+        return (names or {}).get(self.language) or name
+
+    def category(self, document: Mapping[str, object]) -> str:
+        """A category of the terms: a standard one in the reader's language, a custom label as typed."""
+        label = str(document.get("label") or document.get("key") or "")
+        source = _LABELS["term_category"].get(str(document.get("kind") or document.get("key")))
+        return self.gettext(source) if source and source == label else label
+
+    def decision(self, code: str, rank: int | None, said: str) -> str:
+        """Why a candidate is in or out, worded from its code and rank; English readers get the core's
+        sentence, which carries more (the gate, the categories, the amendment's reason)."""
+        source = _LABELS["decision"].get(code)
+        if self.language == DEFAULT_LANGUAGE or source is None:
+            return said
+        return self.gettext(source) % {"rank": rank if rank is not None else "—"}
 
     def label(self, kind: str, value: str) -> str:
         """A domain value in the reader's language; an unknown value is shown as stored."""

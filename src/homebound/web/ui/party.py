@@ -118,6 +118,7 @@ def search(
         statuses=list(TRANSITIONS[registry]),
         categories=list(Category),
         party_codes=_party_codes(uows) if actor.party_id is None else {},
+        may_export=can(actor, Permission.PARTY_LIST_EXPORT) and actor.party_id is not None,
         back=f"/party/{registry.value}",
     )
 
@@ -238,6 +239,7 @@ def registry_page(
         statuses=list(TRANSITIONS[registry]),
         categories=list(Category),
         party_codes=_party_codes(uows) if actor.party_id is None else {},
+        may_export=can(actor, Permission.PARTY_LIST_EXPORT) and actor.party_id is not None,
     )
 
 

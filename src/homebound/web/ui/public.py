@@ -20,8 +20,14 @@ from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
 
-def _parties(uows: Uows) -> list[tuple[str, str]]:
-    return [(org.code, org.name) for org in accounts.list_organisations(uows) if org.kind == "party"]
+def _parties(uows: Uows, visit: Visit) -> list[tuple[str, str]]:
+    """The parties a family may file with, each named in the reader's language where it has a name in it."""
+    t = visit.t
+    return [
+        (org.code, t.organisation(org.name, org.names))
+        for org in accounts.list_organisations(uows)
+        if org.kind == "party"
+    ]
 
 
 @router.get("/family")
@@ -30,7 +36,7 @@ def family_page(request: Request, uows: Uows, visit: CurrentVisit) -> Response:
         request,
         visit,
         "public/family.html",
-        parties=_parties(uows),
+        parties=_parties(uows, visit),
         form={},
         problems=[],
         lookup_failed=False,
@@ -88,6 +94,7 @@ def file_inquiry(
             consent=body.consent,
             sought_details=body.sought.model_dump(exclude_none=True),
             cost=request.app.state.password_cost,
+            language=visit.language,
         )
     except ValidationError as exc:
         return _refile(request, uows, visit, form, _problems(exc))
@@ -104,7 +111,7 @@ def _refile(
         visit,
         "public/family.html",
         status=422,
-        parties=_parties(uows),
+        parties=_parties(uows, visit),
         form=form,
         problems=problems,
         lookup_failed=False,
@@ -129,7 +136,7 @@ def inquiry_status(
             visit,
             "public/family.html",
             status=422,
-            parties=_parties(uows),
+            parties=_parties(uows, visit),
             form={},
             problems=[],
             lookup_failed=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from fastapi import Request, Response
@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from homebound.core.errors import DomainError, ValidationFailed
+from homebound.web.ui.details import translate_detail
 from homebound.web.ui.i18n import LANGUAGE_NAMES
 from homebound.web.ui.nav import navigation
 from homebound.web.ui.paper_i18n import doc_text
@@ -66,6 +67,9 @@ def render(
             _=translator.gettext,
             ngettext=translator.ngettext,
             label=translator.label,
+            organisation=translator.organisation,
+            decision=translator.decision,
+            explain=partial(translate_detail, translator.gettext),
             lang=visit.language,
             languages=LANGUAGE_NAMES,
             nav=navigation(visit.actor, request.url.path),

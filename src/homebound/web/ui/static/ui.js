@@ -54,3 +54,20 @@
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(document); });
 })();
+
+/* The handover console keeps its session alive while it is open on an open tranche: a slow crossing must not be
+   cut by the idle sign-out. Asks every 4 minutes; stops when the tranche is closed (410) or the session ended. */
+(function () {
+  "use strict";
+  var EVERY_MS = 4 * 60 * 1000;
+  document.addEventListener("DOMContentLoaded", function () {
+    var marker = document.getElementById("keep-alive");
+    if (!marker) { return; }
+    var url = marker.getAttribute("data-keep-alive");
+    var timer = window.setInterval(function () {
+      window.fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "manual" }).then(function (answer) {
+        if (answer.status !== 204) { window.clearInterval(timer); }
+      }).catch(function () { /* offline for a moment: try again at the next tick */ });
+    }, EVERY_MS);
+  });
+})();
