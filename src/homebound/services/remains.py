@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
-from homebound.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from homebound.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from homebound.core.log.entries import ActionTag
 from homebound.core.persons import TRANSITIONS, Registry, Status
 from homebound.core.remains import Identification, check_identification, check_outcome, parse_remains
@@ -170,7 +170,9 @@ def identify_remains(
         session = uow.session
         row = _own(session, party_id, remains_id)
         if expected_version is not None and expected_version != row.version:
-            raise Conflict("the remains record changed since it was read", code="remains.stale_version")
+            raise PreconditionFailed(
+                "the remains record changed since it was read", code="remains.stale_version", field="If-Match"
+            )
         check_identification(Identification(row.identification), outcome)
         sought = _sought(session, party_id, sought_person_id) if sought_person_id else None
         previous, unlinked = row.identification, row.sought_person_id

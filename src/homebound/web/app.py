@@ -25,6 +25,7 @@ from homebound.web.routes import (
     accounts,
     agreements,
     checkpoints,
+    deaths,
     handover,
     inquiries,
     lists,
@@ -76,7 +77,18 @@ def create_app(
     errors.install(app)
     app.state.inbox_limiter = InboxLimiter(settings.inbox_rate_per_minute)
     app.add_route(INBOX_PATH, inbox, methods=["POST"], include_in_schema=False)
-    for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
+    for module in (
+        accounts,
+        persons,
+        deaths,
+        lists,
+        inquiries,
+        log,
+        checkpoints,
+        agreements,
+        handover,
+        matching,
+    ):
         app.include_router(module.router)
     app.include_router(reconciliation.router)
     app.include_router(ui.router)
