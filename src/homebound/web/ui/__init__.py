@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from homebound.web.ui import (
     auth,
     crossing,
+    deaths,
     disclosures,
     exchange,
     imports,
@@ -21,11 +22,12 @@ from homebound.web.ui import (
     review,
 )
 
-# imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
+# imports, disclosures and deaths (remains) before party: "/party/{registry}" would take their paths.
 AREAS = (
     auth,
     imports,
     disclosures,
+    deaths,
     party,
     public,
     mediator,
