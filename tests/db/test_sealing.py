@@ -19,6 +19,7 @@ from homebound.config import Settings
 from homebound.core.access import PUBLIC_ACTOR
 from homebound.core.persons import Registry
 from homebound.db.custody import key_custody
+from homebound.db.death_tables import DeathRecordRow, RemainsRecordRow
 from homebound.db.engine import make_engine
 from homebound.db.log_store import load_payloads
 from homebound.db.migrate import downgrade, upgrade
@@ -33,7 +34,6 @@ from homebound.db.sealing import (
     provider_for,
     sealed_key_id,
 )
-from homebound.db.death_tables import DeathRecordRow, RemainsRecordRow
 from homebound.db.tables import InquiryRow, LogPayloadRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import data_keys, deaths, inquiries, lists, registry, remains

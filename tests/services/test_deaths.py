@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 
 from homebound.core.access import PUBLIC_ACTOR
 from homebound.core.errors import Conflict, NotFound, ValidationFailed
@@ -15,7 +15,7 @@ from homebound.db.death_tables import DeathRecordRow
 from homebound.db.exchange_tables import NotificationRow
 from homebound.db.tables import LogEntryRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import deaths, inquiries, ledger, registry
+from homebound.services import deaths, inquiries, ledger, registry, remains
 from homebound.services.candidates import IdentityConfirmation, confirm_identities
 from tests.settings import TEST_PASSWORD_COST
 from tests.world import World
@@ -175,3 +175,27 @@ def test_an_exchanged_person_cannot_die_in_captivity(uows: UnitOfWorkFactory, wo
         deaths.record_death(uows, world.actors["a_operator"], held, DEATH)
     assert refused.value.code == "status.invalid_transition"
     assert deaths.get_death(uows, world.actors["a_operator"], held) is None
+
+
+@pytest.mark.only_on("postgresql")
+def test_row_level_security_keeps_deaths_and_remains_to_their_party(
+    uows: UnitOfWorkFactory, world: World, connection: Connection
+) -> None:
+    own = _person(uows, world, Registry.HELD, "H-8")
+    shared = _person(uows, world, Registry.HELD, "H-9")
+    for person in (own, shared):
+        deaths.record_death(uows, world.actors["a_operator"], person, DEATH)
+    registry.share_person(uows, world.actors["a_admin"], shared, "pb")
+    remains.record_remains(uows, world.actors["a_operator"], {"reference": "bag-rls"})
+    for party, deaths_seen, remains_seen in (("pa", {own, shared}, 1), ("pb", {shared}, 0)):
+        savepoint = connection.begin_nested()
+        try:
+            connection.execute(text("SET LOCAL ROLE homebound_app"))
+            connection.execute(
+                text("SELECT set_config('homebound.party_id', :p, true)"), {"p": world.party_ids[party]}
+            )
+            seen = set(connection.execute(text("SELECT person_id FROM death_record")).scalars())
+            bags = connection.execute(text("SELECT count(*) FROM remains_record")).scalar_one()
+        finally:
+            savepoint.rollback()
+        assert seen == deaths_seen and bags == remains_seen, party

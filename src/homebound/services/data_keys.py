@@ -12,8 +12,8 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from homebound.core.errors import NotFound
-from homebound.db.log_store import payload_ad
 from homebound.db.death_tables import DeathRecordRow, RemainsRecordRow
+from homebound.db.log_store import payload_ad
 from homebound.db.sealed import TABLES, provider_of
 from homebound.db.sealing import KeyUnavailable, PartyKeys, associated_data, sealed_key_id
 from homebound.db.tables import InquiryRow, LogEntryRow, LogPayloadRow, OrganisationRow, PersonRow

@@ -30,6 +30,18 @@ DEATH_SEALED = (
 )
 REMAINS_SEALED = ("found_place", "dna_case_reference", "note")
 
+# Row-level security as in 0005_row_level_security: a party member's transaction sees its own party's rows
+# (and the death records of persons shared with it); a transaction of no party (the services' own) sees all.
+PARTY = "coalesce(current_setting('homebound.party_id', true), '')"
+UNSCOPED = f"{PARTY} = ''"
+POLICIES: dict[str, tuple[str, str]] = {
+    "death_record": (
+        f"{UNSCOPED} OR party_id = {PARTY} OR homebound_shared_with(person_id, {PARTY})",
+        f"{UNSCOPED} OR party_id = {PARTY}",
+    ),
+    "remains_record": (f"{UNSCOPED} OR party_id = {PARTY}", f"{UNSCOPED} OR party_id = {PARTY}"),
+}
+
 
 def upgrade() -> None:
     op.create_table(
@@ -86,6 +98,12 @@ def upgrade() -> None:
     op.create_index("ix_remains_record_party_id", "remains_record", ["party_id"])
     op.create_index("ix_remains_record_batch_id", "remains_record", ["batch_id"])
     op.create_index("ix_remains_record_sought_person_id", "remains_record", ["sought_person_id"])
+    if op.get_bind().dialect.name == "postgresql":
+        for table, (read, write) in POLICIES.items():
+            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            op.execute(f"CREATE POLICY {table}_read ON {table} FOR SELECT USING ({read})")
+            op.execute(f"CREATE POLICY {table}_write ON {table} USING ({write}) WITH CHECK ({write})")
 
 
 def downgrade() -> None:
