@@ -19,6 +19,7 @@ from homebound.config import Settings
 from homebound.core.access import PUBLIC_ACTOR
 from homebound.core.persons import Registry
 from homebound.db.custody import key_custody
+from homebound.db.death_tables import DeathRecordRow, RemainsRecordRow
 from homebound.db.engine import make_engine
 from homebound.db.log_store import load_payloads
 from homebound.db.migrate import downgrade, upgrade
@@ -35,7 +36,7 @@ from homebound.db.sealing import (
 )
 from homebound.db.tables import InquiryRow, LogPayloadRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import inquiries, lists, registry
+from homebound.services import data_keys, deaths, inquiries, lists, registry, remains
 from homebound.services.log_export import export_log
 from tests.conftest import _postgres_database
 from tests.settings import TEST_PASSWORD_COST
@@ -509,3 +510,22 @@ def test_keys_rotate_reencrypt_and_erase_from_the_command_line(
     assert runner.invoke(app, ["keys", "erase", "pa", "--yes"], env=env).exit_code == 0
     listed = runner.invoke(app, ["keys", "list"], env=env)
     assert "erased" in listed.output and new not in listed.output
+
+
+def test_death_and_remains_records_are_resealed_with_the_current_key(
+    own_keys: tuple[UnitOfWorkFactory, World, Path],
+) -> None:
+    uows, world, _path = own_keys
+    held = registry.create_person(
+        uows, world.actors["a_operator"], Registry.HELD, {"record_id": "D-1", "family_name": "Синтетичний"}
+    ).id
+    deaths.record_death(uows, world.actors["a_operator"], held, {"date_of_death": "2024-01-02", "cause": "x"})
+    remains.record_remains(uows, world.actors["a_operator"], {"reference": "bag-1", "note": "y"})
+    new = data_keys.rotate_key(uows, "pa")
+    counts = data_keys.reencrypt(uows, "pa")
+    assert counts["death_record"] == 1 and counts["remains_record"] == 1
+    with uows.reader() as uow:
+        cause = uow.session.execute(select(DeathRecordRow.cause_sealed)).scalar_one()
+        note = uow.session.execute(select(RemainsRecordRow.note_sealed)).scalar_one()
+    assert sealed_key_id(bytes(cause)) == sealed_key_id(bytes(note)) == new
+    assert deaths.get_death(uows, world.actors["a_operator"], held).record.cause == "x"  # type: ignore[union-attr]

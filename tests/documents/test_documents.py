@@ -11,7 +11,7 @@ import pytest
 from homebound.core.errors import Conflict, NotFound, ValidationFailed
 from homebound.core.paper import DocumentKind, content_hash
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import registry
+from homebound.services import deaths, registry
 from homebound.services.documents.exchange import agreement_lists, handover_act
 from homebound.services.documents.people import RecordRef
 from homebound.services.documents.records import capture_card, death_certificate, repatriation_certificate
@@ -163,12 +163,57 @@ def test_the_death_certificate_says_what_the_data_model_lacks(
     paper = death_certificate(uows, world.actors["a_admin"], ref)
     text, _pages = _pdf(tmp_path, paper)
     assert "Повідомлення про смерть" in text and "Извещение о смерти" in text
-    assert "cause_of_death" in paper.not_in_model and "burial_place" in paper.not_in_model
+    # no death record yet: the paper says so and names what the record leaves empty
+    assert "cause_of_death" in paper.missing and "burial_place" in paper.missing
+    assert paper.not_in_model == ("last_moments_account",) and paper.content["death"] is None
     assert "Місце поховання" in text and "Место погребения" in text
     assert paper.content["death_recorded"]["seq"] > 0
     with pytest.raises(Conflict) as living:
         death_certificate(uows, world.actors["a_admin"], RecordRef(person_id=printed.list_a[4]))
     assert living.value.code == "document.not_deceased"
+
+
+def test_the_death_certificate_prints_the_death_record(
+    uows: UnitOfWorkFactory, world: World, printed: Printed, tmp_path: Path
+) -> None:
+    ref = RecordRef(record_number=record_number(uows, printed.deceased))
+    before = death_certificate(uows, world.actors["a_admin"], ref)
+    deaths.record_death(
+        uows,
+        world.actors["a_admin"],
+        printed.deceased,
+        {
+            "date_of_death": "2023-01-05",
+            "place_of_death": "табір Синтетичний-2",
+            "cause": "пневмонія",
+            "cause_unclear": "yes",
+            "inquiry_by": "комісія табору",
+            "inquiry_opened_on": "2023-01-06",
+            "burial_place": "кладовище Тестове",
+            "grave_location": "ділянка 7",
+            "grave_marking": "табличка 4417",
+            "effects": "годинник переслано через МКЧХ",
+            "notice_sent_on": "2023-01-09",
+            "notice_through": "icrc",
+            "notice_reference": "CTA-0099",
+        },
+    )
+    paper = death_certificate(uows, world.actors["a_admin"], ref)
+    text, _pages = _pdf(tmp_path, paper)
+    for value in (
+        "табір Синтетичний-2, 2023-01-05",
+        "пневмонія",
+        "кладовище Тестове; ділянка 7",
+        "табличка 4417",
+    ):
+        assert value in text
+    assert "годинник переслано через МКЧХ" in text and "CTA-0099" in text and "комісія табору" in text
+    assert "Офіційне розслідування (стаття 121)" in text and "Официальное расследование (статья 121)" in text
+    assert not {"cause_of_death", "burial_place", "date_of_death"} & set(paper.missing)
+    assert "family_address" in paper.missing  # the record has no next-of-kin address
+    assert "Homebound has no death record yet" not in text
+    assert paper.content_hash != before.content_hash
+    assert paper.content["death_record_log"]["seq"] > paper.content["death_recorded"]["seq"]
 
 
 def test_the_repatriation_certificate_of_a_delivered_person_and_its_receiving_side(

@@ -83,7 +83,7 @@ def test_person_documents_by_the_party_s_own_record_number(node: Node, tmp_path:
     dead = record_number(node.uows, p.deceased)
     code, output, pdf = _print(node, tmp_path, "death-certificate", "-u", "a_admin", "--record", dead)
     assert code == 0, output
-    assert "Повідомлення про смерть" in pdf_text(pdf) and "cause_of_death" in output
+    assert "Повідомлення про смерть" in pdf_text(pdf) and "last_moments_account" in output
     home = record_number(node.uows, p.list_b[3])
     code, output, pdf = _print(
         node, tmp_path, "repatriation-certificate", "-u", "b_operator", "--record", home

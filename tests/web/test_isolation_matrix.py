@@ -63,6 +63,7 @@ class Objects:
     common_agreement: str = ""  # between A and B: both parties' own
     checkpoint: str = ""  # published by the mediator: everyone's
     candidate: str = ""
+    remains: dict[str, str] = field(default_factory=dict)  # party -> a remains record of its own
 
 
 def _person(client: TestClient, world: World, who: str, record: str, share_with: str | None) -> str:
@@ -107,6 +108,11 @@ def objects(client: TestClient, world: World, connection: Connection) -> Objects
             "shared": _person(client, world, operator, f"{party}-2", OTHER[party]),
         }
         _inquiry(client, party)
+        recorded = client.post(
+            f"{API}/remains", json={"reference": f"{party}-bag-1"}, headers=world.writes(operator)
+        )
+        assert recorded.status_code == 201, recorded.text
+        found.remains[party] = recorded.json()["id"]
     for party, operator in (("pa", "a_operator"), ("pb", "b_operator")):
         listed = client.get(f"{API}/inquiries", headers=world.headers(operator))
         assert listed.status_code == 200, listed.text
@@ -265,6 +271,7 @@ def _foreign(objects: Objects, who: str, parameter: str) -> str | None:
         "inquiry_id": objects.inquiries[OTHER[party]],
         "agreement_id": objects.agreements[party],
         "candidate_id": objects.candidate,  # the mediator's queue: no party reads it
+        "remains_id": objects.remains[OTHER[party]],
     }.get(parameter)
 
 
@@ -306,7 +313,7 @@ def test_foreign_objects_answer_as_missing_ones_on_every_route(
     assert unreached <= UNREACHED_BY_DESIGN, unreached
 
 
-_FOREIGN_KINDS = ("person_id", "inquiry_id", "agreement_id", "candidate_id", "token_id")
+_FOREIGN_KINDS = ("person_id", "inquiry_id", "agreement_id", "candidate_id", "token_id", "remains_id")
 # Routes whose unknown ids answer something other than 404 for every caller, by design (none today).
 UNREACHED_BY_DESIGN: set[tuple[str, str]] = set()
 
@@ -316,6 +323,8 @@ def _own(objects: Objects, who: str, parameter: str) -> str | None:
     party = PARTY_OF.get(who)
     if parameter == "person_id" and party is not None:
         return objects.persons[party]["unshared"]
+    if parameter == "remains_id" and party is not None:
+        return objects.remains[party]
     if parameter == "agreement_id":  # the mediator's observers read the exchanges too
         return objects.common_agreement
     if parameter == "checkpoint_id":

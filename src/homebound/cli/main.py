@@ -17,6 +17,7 @@ from rich.table import Table
 from homebound.cli.context import actor_for_username, keys_of, load_settings, open_uows
 from homebound.cli.crossing import crossing_app
 from homebound.cli.data_keys import keys_app
+from homebound.cli.deaths import deaths_app, remains_app
 from homebound.cli.documents import documents
 from homebound.cli.exchange import exchange_app
 from homebound.cli.federation_demo import federation_demo
@@ -41,6 +42,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(log_app, name="log")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(deaths_app, name="deaths")
+app.add_typer(remains_app, name="remains")
 app.add_typer(keys_app, name="keys")
 app.add_typer(node_app, name="node")
 app.add_typer(package_app, name="package")

@@ -30,19 +30,12 @@ class DocumentKind(StrEnum):
 
 
 # What each GC III model asks for that Homebound has no field for yet: printed as "not recorded in Homebound",
-# never left blank as if the bureau had forgotten it. The death record is issue 17.
+# never left blank as if the bureau had forgotten it.
 NOT_IN_DATA_MODEL: Mapping[DocumentKind, tuple[str, ...]] = {
     DocumentKind.CAPTURE_CARD: ("family_address",),
-    DocumentKind.DEATH_CERTIFICATE: (
-        "family_address",
-        "date_of_death",
-        "place_of_death",
-        "cause_of_death",
-        "burial_place",
-        "grave_marked",
-        "personal_effects",
-        "last_moments_account",
-    ),
+    # The death record (services/deaths.py) holds the rest; the account of the last moments is a statement
+    # of its own that Homebound does not keep.
+    DocumentKind.DEATH_CERTIFICATE: ("last_moments_account",),
     DocumentKind.REPATRIATION_CERTIFICATE: ("commission_decision",),
     DocumentKind.HANDOVER_ACT: (),
     DocumentKind.LIST: (),

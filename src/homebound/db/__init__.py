@@ -4,6 +4,7 @@
 # wherever the tables are used (Alembic, the schema test), without tables.py having to know of them.
 from homebound.db import composition_tables as _composition_tables  # noqa: F401
 from homebound.db import crossing_tables as _crossing_tables  # noqa: F401
+from homebound.db import death_tables as _death_tables  # noqa: F401
 from homebound.db import exchange_tables as _exchange_tables  # noqa: F401
 from homebound.db import federation_tables as _federation_tables  # noqa: F401
 from homebound.db import guard_tables as _guard_tables  # noqa: F401

@@ -28,6 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from homebound.core.access import Actor, Permission, can
 from homebound.core.errors import PermissionDenied
+from homebound.db.death_tables import RemainsRecordRow
 from homebound.db.exchange_tables import AgreementRow
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.privacy_tables import DataAccessRow
@@ -54,6 +55,7 @@ OBJECT_COLUMNS: dict[str, InstrumentedAttribute[str]] = {
     "token_id": ApiTokenRow.id,
     "checkpoint_id": LogCheckpointRow.id,
     "key_id": SigningKeyRow.key_id,
+    "remains_id": RemainsRecordRow.id,
 }
 MAX_ID = 200  # longer values cannot be ids; they are not looked up
 

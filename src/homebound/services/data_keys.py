@@ -12,6 +12,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from homebound.core.errors import NotFound
+from homebound.db.death_tables import DeathRecordRow, RemainsRecordRow
 from homebound.db.log_store import payload_ad
 from homebound.db.sealed import TABLES, provider_of
 from homebound.db.sealing import KeyUnavailable, PartyKeys, associated_data, sealed_key_id
@@ -110,7 +111,12 @@ def reencrypt(uows: UnitOfWorkFactory, code: str) -> dict[str, int]:
         session = uow.session
         party = _party(session, code)
         keys = provider_of(session).keys(party.id)
-        tables: list[Table] = [PersonRow.__table__, InquiryRow.__table__]  # type: ignore[list-item]
+        tables: list[Table] = [
+            PersonRow.__table__,  # type: ignore[list-item]
+            InquiryRow.__table__,  # type: ignore[list-item]
+            DeathRecordRow.__table__,  # type: ignore[list-item]
+            RemainsRecordRow.__table__,  # type: ignore[list-item]
+        ]
         for table in tables:
             counts[table.name] = _reseal_table(session, keys, table, party.id)
         payloads = session.execute(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from homebound.core.log.keys import KeyRecord
+from homebound.core.persons import Status
 from homebound.db.tables import LogHeadRow, OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.checkpoints import CheckpointView, latest_final
@@ -41,6 +42,8 @@ def live_counts(uows: UnitOfWorkFactory) -> list[dict[str, Any]]:
         counts = uow.session.execute(
             select(OrganisationRow.code, PersonRow.registry_kind, PersonRow.status, func.count())
             .join(PersonRow, PersonRow.party_id == OrganisationRow.id)
+            # A death is told to the family through its inquiry, never by a public count (issue 17).
+            .where(PersonRow.status != Status.DECEASED.value)
             .group_by(OrganisationRow.code, PersonRow.registry_kind, PersonRow.status)
             .order_by(OrganisationRow.code)
         ).all()

@@ -103,6 +103,15 @@ def _load_for(
     return row, shares
 
 
+def load_for_write(session: Session, actor: Actor, person_id: str) -> tuple[PersonRow, frozenset[str]]:
+    """A record the actor may change (locked), for the commands of other modules (deaths)."""
+    return _load_for(session, actor, person_id, Permission.PARTY_PERSON_WRITE)
+
+
+def load_for_read(session: Session, actor: Actor, person_id: str) -> tuple[PersonRow, frozenset[str]]:
+    return _load_for(session, actor, person_id, Permission.PARTY_PERSON_READ)
+
+
 def _may(actor: Actor, permission: Permission, row: PersonRow, shares: frozenset[str]) -> bool:
     owned = _Owned(row.party_id, shares)
     if permission is Permission.PARTY_PERSON_READ:

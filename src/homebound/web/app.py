@@ -25,6 +25,7 @@ from homebound.web.routes import (
     accounts,
     agreements,
     checkpoints,
+    deaths,
     handover,
     inquiries,
     lists,
@@ -81,6 +82,7 @@ def create_app(
     for module in (
         accounts,
         persons,
+        deaths,
         lists,
         inquiries,
         log,

@@ -42,6 +42,9 @@ class ActionTag(StrEnum):
     PERSON_UPDATE = "registry:person:update"
     PERSON_STATUS = "registry:person:status"
     PERSON_SHARE = "registry:person:share"
+    DEATH_RECORD = "registry:death:record"  # GC III Art. 120: recorded or amended by the owning party
+    REMAINS_ADD = "registry:remains:record"  # one body or set of remains, with what it is mixed with
+    REMAINS_IDENTIFY = "registry:remains:identify"  # pending, identified (and the sought record), excluded
     LIST_IMPORT = "registry:list:import"
     INQUIRY_FILE = "inquiry:inquiry:file"
     INQUIRY_ATTACH = "inquiry:inquiry:attach"

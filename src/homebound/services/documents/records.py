@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from homebound.core.persons import Category, Registry, Status
 from homebound.db.exchange_tables import AgreementRow, HandoverLineRow, IdentityConfirmationRow
 from homebound.db.tables import LogEntryRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.deaths import death_of, row_to_death
 from homebound.services.documents.people import (
     RecordRef,
     find_record,
@@ -104,14 +107,19 @@ def capture_card(uows: UnitOfWorkFactory, actor: Actor, ref: RecordRef) -> Paper
     return _paper(DocumentKind.CAPTURE_CARD, content, CAPTURE_CARD_FIELDS)
 
 
-def _death_entry(session: Session, person_id: str) -> tuple[int, str, str] | None:
-    """The log entry that recorded the status `deceased`: the latest status change of a deceased record."""
+def _death_entry(
+    session: Session,
+    person_id: str,
+    tags: tuple[ActionTag, ...] = (ActionTag.PERSON_STATUS, ActionTag.PERSON_CREATE),
+) -> tuple[int, str, str] | None:
+    """The log entry that recorded the status `deceased` (the latest status change of a deceased record), or
+    with `tags` another of the record's latest entries (the death record's)."""
     found = session.execute(
         select(LogEntryRow.seq, LogEntryRow.time, LogEntryRow.entry_hash)
         .where(
             LogEntryRow.object_type == "person",
             LogEntryRow.object_id == person_id,
-            LogEntryRow.tag.in_([ActionTag.PERSON_STATUS.value, ActionTag.PERSON_CREATE.value]),
+            LogEntryRow.tag.in_([t.value for t in tags]),
         )
         .order_by(LogEntryRow.seq.desc())
         .limit(1)
@@ -119,10 +127,53 @@ def _death_entry(session: Session, person_id: str) -> tuple[int, str, str] | Non
     return None if found is None else (found[0], found[1], found[2])
 
 
+# The model's entries (Annex IV D) that the death record fills, in its order.
+DEATH_RECORD_FIELDS = (
+    "date_of_death",
+    "place_of_death",
+    "family_address",
+    "cause_of_death",
+    "burial_place",
+    "grave_marked",
+    "personal_effects",
+)
+
+
+def _death_content(session: Session, row: PersonRow) -> dict[str, Any] | None:
+    """The death record as the paper prints it (None when none is recorded yet)."""
+    found = death_of(session, row.id)
+    if found is None:
+        return None
+    death = row_to_death(found)
+    return {
+        "date_of_death": death.date_of_death.isoformat(),
+        "place_of_death": death.place_of_death,
+        "family_address": row.next_of_kin_address,
+        "cause_of_death": death.cause,
+        "circumstances": death.circumstances,
+        "cause_unclear": death.cause_unclear,
+        "inquiry_by": death.inquiry_by,
+        "inquiry_opened_on": _iso(death.inquiry_opened_on),
+        "inquiry_outcome": death.inquiry_outcome,
+        "burial_place": death.burial_place,
+        "grave_location": death.grave_location,
+        "grave_marked": death.grave_marking,
+        "personal_effects": death.effects,
+        "notice_sent_on": _iso(death.notice_sent_on),
+        "notice_through": death.notice_through.value if death.notice_through else None,
+        "notice_reference": death.notice_reference,
+        "version": found.version,
+    }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 def death_certificate(uows: UnitOfWorkFactory, actor: Actor, ref: RecordRef) -> Paper:
-    """The notification of death of a person who died in captivity, built from the record (status deceased)
-    until Homebound keeps a death record (date, place, cause, burial: issue 17); the paper says what is
-    missing rather than leaving it blank."""
+    """The notification of death of a person who died in captivity, from the record and its death record
+    (date, place, cause, burial, grave, effects, the inquiry and the notice); what neither holds is named on
+    the paper rather than left blank."""
     with uows.reader() as uow:
         session = uow.session
         row = find_record(
@@ -138,8 +189,12 @@ def death_certificate(uows: UnitOfWorkFactory, actor: Actor, ref: RecordRef) -> 
             "person": person_content(row, organisation_codes(session)),
             "issuer": _issuer(session, row),
             "death_recorded": _anchor(_death_entry(session, row.id)),
+            "death": _death_content(session, row),
+            "death_record_log": _anchor(_death_entry(session, row.id, (ActionTag.DEATH_RECORD,))),
         }
-    return _paper(DocumentKind.DEATH_CERTIFICATE, content, DEATH_FIELDS)
+    paper = _paper(DocumentKind.DEATH_CERTIFICATE, content, DEATH_FIELDS)
+    lacking = missing_fields(content["death"] or {}, DEATH_RECORD_FIELDS)
+    return replace(paper, missing=paper.missing + lacking)
 
 
 def _line_of(session: Session, held_id: str) -> HandoverLineRow | None:

@@ -11,6 +11,7 @@ from homebound.web.ui import (
     auth,
     crossing,
     crossing_buses,
+    deaths,
     disclosures,
     exchange,
     exports,
@@ -24,12 +25,13 @@ from homebound.web.ui import (
     review,
 )
 
-# imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
+# imports, disclosures and deaths (remains) before party: "/party/{registry}" would take their paths.
 AREAS = (
     auth,
     imports,
     exports,
     disclosures,
+    deaths,
     party,
     public,
     mediator,

@@ -12,11 +12,13 @@ from babel.core import negotiate_locale
 from babel.support import NullTranslations, Translations
 
 from homebound.core.access import Role
+from homebound.core.deaths import NoticeChannel
 from homebound.core.exchange.agreement import AgreementStatus
 from homebound.core.exchange.formula import Basis
 from homebound.core.exchange.handover import LineState
 from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Category, Health, LegalHold, Registry, Sex, Status, WillToReturn
+from homebound.core.remains import Identification
 from homebound.services.accounts import LANGUAGES
 
 DEFAULT_LANGUAGE = "en"
@@ -179,6 +181,19 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         ActionTag.LIST_IMPORT: N_("list imported"),
         ActionTag.INQUIRY_FILE: N_("inquiry filed"),
         ActionTag.INQUIRY_ATTACH: N_("inquiry attached"),
+        ActionTag.DEATH_RECORD: N_("death recorded"),
+        ActionTag.REMAINS_IDENTIFY: N_("identified from remains"),
+    },
+    "identification": {
+        Identification.PENDING: N_("identification pending"),
+        Identification.IDENTIFIED: N_("identified"),
+        Identification.EXCLUDED: N_("excluded"),
+    },
+    "notice_through": {
+        NoticeChannel.ICRC: N_("the ICRC Central Tracing Agency"),
+        NoticeChannel.MEDIATOR: N_("the mediator"),
+        NoticeChannel.PROTECTING_POWER: N_("the protecting power"),
+        NoticeChannel.DIRECT: N_("directly"),
     },
     "sex": {Sex.MALE: N_("male"), Sex.FEMALE: N_("female"), Sex.UNKNOWN: N_("unknown")},
     "legal_hold": {
@@ -213,6 +228,13 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "encoding": N_("the file's text encoding was not recognised"),
         "format": N_("the file is not a readable CSV or XLSX list"),
         "invalid_transition": N_("this change of status is not allowed"),
+        "invalid_date": N_("not a date (YYYY-MM-DD)"),
+        "invalid_choice": N_("not one of the choices"),
+        "too_long": N_("the text is too long"),
+        "in_future": N_("the date is in the future"),
+        "before_death": N_("the date is earlier than the date of death"),
+        "inquiry_without_doubt": N_("an official inquiry is recorded when the cause is unclear"),
+        "not_identified": N_("only identified remains name a person"),
         "too_many_problems": N_("more problems were found than are listed"),
     },
 }

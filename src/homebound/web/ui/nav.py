@@ -37,6 +37,7 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
         items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
         if can(actor, Permission.PARTY_PERSON_READ):
             items.append((N_("Overdue capture cards"), "/party/overdue"))
+            items.append((N_("Remains"), "/party/remains"))
         if can(actor, Permission.PARTY_LIST_IMPORT):
             items.append((N_("Import a list"), "/party/import"))
             items.append((N_("Reconcile a list"), "/reconciliation"))

@@ -19,6 +19,7 @@ from homebound.services import log as log_service
 from homebound.services import registry as registry_service
 from homebound.services.payloads import fields_to_text
 from homebound.web.deps import Uows
+from homebound.web.ui.deaths import death_section
 from homebound.web.ui.i18n import N_
 from homebound.web.ui.render import UiRoute, is_htmx, redirect, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit
@@ -153,6 +154,7 @@ def record_page(request: Request, uows: Uows, visit: CurrentVisit, person_id: st
         attached=attached,
         may_attach=can(actor, Permission.PARTY_INQUIRY_WRITE),
         party_codes=_party_codes(uows),
+        death=death_section(uows, actor, person),
         back=f"/party/records/{person.id}",
     )
 
