@@ -165,7 +165,9 @@ def test_every_change_is_logged_and_the_chain_verifies(uows: UnitOfWorkFactory, 
     assert report.payloads_checked == report.entries_checked
 
 
-def test_overdue_list_agrees_with_the_record_on_arrival_and_transfer(uows: UnitOfWorkFactory, world: World) -> None:
+def test_overdue_list_agrees_with_the_record_on_arrival_and_transfer(
+    uows: UnitOfWorkFactory, world: World
+) -> None:
     """The SQL filter (and so the alert's count) and core.capture_card_overdue give the same answer."""
     actor = world.actors["b_operator"]
 
@@ -175,7 +177,11 @@ def test_overdue_list_agrees_with_the_record_on_arrival_and_transfer(uows: UnitO
     cases = {
         "arrived-late": {"capture_date": ago(30), "arrived_at_camp_on": ago(9)},
         "arrived-recently": {"capture_date": ago(30), "arrived_at_camp_on": ago(3)},
-        "moved-recently": {"capture_date": ago(30), "arrived_at_camp_on": ago(20), "last_transfer_on": ago(2)},
+        "moved-recently": {
+            "capture_date": ago(30),
+            "arrived_at_camp_on": ago(20),
+            "last_transfer_on": ago(2),
+        },
         "moved-late-card-before": {
             "capture_date": ago(30),
             "arrived_at_camp_on": ago(20),
