@@ -126,6 +126,11 @@ GROUPS: tuple[FieldGroup, ...] = (
     ),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for g in GROUPS for f in g.fields)
+LABELS: Mapping[str, str] = {
+    "record_id": N_("Record id in the list"),
+    "status": N_("Status"),
+    **{f.name: f.label for g in GROUPS for f in g.fields},
+}
 
 # The validation's details, in the reader's language (the English text is what core writes).
 DETAILS: Mapping[str, str] = {
@@ -189,6 +194,7 @@ def _form_page(
         status=status,
         registry=registry,
         groups=GROUPS,
+        labels=LABELS,
         values=values,
         problems=problems,
         person=person,
