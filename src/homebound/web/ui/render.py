@@ -69,7 +69,7 @@ def render(
             lang=visit.language,
             languages=LANGUAGE_NAMES,
             nav=navigation(visit.actor, request.url.path),
-            overdue_cards=overdue_cards(request, visit.actor),
+            overdue_cards=0 if is_htmx(request) else overdue_cards(request, visit.actor),  # a swap has no nav
             here=request.url.path,
             csrf_token=visit.csrf_token,
             **context,
