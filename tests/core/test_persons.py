@@ -9,8 +9,10 @@ import pytest
 from homebound.core.errors import InvalidTransition
 from homebound.core.person_input import IMPORT_COLUMNS, parse_person_row
 from homebound.core.persons import (
+    CAPTURE_CARD_DAYS,
     INITIAL_STATUS,
     TRANSITIONS,
+    CardEvent,
     Category,
     Health,
     PersonFields,
@@ -18,6 +20,8 @@ from homebound.core.persons import (
     Sex,
     Status,
     WillToReturn,
+    capture_card_deadline,
+    capture_card_due,
     capture_card_overdue,
     check_transition,
 )
@@ -151,3 +155,65 @@ def test_required_columns_always_accepted() -> None:
     assert {"record_id", "family_name", "given_name", "patronymic", "sex", "date_of_birth"} <= set(
         IMPORT_COLUMNS
     )
+
+
+_TODAY = dt.date(2023, 3, 31)
+
+
+def _days_ago(days: int | None) -> dt.date | None:
+    return _TODAY - dt.timedelta(days=days) if days is not None else None
+
+
+@pytest.mark.parametrize(
+    ("capture", "arrival", "moved", "sent", "event", "overdue"),
+    [
+        # A week from arrival at a camp, not from capture (GC III Art. 70).
+        (30, 5, None, None, CardEvent.ARRIVAL, False),
+        (30, 8, None, None, CardEvent.ARRIVAL, True),
+        # A transfer or hospitalisation starts a new week, and a card sent before it no longer counts.
+        (30, 20, 3, 15, CardEvent.TRANSFER, False),
+        (30, 20, 9, 15, CardEvent.TRANSFER, True),
+        # A card sent on or after the latest event clears it.
+        (30, 20, 9, 9, CardEvent.TRANSFER, False),
+        (30, 20, None, 19, CardEvent.ARRIVAL, False),
+        # An arrival after an earlier transfer or hospitalisation is the latest event.
+        (30, 2, 20, None, CardEvent.ARRIVAL, False),
+        # The capture date only when no arrival or transfer is known.
+        (30, None, None, None, CardEvent.CAPTURE, True),
+        (6, None, None, None, CardEvent.CAPTURE, False),
+    ],
+)
+def test_capture_card_week_runs_from_the_latest_arrival_transfer_or_hospitalisation(
+    capture: int, arrival: int | None, moved: int | None, sent: int | None, event: CardEvent, overdue: bool
+) -> None:
+    fields = PersonFields(
+        family_name="X",
+        capture_date=_days_ago(capture),
+        arrived_at_camp_on=_days_ago(arrival),
+        last_transfer_on=_days_ago(moved),
+        capture_card_sent_on=_days_ago(sent),
+    )
+    deadline = capture_card_deadline(fields)
+    assert deadline is not None
+    assert deadline.event is event
+    assert deadline.due_on == deadline.event_on + dt.timedelta(days=CAPTURE_CARD_DAYS)
+    assert capture_card_due(fields) == deadline.due_on
+    assert capture_card_overdue(Registry.HELD, Status.HELD, fields, _TODAY) is overdue
+
+
+def test_no_date_known_no_deadline() -> None:
+    fields = PersonFields(family_name="X")
+    assert capture_card_deadline(fields) is None
+    assert capture_card_overdue(Registry.HELD, Status.HELD, fields, _TODAY) is False
+
+
+@pytest.mark.parametrize("name", ["arrived_at_camp_on", "last_transfer_on"])
+def test_arrival_and_transfer_dates_are_checked_like_the_others(name: str) -> None:
+    base = {"record_id": "1", "family_name": "X", "capture_date": "2023-03-10"}
+    parsed, problems = parse_person_row({**base, name: "09.03.2023"}, Registry.HELD, today=_TODAY)
+    assert parsed is None
+    assert [(p.field, p.message) for p in problems] == [(name, "before the capture date")]
+    parsed, problems = parse_person_row({**base, name: "2023-04-05"}, Registry.HELD, today=_TODAY)
+    assert [(p.field, p.code) for p in problems] == [(name, "out_of_range")]
+    parsed, problems = parse_person_row({**base, name: "12.03.2023"}, Registry.HELD, today=_TODAY)
+    assert parsed is not None and getattr(parsed.fields, name) == dt.date(2023, 3, 12)

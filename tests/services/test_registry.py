@@ -163,3 +163,54 @@ def test_every_change_is_logged_and_the_chain_verifies(uows: UnitOfWorkFactory, 
     report = verify_log(uows)
     assert report.ok, report.first_failure
     assert report.payloads_checked == report.entries_checked
+
+
+def test_overdue_list_agrees_with_the_record_on_arrival_and_transfer(
+    uows: UnitOfWorkFactory, world: World
+) -> None:
+    """The SQL filter (and so the alert's count) and core.capture_card_overdue give the same answer."""
+    actor = world.actors["b_operator"]
+
+    def ago(days: int) -> str:
+        return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+
+    cases = {
+        "arrived-late": {"capture_date": ago(30), "arrived_at_camp_on": ago(9)},
+        "arrived-recently": {"capture_date": ago(30), "arrived_at_camp_on": ago(3)},
+        "moved-recently": {
+            "capture_date": ago(30),
+            "arrived_at_camp_on": ago(20),
+            "last_transfer_on": ago(2),
+        },
+        "moved-late-card-before": {
+            "capture_date": ago(30),
+            "arrived_at_camp_on": ago(20),
+            "capture_card_sent_on": ago(15),
+            "last_transfer_on": ago(10),
+        },
+        "moved-card-after": {
+            "capture_date": ago(30),
+            "last_transfer_on": ago(10),
+            "capture_card_sent_on": ago(10),
+        },
+        "capture-only": {"capture_date": ago(12)},
+    }
+    views = {
+        key: registry.create_person(uows, actor, Registry.HELD, {**KOVALENKO, "record_id": key, **dates})
+        for key, dates in cases.items()
+    }
+    expected = {key for key, view in views.items() if view.capture_card_overdue}
+    assert expected == {"arrived-late", "moved-late-card-before", "capture-only"}
+    flt = PersonFilter(registry=Registry.HELD, overdue_on=dt.date.today())
+    page = registry.list_persons(uows, actor, flt)
+    assert {p.source_id for p in page.items} == expected
+    assert registry.count_persons(uows, actor, flt) == len(expected)
+    assert registry.count_persons(uows, world.actors["a_operator"], flt) == 0
+
+
+def test_find_by_record_id_sees_only_the_own_party(uows: UnitOfWorkFactory, world: World) -> None:
+    view = registry.create_person(uows, world.actors["a_operator"], Registry.SOUGHT, KOVALENKO)
+    found = registry.find_by_record_id(uows, world.actors["a_operator"], Registry.SOUGHT, "S-1")
+    assert found is not None and found.id == view.id
+    assert registry.find_by_record_id(uows, world.actors["a_operator"], Registry.HELD, "S-1") is None
+    assert registry.find_by_record_id(uows, world.actors["b_operator"], Registry.SOUGHT, "S-1") is None

@@ -60,6 +60,8 @@ IMPORT_COLUMNS: tuple[str, ...] = (
     "nationality",
     "next_of_kin",
     "next_of_kin_address",
+    "arrived_at_camp_on",
+    "last_transfer_on",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("record_id", "family_name")
 MAX_TEXT = 200
@@ -114,7 +116,15 @@ def _full(text: str) -> dt.date:
     return parse_full_date(text)
 
 
-_DATE_FIELDS = ("date_of_birth", "capture_date", "capture_card_sent_on", "will_verified_on", "last_seen_date")
+_DATE_FIELDS = (
+    "date_of_birth",
+    "capture_date",
+    "capture_card_sent_on",
+    "will_verified_on",
+    "last_seen_date",
+    "arrived_at_camp_on",
+    "last_transfer_on",
+)
 _PARSERS: dict[str, Callable[[str], object]] = {
     "sex": _enum(Sex, bureau_words.SEX),
     "category": _enum(Category, bureau_words.CATEGORY),
@@ -127,6 +137,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "capture_card_sent_on": _full,
     "will_verified_on": _full,
     "last_seen_date": _full,
+    "arrived_at_camp_on": _full,
+    "last_transfer_on": _full,
 }
 
 
@@ -212,6 +224,10 @@ def _cross_checks(values: Mapping[str, object], row: int | None) -> list[FieldPr
                 "capture_card_sent_on",
             )
         )
+    for name in ("arrived_at_camp_on", "last_transfer_on"):
+        moved = values.get(name)
+        if isinstance(capture, dt.date) and isinstance(moved, dt.date) and moved < capture:
+            problems.append(FieldProblem(name, "invalid_value", "before the capture date", row, name))
     birth = values.get("date_of_birth")
     if isinstance(capture, dt.date) and isinstance(birth, PartialDate) and birth.earliest() > capture:
         problems.append(

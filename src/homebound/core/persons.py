@@ -171,25 +171,59 @@ class PersonFields:
     # GC III Art. 70 / Annex IV B: the person to be informed, and where (the capture card's last lines).
     next_of_kin: str | None = None
     next_of_kin_address: str | None = None
+    # GC III Art. 70: the week for the capture card runs from arrival at a camp, and again from each transfer
+    # or hospitalisation (the latest of which is kept here).
+    arrived_at_camp_on: dt.date | None = None
+    last_transfer_on: dt.date | None = None
 
 
 PERSON_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PersonFields))
 
 
+class CardEvent(StrEnum):
+    """What started the week a capture card is due in (GC III Art. 70)."""
+
+    ARRIVAL = "arrival"  # arrival at a camp
+    TRANSFER = "transfer"  # a transfer or a hospitalisation: a new card is due
+    CAPTURE = "capture"  # no arrival known: the capture date stands in for it
+
+
+CLOSED_FOR_CARDS = frozenset({Status.DECEASED, Status.RELEASED, Status.EXCHANGED})
+
+
+@dataclass(frozen=True)
+class CardDeadline:
+    event: CardEvent
+    event_on: dt.date
+    due_on: dt.date
+    sent: bool  # a card was sent on or after the event
+
+
+def capture_card_deadline(fields_: PersonFields) -> CardDeadline | None:
+    """The week of GC III Art. 70 from the latest arrival, transfer or hospitalisation; from the capture
+    date only when neither is known; None when no date is known at all."""
+    arrival, moved = fields_.arrived_at_camp_on, fields_.last_transfer_on
+    if moved is not None and (arrival is None or moved >= arrival):
+        event, on = CardEvent.TRANSFER, moved
+    elif arrival is not None:
+        event, on = CardEvent.ARRIVAL, arrival
+    elif fields_.capture_date is not None:
+        event, on = CardEvent.CAPTURE, fields_.capture_date
+    else:
+        return None
+    sent = fields_.capture_card_sent_on is not None and fields_.capture_card_sent_on >= on
+    return CardDeadline(event, on, on + dt.timedelta(days=CAPTURE_CARD_DAYS), sent)
+
+
 def capture_card_overdue(registry: Registry, status: Status, fields_: PersonFields, today: dt.date) -> bool:
-    """GC III Art. 70: a held person's capture card is overdue a week after capture until it is sent."""
-    if registry is not Registry.HELD or fields_.capture_date is None:
+    """GC III Art. 70: a held person's card is overdue a week after the latest arrival, transfer or
+    hospitalisation (or capture, when none is known) until a card is sent after it."""
+    deadline = capture_card_deadline(fields_)
+    if registry is not Registry.HELD or deadline is None or status in CLOSED_FOR_CARDS:
         return False
-    if fields_.capture_card_sent_on is not None or status in (
-        Status.DECEASED,
-        Status.RELEASED,
-        Status.EXCHANGED,
-    ):
-        return False
-    return today > fields_.capture_date + dt.timedelta(days=CAPTURE_CARD_DAYS)
+    return not deadline.sent and today > deadline.due_on
 
 
 def capture_card_due(fields_: PersonFields) -> dt.date | None:
-    if fields_.capture_date is None:
-        return None
-    return fields_.capture_date + dt.timedelta(days=CAPTURE_CARD_DAYS)
+    deadline = capture_card_deadline(fields_)
+    return deadline.due_on if deadline else None

@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, event, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, event, exists, false, func, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from homebound.core.dates import PartialDate
 from homebound.core.errors import FieldProblem, ValidationFailed
 from homebound.core.persons import (
     CAPTURE_CARD_DAYS,
+    CLOSED_FOR_CARDS,
     Category,
     Health,
     LegalHold,
@@ -49,8 +50,10 @@ _PLAIN = [  # as they are (the row seals the sealed ones)
     "nationality",
     "next_of_kin",
     "next_of_kin_address",
+    "arrived_at_camp_on",
+    "last_transfer_on",
 ]
-CLOSED_FOR_CARDS = (Status.DECEASED.value, Status.RELEASED.value, Status.EXCHANGED.value)
+_CLOSED_FOR_CARDS = sorted(status.value for status in CLOSED_FOR_CARDS)
 
 
 def search_key(text: str) -> str:
@@ -131,13 +134,24 @@ def filtered(query: Select[Any], flt: PersonFilter) -> Select[Any]:
         query = query.where(PersonRow.updated_at >= flt.updated_since)
     if flt.overdue_on is not None:
         cutoff = flt.overdue_on - dt.timedelta(days=CAPTURE_CARD_DAYS)
+        event = card_event_on()
         query = query.where(
             PersonRow.registry_kind == Registry.HELD.value,
-            PersonRow.capture_card_sent_on.is_(None),
-            PersonRow.capture_date < cutoff,
-            PersonRow.status.not_in(CLOSED_FOR_CARDS),
+            or_(PersonRow.capture_card_sent_on.is_(None), PersonRow.capture_card_sent_on < event),
+            event < cutoff,
+            PersonRow.status.not_in(_CLOSED_FOR_CARDS),
         )
     return query
+
+
+def card_event_on() -> ColumnElement[dt.date]:
+    """core.persons.capture_card_deadline's event date in SQL (portable: no GREATEST in SQLite)."""
+    arrival, moved = PersonRow.arrived_at_camp_on, PersonRow.last_transfer_on
+    return case(
+        (and_(moved.is_not(None), or_(arrival.is_(None), moved >= arrival)), moved),
+        (arrival.is_not(None), arrival),
+        else_=PersonRow.capture_date,
+    )
 
 
 NAME_TOKENS = "homebound_name_tokens"

@@ -142,6 +142,8 @@ class PersonRow(Base):
     category: Mapped[str] = mapped_column(String(24))
     capture_date: Mapped[dt.date | None] = mapped_column(Date)
     capture_card_sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    arrived_at_camp_on: Mapped[dt.date | None] = mapped_column(Date)
+    last_transfer_on: Mapped[dt.date | None] = mapped_column(Date)  # or hospitalisation (GC III Art. 70)
     legal_hold: Mapped[str] = mapped_column(String(16))
     will_to_return: Mapped[str] = mapped_column(String(16))
     will_verified_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -243,6 +243,18 @@ COLUMN_NAMES: dict[str, ColumnNames] = {
         "Адрес родственника",
         ("address of next of kin", "адреса найближчого родича", "адрес ближайшего родственника"),
     ),
+    "arrived_at_camp_on": ColumnNames(
+        "Arrived at camp on",
+        "Дата прибуття до табору",
+        "Дата прибытия в лагерь",
+        ("arrival at camp", "arrival date", "дата прибуття", "дата прибытия"),
+    ),
+    "last_transfer_on": ColumnNames(
+        "Last transfer or hospitalisation on",
+        "Дата останнього переведення або госпіталізації",
+        "Дата последнего перевода или госпитализации",
+        ("last transfer", "transferred on", "дата переведення", "дата перевода"),
+    ),
 }
 
 # A running number ("№ з/п") is in most official lists; it carries nothing we keep, so it is dropped silently.

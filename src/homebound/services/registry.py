@@ -266,6 +266,39 @@ def _described(flt: PersonFilter) -> str:
     return ", ".join(parts) or "all"
 
 
+def count_persons(uows: UnitOfWorkFactory, actor: Actor, flt: PersonFilter) -> int:
+    """How many records the actor may read match `flt` (the overdue-card alert on every party page)."""
+    permission = best_read_permission(actor)
+    if permission is None:
+        return 0
+    clause = visibility_clause(visible_party_ids(actor, permission))
+    with uows.reader() as uow:
+        counted = filtered(select(func.count()).select_from(PersonRow).where(clause), flt)
+        return int(uow.session.execute(counted).scalar_one())
+
+
+def find_by_record_id(
+    uows: UnitOfWorkFactory, actor: Actor, registry: Registry, record_id: str
+) -> PersonView | None:
+    """The actor's own party's record with this source id (the registry's natural key), if any."""
+    if actor.party_id is None:
+        return None
+    with uows.reader() as uow:
+        row = uow.session.execute(
+            select(PersonRow).where(
+                PersonRow.party_id == actor.party_id,
+                PersonRow.registry_kind == registry.value,
+                PersonRow.source_id == record_id,
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        shares = shared_with(uow.session, [row.id]).get(row.id, frozenset())
+        if not readable(actor, row, shares):
+            return None
+        return _view(row, shares, dt.date.today())
+
+
 def update_person(
     uows: UnitOfWorkFactory,
     actor: Actor,

@@ -47,6 +47,8 @@ class PersonFieldsIn(BaseModel):
     nationality: Text | None = None
     next_of_kin: Text | None = None
     next_of_kin_address: Text | None = None
+    arrived_at_camp_on: Text | None = None
+    last_transfer_on: Text | None = None
 
 
 class PersonCreate(PersonFieldsIn):

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass
 
+from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
+
 from homebound.core.access import Actor, Permission, can
+from homebound.core.persons import Registry
+from homebound.db.persons import PersonFilter
+from homebound.services import registry as registry_service
+from homebound.web.deps import get_uows
 from homebound.web.ui.i18n import N_
+
+log = logging.getLogger("homebound.web.ui")
 
 
 @dataclass(frozen=True)
@@ -69,3 +80,18 @@ def _privacy_items(actor: Actor) -> list[tuple[str, str | None]]:
     if can(actor, Permission.ANY_FIGURES_PUBLISH) or can(actor, Permission.PARTY_FIGURES_PUBLISH):
         items.append((N_("Publish figures"), "/publications"))
     return items
+
+
+def overdue_cards(request: Request, actor: Actor) -> int:
+    """The party's overdue capture cards (GC III Art. 70), for the alert on each of its pages; 0 for others.
+
+    One COUNT over indexed columns; a failing database must not also take the error page down with it.
+    """
+    if actor.party_id is None or not can(actor, Permission.PARTY_PERSON_READ):
+        return 0
+    flt = PersonFilter(registry=Registry.HELD, party_id=actor.party_id, overdue_on=dt.date.today())
+    try:
+        return registry_service.count_persons(get_uows(request), actor, flt)
+    except SQLAlchemyError:
+        log.warning("overdue capture cards not counted", exc_info=True)
+        return 0

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Form, Query, Request, Response
 
 from homebound.core.access import Permission, can
 from homebound.core.errors import FieldProblem, ValidationFailed
-from homebound.core.persons import TRANSITIONS, Category, Registry, Status, capture_card_due
+from homebound.core.persons import (
+    TRANSITIONS,
+    Category,
+    Registry,
+    Status,
+    capture_card_deadline,
+    capture_card_due,
+)
 from homebound.db.persons import PersonFilter
 from homebound.services import accounts, inquiries
 from homebound.services import log as log_service
@@ -58,6 +65,8 @@ RECORD_FACTS: tuple[tuple[str, str], ...] = (
     ("nationality", N_("Nationality")),
     ("next_of_kin", N_("Next of kin (person to inform)")),
     ("next_of_kin_address", N_("Address of next of kin")),
+    ("arrived_at_camp_on", N_("Arrived at a camp on")),
+    ("last_transfer_on", N_("Last transfer or hospitalisation on")),
 )
 _LABELLED = {
     "sex": "sex",
@@ -120,6 +129,7 @@ def search(
         categories=list(Category),
         party_codes=_party_codes(uows) if actor.party_id is None else {},
         may_export=can(actor, Permission.PARTY_LIST_EXPORT) and actor.party_id is not None,
+        may_create=actor.party_id is not None and can(actor, Permission.PARTY_PERSON_WRITE),
         back=f"/party/{registry.value}",
     )
 
@@ -149,7 +159,8 @@ def record_page(request: Request, uows: Uows, visit: CurrentVisit, person_id: st
         facts=facts,
         labelled=_LABELLED,
         history=history,
-        due=capture_card_due(person.fields),
+        deadline=capture_card_deadline(person.fields),
+        may_correct=person.party_id == actor.party_id and can(actor, Permission.PARTY_PERSON_WRITE),
         open_inquiries=open_inquiries,
         attached=attached,
         may_attach=can(actor, Permission.PARTY_INQUIRY_WRITE),
@@ -242,6 +253,7 @@ def registry_page(
         categories=list(Category),
         party_codes=_party_codes(uows) if actor.party_id is None else {},
         may_export=can(actor, Permission.PARTY_LIST_EXPORT) and actor.party_id is not None,
+        may_create=actor.party_id is not None and can(actor, Permission.PARTY_PERSON_WRITE),
     )
 
 

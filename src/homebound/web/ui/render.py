@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.web.ui.details import translate_detail
 from homebound.web.ui.i18n import LANGUAGE_NAMES
-from homebound.web.ui.nav import navigation
+from homebound.web.ui.nav import navigation, overdue_cards
 from homebound.web.ui.paper_i18n import doc_text
 from homebound.web.ui.session import CsrfRejectedError, SignInRequiredError, Visit, apply_cookies, read_visit
 
@@ -73,6 +73,7 @@ def render(
             lang=visit.language,
             languages=LANGUAGE_NAMES,
             nav=navigation(visit.actor, request.url.path),
+            overdue_cards=0 if is_htmx(request) else overdue_cards(request, visit.actor),  # a swap has no nav
             here=request.url.path,
             csrf_token=visit.csrf_token,
             **context,
