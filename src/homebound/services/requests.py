@@ -59,7 +59,7 @@ def _name(person: PersonRow | None) -> str:
 
 
 def _codes(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(OrganisationRow.id, OrganisationRow.code)).tuples().all())
+    return {org_id: code for org_id, code in session.execute(select(OrganisationRow.id, OrganisationRow.code))}
 
 
 def views_of(session: Session, rows: Sequence[ExchangeRequestRow], seat: str) -> list[RequestView]:
