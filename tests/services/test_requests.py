@@ -62,7 +62,9 @@ def test_a_party_tables_requests_and_follows_them_to_listed(
 
     linked = request_mediation.link_request(uows, mediator, tabled[0].id)  # the confirmed identity reused
     assert (linked.status, linked.held_person_id) == ("confirmed_held", held_first)
-    version = request_mediation.list_requested(uows, mediator, agreement_id, [tabled[0].id], expected_version=1)
+    version = request_mediation.list_requested(
+        uows, mediator, agreement_id, [tabled[0].id], expected_version=1
+    )
     assert version.number == 2
     with uows.reader() as uow:
         document = uow.session.get(AgreementVersionRow, (agreement_id, 2))

@@ -59,7 +59,8 @@ def _name(person: PersonRow | None) -> str:
 
 
 def _codes(session: Session) -> dict[str, str]:
-    return {org_id: code for org_id, code in session.execute(select(OrganisationRow.id, OrganisationRow.code))}
+    found = session.execute(select(OrganisationRow.id, OrganisationRow.code)).all()
+    return {str(row[0]): str(row[1]) for row in found}
 
 
 def views_of(session: Session, rows: Sequence[ExchangeRequestRow], seat: str) -> list[RequestView]:

@@ -33,6 +33,7 @@ from homebound.web.routes import (
     persons,
     reconciliation,
 )
+from homebound.web.routes import requests as request_routes
 
 DESCRIPTION = """
 Registries of held and sought persons, family inquiries, list import and export, and the action log
@@ -79,6 +80,7 @@ def create_app(
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
     app.include_router(reconciliation.router)
+    app.include_router(request_routes.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
     openapi.install(app)
