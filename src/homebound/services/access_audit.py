@@ -25,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from homebound.core.access import Actor
 from homebound.db.exchange_tables import AgreementRow
 from homebound.db.matching_tables import MatchCandidateRow
+from homebound.db.request_tables import ExchangeRequestRow
 from homebound.db.tables import (
     ApiTokenRow,
     InquiryRow,
@@ -45,6 +46,7 @@ OBJECT_COLUMNS: dict[str, InstrumentedAttribute[str]] = {
     "token_id": ApiTokenRow.id,
     "checkpoint_id": LogCheckpointRow.id,
     "key_id": SigningKeyRow.key_id,
+    "request_id": ExchangeRequestRow.id,
 }
 MAX_ID = 200  # longer values cannot be ids; they are not looked up
 
