@@ -209,9 +209,7 @@ def table_requests(
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-def _filtered(
-    query: Select[Any], status: str | None, agreement_id: str | None
-) -> Select[Any]:
+def _filtered(query: Select[Any], status: str | None, agreement_id: str | None) -> Select[Any]:
     if status is not None:
         if status not in {s.value for s in RequestStatus}:
             raise ValidationFailed([FieldProblem("status", "request.status", "no such request status")])
@@ -269,3 +267,26 @@ def get_request(uows: UnitOfWorkFactory, actor: Actor, request_id: str) -> Reque
             raise NotFound("no such request", field="request_id")
         (view,) = views_of(uow.session, [row], seat)
         return view
+
+
+def sought_ids_by_record(uows: UnitOfWorkFactory, actor: Actor, record_ids: Sequence[str]) -> dict[str, str]:
+    """The party's own sought records by the record id its lists use (a bureau's request list names them)."""
+    if actor.party_id is None:
+        raise PermissionDenied("a party's member names its own sought records")
+    with uows.reader() as uow:
+        found = uow.session.execute(
+            select(PersonRow.source_id, PersonRow.id).where(
+                PersonRow.party_id == actor.party_id,
+                PersonRow.registry_kind == Registry.SOUGHT.value,
+                PersonRow.source_id.in_(list(record_ids)),
+            )
+        ).all()
+    by_record = {str(row[0]): str(row[1]) for row in found}
+    missing = [
+        FieldProblem(f"records[{n}]", "not_found", "no such record in the sought registry", row=n + 1)
+        for n, record_id in enumerate(record_ids)
+        if record_id not in by_record
+    ]
+    if missing:
+        raise ValidationFailed(missing)
+    return by_record
