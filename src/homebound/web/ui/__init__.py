@@ -18,14 +18,16 @@ from homebound.web.ui import (
     printing,
     public,
     reconciliation,
+    requests,
     review,
 )
 
-# imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
+# imports, disclosures and requests before party: "/party/{registry}" would otherwise take their paths.
 AREAS = (
     auth,
     imports,
     disclosures,
+    requests,
     party,
     public,
     mediator,
