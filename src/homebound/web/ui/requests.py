@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response
 
+from homebound.core.errors import PermissionDenied
 from homebound.core.exchange.requests import RequestStatus
 from homebound.services import request_mediation as mediation
 from homebound.services import requests as service
@@ -51,6 +52,8 @@ def incoming_requests(
     request: Request, uows: Uows, visit: CurrentVisit, status: StatusQuery = ""
 ) -> Response:
     actor = visit.signed_in().actor
+    if actor.party_id is not None:
+        raise PermissionDenied("incoming requests are the mediator's")
     incoming = service.list_requests(uows, actor, status=_status(status))
     return render(
         request,
