@@ -15,7 +15,9 @@ from homebound.cli.main import app
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", [[], ["table"], ["list"], ["link"], ["refuse"]])
+@pytest.mark.parametrize(
+    "command", [[], ["table"], ["list"], ["link"], ["refuse"], ["listing"], ["returned"]]
+)
 def test_every_requests_command_explains_itself(command: list[str]) -> None:
     result = runner.invoke(app, ["requests", *command, "--help"])
     assert result.exit_code == 0, result.output

@@ -171,3 +171,29 @@ def refuse_request(
     with _domain_errors():
         view = mediation.refuse_request(uows, actor, request, reason)
     out.print(f"request {view.id} {view.status}: {view.refusal_reason}")
+
+
+@requests_app.command("listing")
+def list_requested(
+    agreement: Annotated[str, typer.Argument(help="the agreement's id")],
+    requests: Annotated[list[str], typer.Argument(help="ids of confirmed requests")],
+    user: UserOpt,
+    seen: Annotated[int, typer.Option("--if-version", help="the latest version you read (If-Match)")],
+) -> None:
+    """The mediator adds confirmed requests' held records to the agreement's next version."""
+    uows, actor = _acting(user)
+    with _domain_errors():
+        version = mediation.list_requested(uows, actor, agreement, requests, expected_version=seen)
+    out.print(f"version {version.number}: {len(requests)} requested person(s) listed")
+
+
+@requests_app.command("returned")
+def mark_returned(
+    requests: Annotated[list[str], typer.Argument(help="ids of listed requests whose person crossed")],
+    user: UserOpt,
+) -> None:
+    """The mediator records listed requests as returned once the person has crossed."""
+    uows, actor = _acting(user)
+    with _domain_errors():
+        views = mediation.mark_returned(uows, actor, requests)
+    out.print(f"{len(views)} request(s) returned")
