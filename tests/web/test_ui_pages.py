@@ -107,7 +107,7 @@ def test_no_personal_data_in_any_url(operator: TestClient) -> None:
             text = unquote(link)
             assert not [n for n in names if n in text or n in text.casefold()], (url, link)
         # A form that could carry a name must be POST; GET forms only carry filters.
-        assert all(re.fullmatch(r"/party/(held|sought)", action) for action in parsed.get_forms), url
+        assert all(re.fullmatch(r"/party/(held|sought|requests)", action) for action in parsed.get_forms), url
 
 
 def test_search_posts_names_in_the_body_and_answers_in_place(operator: TestClient) -> None:

@@ -25,6 +25,7 @@ from homebound.cli.link import link
 from homebound.cli.log import log_app
 from homebound.cli.node import node_app
 from homebound.cli.package import package_app
+from homebound.cli.requests import requests_app
 from homebound.core.access import OrganisationKind, Role
 from homebound.core.errors import DomainError, ValidationFailed
 from homebound.core.persons import Registry
@@ -48,6 +49,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(node_app, name="node")
 app.add_typer(package_app, name="package")
 app.add_typer(crossing_app, name="crossing")
+app.add_typer(requests_app, name="requests")
 app.command("link")(link)
 app.command("federation-demo")(federation_demo)
 app.command("documents")(documents)

@@ -10,3 +10,4 @@ from homebound.db import federation_tables as _federation_tables  # noqa: F401
 from homebound.db import guard_tables as _guard_tables  # noqa: F401
 from homebound.db import matching_tables as _matching_tables  # noqa: F401
 from homebound.db import privacy_tables as _privacy_tables  # noqa: F401
+from homebound.db import request_tables as _request_tables  # noqa: F401

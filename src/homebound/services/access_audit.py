@@ -32,6 +32,7 @@ from homebound.db.death_tables import RemainsRecordRow
 from homebound.db.exchange_tables import AgreementRow
 from homebound.db.matching_tables import MatchCandidateRow
 from homebound.db.privacy_tables import DataAccessRow
+from homebound.db.request_tables import ExchangeRequestRow
 from homebound.db.tables import (
     ApiTokenRow,
     InquiryRow,
@@ -56,6 +57,7 @@ OBJECT_COLUMNS: dict[str, InstrumentedAttribute[str]] = {
     "checkpoint_id": LogCheckpointRow.id,
     "key_id": SigningKeyRow.key_id,
     "remains_id": RemainsRecordRow.id,
+    "request_id": ExchangeRequestRow.id,
 }
 MAX_ID = 200  # longer values cannot be ids; they are not looked up
 

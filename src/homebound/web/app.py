@@ -36,6 +36,7 @@ from homebound.web.routes import (
     reconciliation,
     vehicles,
 )
+from homebound.web.routes import requests as request_routes
 
 DESCRIPTION = """
 Registries of held and sought persons, family inquiries, list import and export, and the action log
@@ -95,6 +96,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(reconciliation.router)
     app.include_router(privacy.router)
+    app.include_router(request_routes.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
     openapi.install(app)

@@ -58,6 +58,8 @@ class ActionTag(StrEnum):
     AGREEMENT_ACCEPT = "exchange:agreement:accept"
     AGREEMENT_CONCLUDE = "exchange:agreement:conclude"
     IDENTITY_CONFIRM = "exchange:identity:confirm"
+    REQUEST_TABLE = "exchange:request:table"  # a party tables a request for one of its own sought persons
+    REQUEST_STATUS = "exchange:request:status"  # confirmed held, listed, refused (with reason), returned
     HANDOVER_LINE = "exchange:handover:line"
     HANDOVER_SUBSTITUTE = "exchange:handover:substitute"  # the receiving party's decision
     HANDOVER_VEHICLE = "exchange:handover:vehicle"  # manifest lines placed in a bus or vehicle

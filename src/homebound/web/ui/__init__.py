@@ -23,10 +23,12 @@ from homebound.web.ui import (
     privacy,
     public,
     reconciliation,
+    requests,
     review,
 )
 
-# imports, disclosures and deaths (remains) before party: "/party/{registry}" would take their paths.
+# imports, disclosures, deaths (remains), intake and requests before party: "/party/{registry}" would
+# otherwise take their paths.
 AREAS = (
     auth,
     imports,
@@ -34,6 +36,7 @@ AREAS = (
     disclosures,
     deaths,
     intake,
+    requests,
     party,
     public,
     mediator,

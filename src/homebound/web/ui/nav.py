@@ -54,12 +54,15 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
             items.append((N_("Reconcile a list"), "/reconciliation"))
         if can(actor, Permission.PARTY_INQUIRY_READ):
             items.append((N_("Inquiries"), "/party/inquiries"))
+            items.append((N_("Requests"), "/party/requests"))
         items += [(N_("Disclosures received"), "/party/disclosures"), (N_("Agreements"), "/agreements")]
     else:
         items.append((N_("Mediator desk"), "/mediator"))
         if can(actor, Permission.ANY_PERSON_READ):
             items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
         items.append((N_("Review queue"), "/mediator/review"))
+        if can(actor, Permission.ANY_AGREEMENT_MANAGE):
+            items.append((N_("Incoming requests"), "/mediator/requests"))
         if can(actor, Permission.ANY_MATCH_RUN):
             items.append((N_("Reconcile a list"), "/reconciliation"))
         items.append((N_("Agreements"), "/agreements"))
