@@ -47,10 +47,14 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
         items.append((N_("Mediator desk"), "/mediator"))
         if can(actor, Permission.ANY_PERSON_READ):
             items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
-        items.append((N_("Review queue"), "/mediator/review"))
+        # Only who reviews pairs is offered the queue (an observer would be shown a page answering 403).
+        if can(actor, Permission.ANY_MATCH_REVIEW):
+            items.append((N_("Review queue"), "/mediator/review"))
         if can(actor, Permission.ANY_MATCH_RUN):
             items.append((N_("Reconcile a list"), "/reconciliation"))
-        items.append((N_("Agreements"), "/agreements"))
+        # A neutral intermediary's observer (the ICRC) is no party to an agreement: no page to offer it.
+        if can(actor, Permission.ANY_AGREEMENT_READ):
+            items.append((N_("Agreements"), "/agreements"))
     items.append((N_("Public ledger"), "/ledger"))
     built = [_item(label, href, here) for label, href in items]
     # The most specific area is the current one (the review queue under the desk, not both).
