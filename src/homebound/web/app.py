@@ -32,6 +32,7 @@ from homebound.web.routes import (
     matching,
     persons,
     reconciliation,
+    will_interviews,
 )
 
 DESCRIPTION = """
@@ -79,6 +80,7 @@ def create_app(
     for module in (accounts, persons, lists, inquiries, log, checkpoints, agreements, handover, matching):
         app.include_router(module.router)
     app.include_router(reconciliation.router)
+    app.include_router(will_interviews.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
     openapi.install(app)
