@@ -19,6 +19,7 @@ from homebound.web.ui import (
     public,
     reconciliation,
     review,
+    will_interviews,
 )
 
 # imports and disclosures before party: "/party/{registry}" would otherwise take their paths.
@@ -26,6 +27,7 @@ AREAS = (
     auth,
     imports,
     disclosures,
+    will_interviews,
     party,
     public,
     mediator,
