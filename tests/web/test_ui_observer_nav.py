@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from homebound.core.access import OrganisationKind, Role
 from homebound.core.persons import Registry, WillToReturn
+from homebound.db.federation_tables import PackageReceivedRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import accounts, registry
 from tests.conftest import Backend
@@ -78,3 +79,23 @@ def test_the_holding_party_records_a_witnessed_interview_on_the_record_page(
         "icrc",
         "2026-01-02",
     )
+
+
+def test_the_icrc_lists_what_its_node_received_and_no_one_else_does(
+    backend: Backend, connection: Connection
+) -> None:
+    uows = UnitOfWorkFactory(connection, key_custody_of_tests())
+    username = _icrc_observer(uows)
+    with uows.writer() as uow:
+        uow.session.add(PackageReceivedRow(name="f" * 64, sender="pa", seq=1, kind="disclosure", size=10,
+                                           package=b"sealed", received_by="test"))  # fmt: skip
+        uow.commit()
+    with ui_client(ui_app(backend.url, connection)) as client:
+        sign_in(client, username)
+        page = client.get("/icrc/received")
+        assert page.status_code == 200
+        assert "disclosure" in page.text and "f" * 16 in page.text and 'href="/icrc/received"' in page.text
+    with ui_client(ui_app(backend.url, connection)) as client:
+        sign_in(client, "med_observer")
+        assert client.get("/icrc/received").status_code == 403
+        assert 'href="/icrc/received"' not in client.get("/ledger").text

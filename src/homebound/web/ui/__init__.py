@@ -12,6 +12,7 @@ from homebound.web.ui import (
     crossing,
     disclosures,
     exchange,
+    icrc,
     imports,
     mediator,
     party,
@@ -36,6 +37,7 @@ AREAS = (
     crossing,
     reconciliation,
     printing,
+    icrc,
 )
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:

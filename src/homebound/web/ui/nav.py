@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from homebound.core.access import Actor, Permission, can
+from homebound.core.access import Actor, OrganisationKind, Permission, can
 from homebound.web.ui.i18n import N_
 
 
@@ -45,6 +45,10 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
         items += [(N_("Disclosures received"), "/party/disclosures"), (N_("Agreements"), "/agreements")]
     else:
         items.append((N_("Mediator desk"), "/mediator"))
+        if actor.organisation_kind is OrganisationKind.OBSERVER and can(
+            actor, Permission.OWN_PACKAGE_RECEIVE
+        ):
+            items.append((N_("Received packages"), "/icrc/received"))
         if can(actor, Permission.ANY_PERSON_READ):
             items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
         # Only who reviews pairs is offered the queue (an observer would be shown a page answering 403).
