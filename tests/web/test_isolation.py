@@ -27,7 +27,8 @@ def _body(method: str, path: str) -> dict[str, str] | None:
     if path.endswith("/shares"):
         return {"party": "pb"}
     if path.endswith("/will-interview"):
-        return {"interviewer": "d", "place": "p", "held_on": "2026-01-02", "language": "uk", "present": "none",
+        return {"interviewer": "d", "place": "p", "held_on": "2026-01-02", "language": "uk",
+                "present": "none",
                 "outcome": "wishes_to_return", "witness": "med"}  # fmt: skip
     return {"rank": "солдат"}
 
