@@ -195,6 +195,19 @@ def _by_class(proposed: Pairs, classes: dict[tuple[str, str], set[str]]) -> None
     print("    recall by error class: " + "; ".join(parts), flush=True)
 
 
+def _workload(pairs: Pairs, matches: Pairs, truth: Pairs, page: int = 25) -> None:
+    """The mediator's actions: one bulk confirmation per page of strong matches, one look per review pair."""
+    bulk, looks = -(-len(matches) // page), len(pairs) - len(matches)
+    found = len(pairs & truth)
+    per_pair = (bulk + looks) / found if found else 0.0
+    print(
+        f"    workload: {bulk:,} bulk actions (pages of {page} matches) + {looks:,} looks at review pairs "
+        f"= {bulk + looks:,} actions for {found:,} true pairs proposed ({per_pair:.3f} per true pair; "
+        f"one click per pair would be {len(pairs) / found if found else 0.0:.3f})",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -237,6 +250,7 @@ def main() -> None:
             )
             if classes:
                 _by_class(pairs, classes)
+            _workload(pairs, matches, truth)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ confirmed by the mediator (each held record against the sought record of the oth
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,9 @@ class Registries:
     sought: dict[str, list[str]] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)  # held person id -> sought person id
     rows: dict[str, Row] = field(default_factory=dict)  # person id -> the row imported
+
+
+CAPTURED_BY = dt.date(2023, 1, 1)
 
 
 def willing(index: int, row: Row) -> None:
@@ -63,7 +67,9 @@ def seed_registries(
 ) -> Registries:
     """Party A holds `held_a` persons and seeks its own people held by B (and vice versa); every held
     record's identity is confirmed, against the sought record it answers when there is one."""
-    scenario = generate_exchange_lists(held_b, seed, n_held=held_b, n_reverse=held_a)
+    # Captured before the agreements' reference dates (8 January 2023 and later): a composition lists
+    # nobody captured after the date its lists are drawn at.
+    scenario = generate_exchange_lists(held_b, seed, n_held=held_b, n_reverse=held_a, as_of=CAPTURED_BY)
     assert scenario.reverse is not None
     registries = Registries()
     uploads = (
@@ -177,6 +183,11 @@ class Api:
     def verify_log(self) -> None:
         report = self.get("mediator", "/api/v1/log/verify")
         assert report["ok"], report["first_failure"]
+
+    def publish(self, agreement_id: str, label: str, supersedes: list[str] | None = None) -> dict[str, Any]:
+        """The mediator publishes the agreement's closed tranches under a public label."""
+        body = {"public_label": label, "supersedes": supersedes or []}
+        return self.post("mediator", f"/api/v1/agreements/{agreement_id}/publications", body, expect=201)
 
     def ledger(self) -> dict[str, Any]:
         ledger: dict[str, Any] = self.get(None, "/api/v1/public/ledger")["exchanges"]

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="records held by the process's matching indexes in all (about 400 bytes each); beyond "
         "it the least recently used index is dropped and rebuilt when next needed",
     )
+    public_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="published figures below this (and above zero) show on the public ledger as 'fewer "
+        "than' it, never exactly: a small count can name the persons behind it",
+    )
 
     def second_factor_required(self) -> bool:
         if self.require_second_factor is None:

@@ -19,6 +19,7 @@ from homebound.config import Settings
 from homebound.db.engine import make_engine
 from homebound.db.migrate import upgrade
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.publication import FIGURE_KEYS, publish_registry_counts
 from homebound.web.app import create_app
 from tests.browser.seed import seed_registries
 from tests.exchange_support import Registries
@@ -65,7 +66,10 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     uows = UnitOfWorkFactory(engine, key_custody_of_tests())
     world = build_world(uows)
     seed_registries(uows, world, dt.date.today())
-    app = create_app(Settings(environment="test", database_url=url))
+    for admin, party in (("a_admin", "pa"), ("b_admin", "pb")):  # the public ledger shows published counts
+        publish_registry_counts(uows, world.actors[admin], party, FIGURE_KEYS)
+    # A few synthetic records per status: shown exactly, not suppressed as they would be by default.
+    app = create_app(Settings(environment="test", database_url=url, public_min_count=1))
     port = _free_port()
     # No websockets: the UI does not use them, and their import would only bring deprecation noise.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off")

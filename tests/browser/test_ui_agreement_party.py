@@ -21,7 +21,7 @@ from homebound.core.access import Role
 from homebound.db.tables import PersonRow, UserRow
 from homebound.services import accounts, agreement_views, second_factor
 from tests.browser.conftest import TABLET, LiveServer, OpenTab, Tab, serve
-from tests.browser.test_ui_browser import check_page, sign_in
+from tests.browser.test_ui_browser import check_page, publish_exchange, sign_in
 from tests.exchange_support import Registries, listable
 from tests.settings import TEST_PASSWORD_COST
 from tests.world import PASSWORD
@@ -29,6 +29,7 @@ from tests.world import PASSWORD
 # One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 TITLE = "Border exchange 9"
+LABEL = "A published exchange"  # what the public sees instead of the title
 SIGNER = "b_signer"
 REASON = "serves a sentence here; offered instead: seriously wounded"
 TERMS_REASON = "two days; the seriously wounded go first"
@@ -105,7 +106,8 @@ def _open_and_compose(mediator: Tab) -> str:
     agreement_id = mediator.page.url.rstrip("/").rsplit("/", 1)[1]
     mediator.page.locator("#max_persons").fill("8")
     mediator.page.locator("#tranches").fill("4/4")
-    mediator.page.get_by_role("button", name="Compose (N for N)").click()
+    mediator.page.get_by_label("Share with both parties").check()  # not ticked by default
+    mediator.page.get_by_role("button", name="Compose", exact=True).click()
     expect(mediator.page.locator("#decisions tr.decision-in").first).to_be_visible()
     return agreement_id
 
@@ -161,7 +163,12 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
         live_server.uows, live_server.world.actors["mediator"], agreement_id, 1
     ).document
     assert document is not None
-    replaced = document["list_b"][0]["candidate_id"]
+    with live_server.uows.reader() as uow:  # a seriously wounded man is replaced only by another
+        replaced = next(
+            p["candidate_id"]
+            for p in document["list_b"]
+            if uow.session.get(PersonRow, p["candidate_id"]).health != "seriously_wounded_sick"  # type: ignore[union-attr]
+        )
     spare_b = _spare(live_server, eligible, agreement_id, "pb", "b")
     party_b.page.locator("#person_1").select_option(replaced)
     party_b.page.locator("#record_1").fill(_record_number(live_server, spare_b))
@@ -255,5 +262,9 @@ def test_party_counter_proposes_both_accept_and_the_tranche_runs_with_remains(
     expect(crossing.page.locator("#tranche-closed")).to_be_visible()
 
     public.go("/ledger")
-    expect(public.page.locator("#table-per-exchange")).to_contain_text(TITLE)
+    expect(public.page.get_by_text(TITLE)).to_have_count(0)  # closed, not published
+    publish_exchange(mediator, agreement_id, LABEL)
+    public.go("/ledger")
+    expect(public.page.locator("#table-per-exchange")).to_contain_text(LABEL)
+    expect(public.page.get_by_text(TITLE)).to_have_count(0)  # the internal title is never public
     assert _remains_total(public) == remains_before + 3

@@ -40,6 +40,15 @@ def sign_in(tab: Tab, username: str) -> None:
     expect(tab.page.get_by_role("button", name=re.compile("Sign out|Вийти|Выйти"))).to_be_visible()
 
 
+def publish_exchange(tab: Tab, agreement_id: str, label: str) -> None:
+    """The mediator publishes an agreement's closed tranches on the public ledger under a public label."""
+    tab.go("/publications")
+    tab.page.get_by_label("Agreement").select_option(agreement_id)
+    tab.page.get_by_label("Public label").fill(label)
+    tab.page.get_by_role("button", name="Publish this exchange").click()
+    expect(tab.page).to_have_url(re.compile("/ledger$"))
+
+
 def sign_out(tab: Tab) -> None:
     tab.page.get_by_role("button", name=re.compile("Sign out|Вийти|Выйти")).click()
     expect(tab.page.get_by_role("status")).to_contain_text(re.compile("signed out|вийшли|вышли"))
@@ -174,7 +183,16 @@ def test_import_with_an_error_then_a_good_list_and_the_ledger_follows(open_tab: 
     assert _ledger_total(public, "chart-sought") == sought_before  # a preview is a dry run
     tab.page.get_by_role("button", name="Import into the sought registry").click()
     expect(tab.page.locator("#import-outcome")).to_contain_text("was imported")
+    assert _ledger_total(public, "chart-sought") == sought_before  # imported, not yet published
+    admin = open_tab()
+    sign_in(admin, "a_admin")
+    admin.go("/publications")
+    check_page(admin.page)
+    admin.page.get_by_role("button", name="Publish these counts").click()
+    expect(admin.page).to_have_url(re.compile("/ledger$"))
     assert _ledger_total(public, "chart-sought") == sought_before + 2
+    admin.go("/access-records?action=export")  # the admin reviews who read the party's data
+    check_page(admin.page)
 
 
 def test_a_family_files_an_inquiry_and_looks_up_its_status(

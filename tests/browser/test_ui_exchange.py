@@ -12,13 +12,14 @@ from playwright.sync_api import expect
 
 from homebound.services import accounts, agreement_views
 from tests.browser.conftest import TABLET, LiveServer, OpenTab, Tab, serve
-from tests.browser.test_ui_browser import check_page, sign_in
+from tests.browser.test_ui_browser import check_page, publish_exchange, sign_in
 from tests.exchange_support import Registries, listable
 from tests.world import PASSWORD
 
 # One worker drives the browser tests: one Chromium and one seeded server (`make test` runs xdist).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 TITLE = "Crossing exchange 7"
+LABEL = "A published exchange"  # what the public sees instead of the title
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,8 @@ def _compose(mediator: Tab) -> str:
     agreement_id = mediator.page.url.rstrip("/").rsplit("/", 1)[1]
     mediator.page.get_by_label("Persons under parity, both sides together").fill("8")
     mediator.page.get_by_label("Tranches (A/B, comma between)").fill("4/4")
-    mediator.page.get_by_role("button", name="Compose (N for N)").click()
+    mediator.page.get_by_label("Share with both parties").check()  # not ticked by default
+    mediator.page.get_by_role("button", name="Compose", exact=True).click()
     expect(mediator.page.locator("#decisions tr.decision-in").first).to_be_visible()
     check_page(mediator.page)
     mediator.shot("agreement-composition")
@@ -120,7 +122,11 @@ def test_compose_accept_and_run_a_tranche_with_a_substitution(
     expect(crossing.page.locator("#tranche-closed")).to_be_visible()
 
     public.go("/ledger")
-    expect(public.page.locator("#table-per-exchange")).to_contain_text(TITLE)
+    expect(public.page.get_by_text(TITLE)).to_have_count(0)  # closed, not published
+    publish_exchange(mediator, agreement_id, LABEL)
+    public.go("/ledger")
+    expect(public.page.locator("#table-per-exchange")).to_contain_text(LABEL)
+    expect(public.page.get_by_text(TITLE)).to_have_count(0)  # the internal title is never public
     public.page.wait_for_function(
         "() => window.Chart && window.Chart.getChart(document.getElementById('chart-per-exchange'))"
     )

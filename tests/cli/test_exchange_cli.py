@@ -32,6 +32,7 @@ COMMANDS = [
     "close",
     "notify",
     "ledger",
+    "publish",
     "seed-reported",
 ]
 
@@ -125,6 +126,13 @@ def test_an_exchange_from_the_command_line(tmp_path: Path) -> None:
     assert closed.exit_code == 0 and "reconciled" in closed.output, closed.output
     again = runner.invoke(app, ["exchange", "lines", agreement, "1", str(actions), "-u", "mediator"], env=env)
     assert again.exit_code == 2 and "handover.tranche_closed" in again.output
+    unpublished = runner.invoke(app, ["exchange", "ledger"], env=env)
+    assert "recorded" not in unpublished.output
+    published = runner.invoke(
+        app, ["exchange", "publish", agreement, "--label", "a small swap", "-u", "mediator"], env=env
+    )
+    assert published.exit_code == 0 and "1 day(s) of crossing" in published.output, published.output
     ledger = runner.invoke(app, ["exchange", "ledger"], env=env)
-    assert "cli swap" in ledger.output and "recorded" in ledger.output
+    assert "a small swap" in ledger.output and "recorded" in ledger.output
+    assert "cli swap" not in ledger.output  # the internal title stays internal
     assert runner.invoke(app, ["log", "verify", "--db"], env=env).exit_code == 0

@@ -239,7 +239,12 @@ def _negotiation(uows: UnitOfWorkFactory, world: World) -> dict[str, str]:
     ab = agreements.create_agreement(uows, mediator, title="ab", party_a="pa", party_b="pb", venue="v").id
     composed = compose_version(uows, mediator, ab, EXCHANGE_TERMS, share=True)
     assert composed.version.document is not None
-    listed = composed.version.document["list_b"][0]["candidate_id"]
+    with uows.reader() as uow:  # not a seriously wounded man: he is replaced only by another
+        listed = next(
+            p["candidate_id"]
+            for p in composed.version.document["list_b"]
+            if uow.session.get(PersonRow, p["candidate_id"]).health != "seriously_wounded_sick"  # type: ignore[union-attr]
+        )
     spare = next(
         d["candidate_id"] for d in composed.decisions if d["side"] == "b" and d["code"] == "out.below_cutoff"
     )

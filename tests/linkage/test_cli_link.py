@@ -61,7 +61,7 @@ def test_link_trains_on_the_lists_and_writes_pairs(
     rows = _read_output(output)
     assert list(rows[0]) == ["left_id", "right_id", "match_probability", "decision", "problems"]
     assert {r["decision"] for r in rows} <= {"match", "review"}
-    assert all(0.5 <= float(r["match_probability"]) <= 1.0 for r in rows)
+    assert all(0.02 <= float(r["match_probability"]) <= 1.0 for r in rows)  # the review floor
     scores = score_pairs(((r["left_id"], r["right_id"]) for r in rows), truth)
     assert scores.f1 >= 0.95
     assert model.exists()

@@ -215,3 +215,15 @@ def test_a_rare_family_name_weighs_more_than_a_common_one(
     rare_share, common_share = rare_pair.name_shares["family_name"], common_pair.name_shares["family_name"]
     assert rare_share is not None and common_share is not None
     assert common_share > 10 * rare_share
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4])
+def test_one_record_packs_its_keys_as_the_arrays_do(width: int) -> None:
+    """The look-up's scalar packing gives the index's keys, wrapping at 64 bits included (four codes)."""
+    from homebound.linkage.index import _pack, _pack_one
+
+    rng = np.random.default_rng(width)
+    codes = rng.integers(-1, 1 << 23, size=(5_000, width))
+    codes[rng.random(codes.shape) < 0.1] = -1
+    packed = _pack([codes[:, k].astype(np.int32) for k in range(width)])
+    assert [_pack_one([int(c) for c in row]) for row in codes] == packed.tolist()

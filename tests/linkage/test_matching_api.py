@@ -240,3 +240,62 @@ def test_run_refuses_wrong_parties(
     answer = client.post("/api/v1/matching/runs", json=body, headers=world.writes("mediator"))
     assert answer.status_code == status
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_queue_worked_in_bulk_through_the_api(
+    client: TestClient, world: World, registries: Registries
+) -> None:
+    _run(client, world)
+    strong = _queue(client, world, band="match")
+    weak = _queue(client, world, band="review")
+    assert strong and {c["band"] for c in strong} == {"match"} and {c["band"] for c in weak} <= {"review"}
+    assert _queue(client, world, party="nobody") == []
+    assert len(_queue(client, world, party="pb", category="pow")) <= len(_queue(client, world, party="pb"))
+    mediator = world.headers("mediator")
+    work = client.get("/api/v1/matching/workload", headers=mediator).json()
+    assert (work["open_match"], work["open_review"]) == (len(strong), len(weak))
+    assert work["actions_left"] == -(-len(strong) // 25) + len(weak)
+    # The filtered set: every open strong match, named by a token.
+    shown = client.get("/api/v1/matching/bulk-set", params={"verdict": "confirm"}, headers=mediator).json()
+    assert set(shown["candidate_ids"]) == {c["id"] for c in strong} and shown["count"] == len(strong)
+    # One pair decided by ids first: the token no longer names the set, and nothing more is decided.
+    first = strong[0]["id"]
+    by_ids = {"verdict": "reject", "candidate_ids": [first]}
+    answer = client.post("/api/v1/matching/bulk-review", json=by_ids, headers=world.writes("mediator"))
+    assert answer.status_code == 200 and answer.json()["recorded"] == [first]
+    stale = {"verdict": "confirm", "filter": {}, "token": shown["token"]}
+    refused = client.post("/api/v1/matching/bulk-review", json=stale, headers=world.writes("mediator"))
+    assert refused.status_code == 409 and refused.json()["code"] == "queue.changed"
+    fresh = client.get("/api/v1/matching/bulk-set", params={"verdict": "confirm"}, headers=mediator).json()
+    body = {"verdict": "confirm", "filter": {}, "token": fresh["token"]}
+    done = client.post("/api/v1/matching/bulk-review", json=body, headers=world.writes("mediator")).json()
+    assert set(done["recorded"]) | set(done["refused"]) == {c["id"] for c in strong[1:]}
+    assert len(_queue(client, world, status="confirmed")) == len(done["recorded"])
+    after = client.get("/api/v1/matching/workload", headers=mediator).json()
+    assert after["decided_today"] == 1 + len(done["recorded"]) and after["open_match"] == 0
+    # Not sure is one pair at a time; a token needs its filter.
+    assert (
+        client.post(
+            "/api/v1/matching/bulk-review", json={"verdict": "not_sure"}, headers=world.writes("mediator")
+        ).status_code
+        == 422
+    )
+    half = {"verdict": "confirm", "token": fresh["token"]}
+    assert (
+        client.post("/api/v1/matching/bulk-review", json=half, headers=world.writes("mediator")).status_code
+        == 422
+    )
+
+
+@pytest.mark.parametrize("who", ["a_admin", "b_operator", "med_observer"])
+def test_only_the_mediator_works_in_bulk(client: TestClient, world: World, who: str) -> None:
+    assert client.get("/api/v1/matching/workload", headers=world.headers(who)).status_code == 403
+    assert (
+        client.get(
+            "/api/v1/matching/bulk-set", params={"verdict": "reject"}, headers=world.headers(who)
+        ).status_code
+        == 403
+    )
+    body = {"verdict": "reject", "candidate_ids": ["00000000-0000-0000-0000-000000000000"]}
+    answer = client.post("/api/v1/matching/bulk-review", json=body, headers=world.writes(who))
+    assert answer.status_code == 403

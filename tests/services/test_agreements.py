@@ -4,12 +4,19 @@ conclusion (frozen, hash logged, manifests planned, persons listed), and what is
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from homebound.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed
-from homebound.core.exchange.agreement import RemovePerson, ReplacePerson, content_hash, version_document
+from homebound.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from homebound.core.exchange.agreement import (
+    AddPerson,
+    RemovePerson,
+    ReplacePerson,
+    content_hash,
+    version_document,
+)
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.categories import SeriouslyWoundedOrSick
 from homebound.core.exchange.documents import version_from_document
@@ -22,7 +29,8 @@ from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow, Hand
 from homebound.db.tables import LogEntryRow, PersonRow, PersonShareRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services import agreement_views, agreements
-from homebound.services.composition import compose_version
+from homebound.services.amendment_rules import cites_article_119
+from homebound.services.composition import compose_version, stored_decisions
 from homebound.services.log import verify_log
 from homebound.services.sign_in import Reauthentication
 from tests.exchange_support import Registries, seed_registries
@@ -50,6 +58,13 @@ def _open(uows: UnitOfWorkFactory, world: World) -> str:
     return view.id
 
 
+def _health(uows: UnitOfWorkFactory, person_id: str) -> str:
+    with uows.reader() as uow:
+        person = uow.session.get(PersonRow, person_id)
+        assert person is not None
+        return person.health
+
+
 def _status(uows: UnitOfWorkFactory, person_id: str) -> str:
     with uows.reader() as uow:
         person = uow.session.get(PersonRow, person_id)
@@ -73,12 +88,15 @@ def test_compose_share_amend_accept_conclude(
         d["candidate_id"] for d in composed.decisions if d["side"] == "b" and d["code"] == "out.below_cutoff"
     )
 
-    # Party B replaces one of its own people on list B: a version only B and the mediator see.
+    # Party B replaces one of its own people on list B (not a seriously wounded one: see
+    # test_a_seriously_wounded_person_is_not_swapped_for_a_less_grave_case): a version only B and the
+    # mediator see.
+    replaced = next(p for p in list_b if _health(uows, p) != "seriously_wounded_sick")
     amended = agreements.amend(
         uows,
         b_admin,
         agreement_id,
-        [ReplacePerson(Side.B, list_b[0], ListedPerson(spare_b), "under investigation: red line")],
+        [ReplacePerson(Side.B, replaced, ListedPerson(spare_b), "under investigation: red line")],
         expected_version=1,
     )
     assert amended.number == 2 and not amended.shared
@@ -139,7 +157,7 @@ def test_compose_share_amend_accept_conclude(
         )
     assert {"exchange:agreement:accept", "exchange:agreement:conclude", "exchange:agreement:share"} <= tags
     assert _status(uows, spare_b) == Status.LISTED_FOR_EXCHANGE.value
-    assert _status(uows, list_b[0]) in (Status.HELD.value, Status.HOSPITALISED.value)  # replaced: not listed
+    assert _status(uows, replaced) in (Status.HELD.value, Status.HOSPITALISED.value)  # replaced: not listed
     with pytest.raises(Conflict) as frozen:
         agreements.amend(
             uows, mediator, agreement_id, [RemovePerson(Side.B, spare_b, "late")], expected_version=2
@@ -196,3 +214,106 @@ def test_a_person_is_never_listed_under_two_concluded_agreements(
     with pytest.raises(Conflict) as listed:
         agreements.propose(uows, mediator, third, terms, [ListedPerson(held_a[0])], [ListedPerson(held_b[1])])
     assert listed.value.code == "exchange.not_held"
+
+
+def _composed(
+    uows: UnitOfWorkFactory, world: World
+) -> tuple[str, dict[str, list[str]], list[dict[str, Any]]]:
+    agreement_id = _open(uows, world)
+    composed = compose_version(uows, world.actors["mediator"], agreement_id, TERMS, share=True)
+    document = composed.version.document
+    assert document is not None
+    lists = {side: [p["candidate_id"] for p in document[f"list_{side}"]] for side in ("a", "b")}
+    return agreement_id, lists, composed.decisions
+
+
+def test_a_seriously_wounded_person_is_not_swapped_for_a_less_grave_case(
+    uows: UnitOfWorkFactory, world: World, seeded: Registries
+) -> None:
+    agreement_id, lists, decisions = _composed(uows, world)
+    serious = next(p for p in lists["b"] if _health(uows, p) == "seriously_wounded_sick")
+    spare = next(
+        d["candidate_id"]
+        for d in decisions
+        if d["side"] == "b" and d["code"] == "out.below_cutoff"
+        and _health(uows, d["candidate_id"]) != "seriously_wounded_sick"
+    )  # fmt: skip
+    b_admin = world.actors["b_admin"]
+    swap = [ReplacePerson(Side.B, serious, ListedPerson(spare), "swap")]
+    with pytest.raises(ValidationFailed) as refused:
+        agreements.amend(uows, b_admin, agreement_id, swap, expected_version=1)
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.code) == ("amendments[0]", "exchange.less_grave_replacement")
+    done = agreements.amend(uows, b_admin, agreement_id, [
+        RemovePerson(Side.B, serious, "moved to the next exchange by a medical commission"),
+        AddPerson(Side.B, ListedPerson(spare), "asked for by name"),
+    ], expected_version=1)  # fmt: skip
+    assert done.number == 2
+
+
+def test_an_amendment_citing_article_119_holds_the_person_back(
+    uows: UnitOfWorkFactory, world: World, seeded: Registries
+) -> None:
+    agreement_id, lists, _ = _composed(uows, world)
+    accused, other = lists["a"][0], lists["a"][1]
+    agreements.amend(uows, world.actors["a_admin"], agreement_id, [
+        RemovePerson(Side.A, accused, "criminal proceedings opened: held back under GC III Art. 119"),
+        RemovePerson(Side.A, other, "too ill to travel this week"),
+    ], expected_version=1)  # fmt: skip
+    with uows.reader() as uow:
+        held_back = uow.session.get(PersonRow, accused)
+        kept = uow.session.get(PersonRow, other)
+        assert held_back is not None and kept is not None
+        assert held_back.legal_hold == "proceedings" and "Art. 119" in (held_back.legal_hold_note or "")
+        assert kept.legal_hold == "none"
+    recomposed = compose_version(uows, world.actors["mediator"], agreement_id, TERMS, expected_version=2)
+    decision = next(d for d in recomposed.decisions if d["candidate_id"] == accused)
+    assert decision["code"] == "out.not_eligible" and "legal hold (GC III Art. 119)" in decision["text"]
+    assert any(d["candidate_id"] == other and d["code"].startswith("in.") for d in recomposed.decisions)
+
+
+@pytest.mark.parametrize(
+    ("reason", "cites"),
+    [("GC III Art. 119", True), ("article 119 proceedings", True), ("ст. 119 ЖК III", True),
+     ("статья 119", True), ("Art. 1190", False), ("Art. 118", False), ("room 119", False)],
+)  # fmt: skip
+def test_what_cites_article_119(reason: str, cites: bool) -> None:
+    assert cites_article_119(reason) is cites
+
+
+def test_a_composition_is_its_own_kind_and_keeps_its_reasons(
+    uows: UnitOfWorkFactory, world: World, seeded: Registries
+) -> None:
+    mediator = world.actors["mediator"]
+    agreement_id, lists, decisions = _composed(uows, world)
+    again = compose_version(uows, mediator, agreement_id, TERMS, expected_version=1,
+                            removed={lists["a"][0]: "asked to wait"})  # fmt: skip
+    kinds = [v.kind for v in agreement_views.list_versions(uows, mediator, agreement_id)]
+    assert kinds == ["composition", "composition"]  # a re-composition is no party's counter-proposal
+    stored = stored_decisions(uows, mediator, agreement_id, 1)
+    assert sorted(stored, key=lambda d: d["candidate_id"]) == sorted(
+        decisions, key=lambda d: d["candidate_id"]
+    )
+    second = {d["candidate_id"]: d for d in stored_decisions(uows, mediator, agreement_id, 2)}
+    assert (
+        second[lists["a"][0]]["code"] == "out.amendment" and "asked to wait" in second[lists["a"][0]]["text"]
+    )
+    assert again.empty_reason is None
+    with pytest.raises((NotFound, PermissionDenied)):
+        stored_decisions(uows, world.actors["a_admin"], agreement_id, 1)
+
+
+def _nobody_interviewed(index: int, row: dict[str, str]) -> None:
+    row["will_to_return"], row["will_verified_by"], row["will_verified_on"] = "unknown", "", ""
+
+
+def test_an_empty_composition_says_why_and_is_not_shared(uows: UnitOfWorkFactory, world: World) -> None:
+    seed_registries(uows, world, held_a=8, held_b=8, seed=3, edit=_nobody_interviewed)
+    agreement_id = _open(uows, world)
+    kept = compose_version(uows, world.actors["mediator"], agreement_id, TERMS, share=True)
+    assert kept.version.list_sizes == (0, 0) and not kept.version.shared  # asked to share: kept unshared
+    assert kept.empty_reason is not None
+    assert "16 not eligible" in kept.empty_reason
+    assert "no will-to-return interview recorded (16)" in kept.empty_reason
+    with pytest.raises(NotFound):  # party A does not see it
+        agreement_views.get_version(uows, world.actors["a_admin"], agreement_id, 1)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services.exchange_ledger import ReportedExchange, public_exchanges, seed_reported
+from homebound.services.exchange_ledger import ReportedExchange, seed_reported
 from homebound.services.log import verify_log
+from homebound.services.public_exchanges import public_exchanges
 
 # Figures as the project's domain notes give them (inputs, not outputs of the code under test).
 DOMAIN_PERSONS = (215 + 55) + (50 + 50) + (207 + 195) + (390 + 307 + 303) * 2 + (157 + 157)

@@ -6,6 +6,7 @@ ledger showing the totals. Registries are imported with the list service (the fi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -17,10 +18,13 @@ from sqlalchemy import select
 from homebound.core.persons import Health, Status
 from homebound.db.tables import PersonRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.exchange_ledger import seed_reported
 from tests.exchange_support import Api, listable, seed_registries
 from tests.world import PASSWORD, World
 
 SW = {"kind": "seriously_wounded_or_sick"}
+# Persons in the publicly reported exchanges as the domain notes give them (inputs, not the code's output).
+REPORTED_PERSONS = (215 + 55) + (50 + 50) + (207 + 195) + (390 + 307 + 303) * 2 + (157 + 157)
 SW_KEY = "seriously_wounded_or_sick"
 
 
@@ -159,12 +163,21 @@ def test_8_january_2023_fifty_for_fifty(client: TestClient, world: World, uows: 
     totals = api.get("a_operator", f"{url}/totals")
     assert (totals["substitutions"], totals["refusals"], totals["reconciled_tranches"]) == (2, 1, 1)
 
+    # The same exchange as publicly reported is on the ledger already; the recorded one replaces it.
+    seed_reported(uows, "test", side_a="pa", side_b="pb")
+    (reported,) = [e for e in api.ledger()["exchanges"] if e["title"] == "50 for 50"]
+    assert api.ledger()["totals"]["persons"] == REPORTED_PERSONS
+    api.publish(agreement_id, "8 January 2023: 50 for 50", supersedes=[reported["id"]])
     api.verify_log()
     ledger = api.ledger()
     (exchange,) = [e for e in ledger["exchanges"] if e["title"].startswith("8 January 2023")]
     assert exchange["reported"] is False and exchange["persons_returned"] == {"pa": 50, "pb": 50}
-    assert exchange["categories"]["pb"]["substitutes_accepted"] == 1
-    assert ledger["totals"]["persons"] == 100 and ledger["per_side"]["pa"]["persons_returned"] == 50
+    assert exchange["categories"]["pb"]["substitutes_accepted"] is None  # 1: below the public minimum
+    assert not [e for e in ledger["exchanges"] if e["title"] == "50 for 50"]  # counted once, not added
+    assert ledger["totals"]["persons"] == REPORTED_PERSONS - 100 + 100
+    (beside,) = ledger["superseded"]
+    assert beside["reported"]["id"] == reported["id"]
+    assert beside["difference"]["persons_returned"] == {"pa": 0, "pb": 0}
     assert "family_name" not in str(ledger)
 
 
@@ -302,9 +315,10 @@ def test_ankara_january_2023_lists_of_800_and_200(
         [list_b[i] for i in range(15)] + [list_a[i] for i in range(7)] + [list_b[100 + i] for i in range(10)]
     )
     assert Status.EXCHANGED.value not in set(_statuses(uows, removed).values())
+    api.publish(agreement_id, "Ankara 2023")
     api.verify_log()
     ledger = api.ledger()
-    (exchange,) = [e for e in ledger["exchanges"] if e["venue"] == "Ankara"]
+    (exchange,) = [e for e in ledger["exchanges"] if e["title"] == "Ankara 2023"]
     assert exchange["persons_returned"] == {"pa": 785, "pb": 201}
     assert ledger["totals"]["persons"] == 986
 
@@ -382,12 +396,19 @@ def test_istanbul_2025_thousand_for_thousand_in_three_tranches(
     assert totals["received"] == {"a": 1000 + sw_a, "b": 1000 + sw_b}
     assert totals["remains"]["b"] == {"identified": 909 + 5100, "pending_dna": 0, "mixed_remains": 48}
     assert totals["reconciled_tranches"] == 3
+    api.publish(agreement_id, "Istanbul 2025")
     api.verify_log()
     ledger = api.ledger()
-    (exchange,) = [e for e in ledger["exchanges"] if e["title"].startswith("Istanbul 2025")]
-    assert exchange["date"] == "2025-05-23" and exchange["reported"] is False
-    assert exchange["persons_returned"] == {"pa": 1000 + sw_b, "pb": 1000 + sw_a}
-    assert exchange["remains_returned"] == {"pa": 909 + 5100 + 48, "pb": 78}
-    assert exchange["categories"]["pa"]["basis_all_for_all"] == sw_b
-    assert exchange["categories"]["pa"]["basis_parity"] == 1000
+    days = [e for e in ledger["exchanges"] if e["title"].startswith("Istanbul 2025")]
+    # One line per tranche handed over, dated by the crossing (here, all on the day the test ran).
+    crossed = dt.datetime.now(dt.UTC).date().isoformat()
+    assert [e["date"] for e in days] == [crossed] * 3 and not any(e["reported"] for e in days)
+    assert [e["persons_returned"] for e in days] == [
+        {"pa": 390 + sw_b, "pb": 390 + sw_a},
+        {"pa": 307, "pb": 307},
+        {"pa": 303, "pb": 303},
+    ]
+    assert [e["remains_returned"] for e in days][2] == {"pa": 909 + 5100 + 48, "pb": 78}
+    assert days[0]["categories"]["pa"]["basis_all_for_all"] == sw_b
+    assert [e["categories"]["pa"]["basis_parity"] for e in days] == [390, 307, 303]
     assert ledger["totals"]["persons"] == 2000 + sw_a + sw_b and ledger["totals"]["remains"] == 6057 + 78

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from homebound.core.access import OrganisationKind, Role
 from homebound.db.uow import UnitOfWorkFactory
-from homebound.services import accounts, agreements
+from homebound.services import accounts, agreement_views, agreements
 from tests.conftest import Backend
 from tests.exchange_support import Registries, seed_registries
 from tests.keys import key_custody_of_tests
@@ -233,8 +233,12 @@ def test_closed_tranche_reaches_the_public_ledger(setup: Setup, clients: dict[st
     assert _post(m, console, f"{console}/1/close", {"password": PASSWORD}).status_code == 303  # type: ignore[attr-defined]
     assert 'id="tranche-closed"' in m.get(f"{console}?tranche=1").text
     with ui_client(setup.app) as public:
+        assert _total_persons(public.get("/ledger").text) == before  # closed, not yet published
+        body = {"agreement_id": setup.agreement_id, "public_label": "A published exchange"}
+        assert _post(m, "/publications", "/publications/exchange", body).status_code == 303  # type: ignore[attr-defined]
         page = public.get("/ledger").text
-    assert 'id="table-per-exchange"' in page and "Test exchange" in page
+    assert 'id="table-per-exchange"' in page and "A published exchange" in page
+    assert "Test exchange" not in page  # the internal title is never published
     assert _total_persons(page) == before + len(lines)
 
 
@@ -242,3 +246,62 @@ def _total_persons(html: str) -> int:
     if 'id="total-persons">' not in html:
         return 0
     return int(html.split('id="total-persons">')[1].split("<", maxsplit=1)[0])
+
+
+def test_the_compose_form_offers_every_formula_and_a_parity_category(
+    setup: Setup, clients: dict[str, TestClient], connection: Connection, world: World
+) -> None:
+    url = f"/agreements/{setup.agreement_id}"
+    m = clients["mediator"]
+    form = m.get(url).text.split('id="compose-form"')[1].split("</form>")[0]
+    for formula in ("n_for_n", "declared_ratio", "weighted_equivalence"):
+        assert f'value="{formula}"' in form
+    assert 'name="parity_category"' in form and 'name="all_for_all"' in form
+    assert '<input type="checkbox" id="share" name="share" value="true">' in form  # not ticked
+    declared = _post(m, url, f"{url}/compose", {
+        "reference_date": "2023-01-08", "formula": "declared_ratio", "declared_a": "3", "declared_b": "2",
+        "category": "seriously_wounded_or_sick", "expected_version": "0",
+    })  # fmt: skip
+    assert declared.status_code == 200, declared.text  # type: ignore[attr-defined]
+    uows, mediator = UnitOfWorkFactory(connection, key_custody_of_tests()), world.actors["mediator"]
+    version = agreement_views.get_version(uows, mediator, setup.agreement_id, 1)
+    assert version.kind == "composition" and version.list_sizes == (3, 2) and not version.shared
+    assert version.document is not None
+    assert version.document["terms"]["formulas"] == [{"kind": "declared_ratio", "a_count": 3, "b_count": 2}]
+    restricted = _post(m, url, f"{url}/compose", {
+        "reference_date": "2023-01-08", "formula": "n_for_n", "category": "seriously_wounded_or_sick",
+        "parity_category": "seriously_wounded_or_sick", "expected_version": "1",
+    })  # fmt: skip
+    assert restricted.status_code == 200, restricted.text  # type: ignore[attr-defined]
+    assert "not in the category the parity lists are drawn from" in restricted.text  # type: ignore[attr-defined]
+    terms = agreement_views.get_version(uows, mediator, setup.agreement_id, 2).document["terms"]  # type: ignore[index]
+    assert terms["parity_category"] == "seriously_wounded_or_sick"
+
+
+def test_the_compose_form_sets_gates_and_priority_and_an_empty_result_is_not_shared(
+    setup: Setup, clients: dict[str, TestClient], connection: Connection, world: World
+) -> None:
+    url = f"/agreements/{setup.agreement_id}"
+    m = clients["mediator"]
+    form = m.get(url).text.split('id="compose-form"')[1].split("</form>")[0]
+    assert 'name="custody"' in form and 'name="priority"' in form and 'name="interview_gate"' in form
+    ordered = _post(m, url, f"{url}/compose", {
+        "reference_date": "2023-01-08", "max_persons": "4", "expected_version": "0", "share": "true",
+        "priority": ["captivity_length", "medical_severity", "categories"], "interview_gate": "off",
+    })  # fmt: skip
+    assert ordered.status_code == 200, ordered.text  # type: ignore[attr-defined]
+    uows, mediator = UnitOfWorkFactory(connection, key_custody_of_tests()), world.actors["mediator"]
+    terms = agreement_views.get_version(uows, mediator, setup.agreement_id, 1).document["terms"]  # type: ignore[index]
+    assert terms["priority"]["criteria"] == ["captivity_length", "medical_severity", "categories"]
+    assert terms["eligibility"]["require_will_interview"] is False
+    assert terms["eligibility"]["require_confirmed_identity"] is True
+    # Custody confirmed by the ICRC for nobody here: no one is listed, the version is kept unshared.
+    empty = _post(m, url, f"{url}/compose", {
+        "reference_date": "2023-01-08", "max_persons": "4", "expected_version": "1", "share": "true",
+        "custody": "icrc",
+    })  # fmt: skip
+    assert empty.status_code == 200, empty.text  # type: ignore[attr-defined]
+    page = empty.text  # type: ignore[attr-defined]
+    assert 'id="empty-reason"' in page and "custody not confirmed" in page
+    assert re.search(r'id="composition-shared">no<', page)
+    assert not agreement_views.get_version(uows, mediator, setup.agreement_id, 2).shared

@@ -70,6 +70,13 @@ def _spare_of_b(setup: Setup, connection: Connection, world: World) -> str:
     return next(p for p in setup.registries.held["pb"] if p not in listed)
 
 
+def _health(connection: Connection, person_id: str) -> str:
+    with UnitOfWorkFactory(connection, key_custody_of_tests()).reader() as uow:
+        person = uow.session.get(PersonRow, person_id)
+        assert person is not None
+        return person.health
+
+
 def _source_id(connection: Connection, person_id: str) -> str:
     with UnitOfWorkFactory(connection, key_custody_of_tests()).reader() as uow:
         return str(
@@ -84,7 +91,12 @@ def test_party_b_replaces_a_person_and_both_sides_see_the_difference_once_shared
     b = clients["b_admin"]
     page = b.get(url)
     assert 'id="amend-form"' in page.text and 'id="counter-form"' in page.text
-    removed = _document(setup, connection, world, 1)["list_b"][0]["candidate_id"]
+    # Not a seriously wounded man: he is replaced only by another (exchange.less_grave_replacement).
+    removed = next(
+        p["candidate_id"]
+        for p in _document(setup, connection, world, 1)["list_b"]
+        if _health(connection, p["candidate_id"]) != "seriously_wounded_sick"
+    )
     spare = _spare_of_b(setup, connection, world)
     # Party B names its own record by the number in its registry, not by an internal ID.
     answer: httpx.Response = _post(
@@ -113,7 +125,7 @@ def test_party_b_replaces_a_person_and_both_sides_see_the_difference_once_shared
     a_page = clients["a_admin"].get(f"{url}?v=2&against=1").text
     assert "serves a sentence; offered instead: wounded" in a_page and 'id="accept-form"' in a_page
     versions = _versions(setup, connection, world)
-    assert [v.kind for v in versions] == ["proposal", "amendment"]
+    assert [v.kind for v in versions] == ["composition", "amendment"]
     assert versions[-1].author == "party_b"
 
 

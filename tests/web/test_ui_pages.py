@@ -13,8 +13,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 
+from homebound.config import Settings
 from homebound.db.tables import PersonRow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.web.app import create_app
 from tests.browser.seed import held_csv, seed_registries, sought_csv
 from tests.conftest import Backend
 from tests.keys import key_custody_of_tests
@@ -175,9 +177,7 @@ def _count(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(PersonRow)).scalar_one()
 
 
-BAD_LIST = (
-    "record_id,family_name,date_of_birth\nX-1,Петренко,1990\nX-2,,1991\nX-3,Іванов,1990-13-40\n".encode()
-)
+BAD_LIST = "record_id,family_name,date_of_birth\nX-1,Петренко,1990\nX-2,,1991\nX-3,,1990-13-40\n".encode()
 GOOD_LIST = "record_id,family_name,date_of_birth\nX-1,Петренко,1990\nX-2,Сидоренко,1991\n".encode()
 
 
@@ -313,8 +313,28 @@ def test_bureau_attaches_an_inquiry_and_the_family_sees_the_stage(app: FastAPI, 
         assert 'data-stage="searching"' in status.text
 
 
-def test_ledger_counts_match_the_registries(app: FastAPI, connection: Connection) -> None:
+def test_ledger_counts_match_the_registries_once_published(
+    app: FastAPI, backend: Backend, connection: Connection
+) -> None:
     with ui_client(app) as public:
+        unpublished = public.get("/ledger").text
+        assert sum(int(n) for n in re.findall(r'data-total="(\d+)"', unpublished)) == 0
+        for admin in ("a_admin", "b_admin"):
+            with ui_client(app) as party:
+                sign_in(party, admin)
+                token = csrf_of(party.get("/publications"))
+                own = re.findall(r'<option value="([a-z]+)">', party.get("/publications").text)
+                every = re.findall(r'name="figures" value="([a-z_]+)"', party.get("/publications").text)
+                assert len(own) == 1 and "held_deceased" in every
+                body = {"csrf_token": token, "party": own[0], "figures": every}
+                assert party.post("/publications/registry-counts", data=body).status_code == 303
+        page = public.get("/ledger").text
+    totals = [int(n) for n in re.findall(r'data-total="(\d+)"', page)]
+    assert sum(totals) == 0 and 'data-suppressed="true"' in page  # a few records each: all below 5
+    exact = create_app(
+        Settings(environment="test", database_url=backend.url, public_min_count=1), bind=connection
+    )
+    with ui_client(exact) as public:
         page = public.get("/ledger").text
     totals = [int(n) for n in re.findall(r'data-total="(\d+)"', page)]
     assert sum(totals) == _count(connection)

@@ -391,13 +391,33 @@ def notify(
         raise typer.Exit(code=1)
 
 
+@exchange_app.command("publish")
+def publish(
+    agreement: AgreementArg,
+    user: UserOpt,
+    label: Annotated[str, typer.Option("--label", help="the public label (never the internal title)")] = "",
+    supersedes: Annotated[
+        list[str] | None, typer.Option("--supersedes", help="a reported exchange's id this one replaces")
+    ] = None,
+) -> None:
+    """Publish the agreement's closed tranches on the public ledger, one line per day of crossing (a
+    mediator)."""
+    from homebound.services.publication import publish_exchange
+
+    uows, actor = _acting(user)
+    with _domain_errors():
+        act = publish_exchange(uows, actor, agreement, public_label=label, supersedes=supersedes or [])
+    days = act.figures["days"]
+    out.print(f"published {act.figures['label']!r}: {len(days)} day(s) of crossing", markup=False)
+
+
 @exchange_app.command("ledger")
 def ledger() -> None:
-    """The public exchange ledger: aggregates only, reported figures marked."""
-    from homebound.services.exchange_ledger import public_exchanges
+    """The public exchange ledger: aggregates only, reported figures marked, recorded ones once published."""
+    from homebound.services.public_exchanges import public_exchanges
 
     uows = _uows()
-    found = public_exchanges(uows)
+    found = public_exchanges(uows, min_count=load_settings().public_min_count)
     for exchange in found.exchanges:
         returned = ", ".join(f"{side} {n}" for side, n in exchange["persons_returned"].items())
         bodies = ", ".join(f"{side} {n}" for side, n in exchange["remains_returned"].items())

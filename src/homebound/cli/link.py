@@ -113,8 +113,8 @@ def link(
         typer.Option(help="a model file from --save-model; without it a model is trained on the two lists"),
     ] = None,
     save_model: Annotated[Path | None, typer.Option(help="write the model used to this file")] = None,
-    match_threshold: Annotated[float, typer.Option(help="probability from which a pair is a match")] = 0.95,
-    review_threshold: Annotated[float, typer.Option(help="probability from which a pair is reviewed")] = 0.5,
+    match_threshold: Annotated[float, typer.Option(help="probability from which a pair is a match")] = 0.8,
+    review_threshold: Annotated[float, typer.Option(help="probability from which a pair is reviewed")] = 0.02,
     explain: Annotated[bool, typer.Option(help="add a column saying which levels made each score")] = False,
     skip_invalid: Annotated[
         bool, typer.Option(help="link the valid rows of a list that has bad rows")

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from homebound.cli.context import actor_for_username, keys_of, load_settings, open_uows
+from homebound.cli.crossing import crossing_app
 from homebound.cli.data_keys import keys_app
 from homebound.cli.documents import documents
 from homebound.cli.exchange import exchange_app
@@ -43,6 +44,7 @@ app.add_typer(exchange_app, name="exchange")
 app.add_typer(keys_app, name="keys")
 app.add_typer(node_app, name="node")
 app.add_typer(package_app, name="package")
+app.add_typer(crossing_app, name="crossing")
 app.command("link")(link)
 app.command("federation-demo")(federation_demo)
 app.command("documents")(documents)

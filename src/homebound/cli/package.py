@@ -67,6 +67,10 @@ def send(
     fields: Annotated[
         str | None, typer.Option(help="disclosure: columns to disclose, comma-separated")
     ] = None,
+    act: Annotated[
+        str | None,
+        typer.Option(help="handover-act: the act to send; countersignature: the act to countersign"),
+    ] = None,
     agreement: Annotated[
         str | None, typer.Option(help="version, acceptance, conclusion: the agreement's id")
     ] = None,
@@ -93,7 +97,11 @@ def send(
                 )
             sent = send_checkpoint(uows, actor, to[0])
         else:
-            payload = _payload(uows, actor, kind, to, registry, all_records, records, fields)
+            payload: dict[str, Any] | None = (
+                _act_payload(uows, actor, kind, act)
+                if kind in (PackageKind.HANDOVER_ACT, PackageKind.COUNTERSIGNATURE)
+                else _payload(uows, actor, kind, to, registry, all_records, records, fields)
+            )
             if payload is None:
                 payload = _agreement_payload(uows, actor, kind, to, agreement, number, code)
             sent = send_package(uows, actor, to=to, kind=kind, payload=payload)
@@ -170,6 +178,21 @@ def _agreement_payload(
     password = typer.prompt("your password (it unlocks this node's signature)", hide_input=True)
     proof = Reauthentication(password, "".join((code or "").split()) or None)
     return agreements.accept_version(uows, actor, agreement, number, proof)
+
+
+def _act_payload(uows: UnitOfWorkFactory, actor: Actor, kind: PackageKind, act: str | None) -> dict[str, Any]:
+    if act is None:
+        raise ValidationFailed(
+            [FieldProblem("act", "required", f"a {kind.value} package names the act (--act)")]
+        )
+    if kind is PackageKind.HANDOVER_ACT:
+        from homebound.services.federation.crossing import act_payload
+
+        return act_payload(uows, act)
+    from homebound.cli.exchange import _proof
+    from homebound.services.federation.countersigning import countersign
+
+    return countersign(uows, actor, act, _proof())  # binding: the password (and code) asked again
 
 
 @package_app.command("receive")

@@ -39,6 +39,8 @@ class Permission(StrEnum):
     PARTY_AGREEMENT_NEGOTIATE = "party:agreement:negotiate"  # counter-propose, amend
     PARTY_AGREEMENT_ACCEPT = "party:agreement:accept"  # with the password re-entered
     PARTY_HANDOVER_RECORD = "party:handover:record"  # lines at the crossing, substitute decisions
+    PARTY_FIGURES_PUBLISH = "party:figures:publish"  # the party's own registry counts, figure by figure
+    PARTY_ACCESS_REVIEW = "party:access:review"  # who read, searched or exported the party's personal data
     ANY_PERSON_READ = "any:person:read"
     ANY_PERSON_SHARE = "any:person:share"
     ANY_LOG_READ = "any:log:read"
@@ -49,6 +51,8 @@ class Permission(StrEnum):
     ANY_ORGANISATION_READ = "any:organisation:read"
     ANY_MATCH_RUN = "any:match:run"  # match one party's sought list against another's held list
     ANY_MATCH_REVIEW = "any:match:review"  # read the proposed pairs, confirm, reject or defer them
+    ANY_FIGURES_PUBLISH = "any:figures:publish"  # any party's counts, an agreement's recorded exchange
+    ANY_ACCESS_REVIEW = "any:access:review"
     OWN_TOKEN_MANAGE = "own:token:manage"  # noqa: S105 - a permission name, not a secret
     OWN_PACKAGE_SEND = "own:package:send"  # seal and send a package as the node's organisation
     OWN_PACKAGE_RECEIVE = "own:package:receive"  # accept a package addressed to the node's organisation
@@ -99,6 +103,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         Permission.OWN_PACKAGE_RECEIVE,
         Permission.PARTY_AGREEMENT_NEGOTIATE,
         Permission.PARTY_AGREEMENT_ACCEPT,
+        Permission.PARTY_FIGURES_PUBLISH,
+        Permission.PARTY_ACCESS_REVIEW,
     },
     Role.MEDIATOR: _SIGNED_IN
     | {
@@ -114,6 +120,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         Permission.ANY_HANDOVER_RECORD,
         Permission.ANY_MATCH_RUN,
         Permission.ANY_MATCH_REVIEW,
+        Permission.ANY_FIGURES_PUBLISH,
+        Permission.ANY_ACCESS_REVIEW,
     },
 }
 

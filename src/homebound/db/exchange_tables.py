@@ -35,6 +35,8 @@ class AgreementRow(Base):
     party_b_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
     mediator_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"))
     venue: Mapped[str] = mapped_column(String(200))
+    # The only name the public ledger ever shows; title and venue are the parties' and mediator's own.
+    public_label: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(16))  # draft, negotiating, concluded
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
     concluded_version: Mapped[int | None] = mapped_column(Integer)

@@ -144,6 +144,8 @@ class PersonRow(Base):
     will_to_return: Mapped[str] = mapped_column(String(16))
     will_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     last_seen_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The import (list) that last created or changed the record; None when typed in one by one.
+    import_batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -155,6 +157,9 @@ class PersonRow(Base):
     birth_year_sealed: Mapped[bytes | None] = mapped_column("birth_year", LargeBinary)
     birth_month_sealed: Mapped[bytes | None] = mapped_column("birth_month", LargeBinary)
     birth_day_sealed: Mapped[bytes | None] = mapped_column("birth_day", LargeBinary)
+    # A date of birth that is no date (31 April, an unreadable digit), as an imported list wrote it; the
+    # birth_* columns are then empty. Compared digit by digit by the matching, flagged to the reviewer.
+    date_of_birth_written_sealed: Mapped[bytes | None] = mapped_column("date_of_birth_written", LargeBinary)
     place_of_birth_sealed: Mapped[bytes | None] = mapped_column("place_of_birth", LargeBinary)
     service_number_sealed: Mapped[bytes | None] = mapped_column("service_number", LargeBinary)
     unit_sealed: Mapped[bytes | None] = mapped_column("unit", LargeBinary)
@@ -176,6 +181,7 @@ class PersonRow(Base):
     birth_year = SealedField("int")
     birth_month = SealedField("int")
     birth_day = SealedField("int")
+    date_of_birth_written = SealedField()
     place_of_birth = SealedField()
     service_number = SealedField()
     unit = SealedField()

@@ -189,6 +189,9 @@ BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
     ("giv_key", "pat_key", "dob_y"),
     ("giv_key", "pat_key", "dob_m", "dob_d"),
     ("sn_digits",),
+    # Both names mistyped at once (a neighbour key in each, or a letter dropped) keep their first letters:
+    # with the full date, +0.45 points of blocking recall at 100k for 1% more pairs (training draw, seed 1).
+    ("fam_i1", "giv_i1", "dob_full"),
 )
 
 # EM passes: each trains the m values of every comparison not using its keys.

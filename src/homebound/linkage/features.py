@@ -55,12 +55,14 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "fam_skel",
     "fam_dm1",
     "fam_dm2",
+    "fam_i1",
     "giv_norm",
     "giv_skel",
     "giv_key",
     "giv_c1",
     "giv_c2",
     "giv_dim",
+    "giv_i1",
     "pat_norm",
     "pat_skel",
     "pat_key",
@@ -90,8 +92,12 @@ def frame_from_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.replace({"": None})
 
 
-def frame_from_persons(persons: Sequence[PersonInput]) -> pd.DataFrame:
-    """A frame of the source columns from validated rows (sex and date of birth already parsed)."""
+def frame_from_persons(
+    persons: Sequence[PersonInput], written_dates: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """A frame of the source columns from validated rows (sex and date of birth already parsed); a record
+    without a date of birth takes its date as written from ``written_dates`` (by record id), if any."""
+    written = written_dates or {}
     records = [
         (
             p.record_id,
@@ -99,7 +105,7 @@ def frame_from_persons(persons: Sequence[PersonInput]) -> pd.DataFrame:
             p.fields.given_name,
             p.fields.patronymic,
             _SEX_CODES.get(p.fields.sex),
-            p.fields.date_of_birth.iso() if p.fields.date_of_birth else None,
+            p.fields.date_of_birth.iso() if p.fields.date_of_birth else written.get(p.record_id),
             p.fields.service_number,
             p.fields.unit,
         )
@@ -128,29 +134,39 @@ def _or_none(text: str) -> str | None:
 def _family_keys(text: str) -> tuple[str | None, ...]:
     norm = normalize_name(text)
     if not norm:
-        return (None, None, None, None)
+        return (None, None, None, None, None)
     codes = daitch_mokotoff(norm)
+    skel = _or_none(skeleton(norm))
     return (
         norm,
-        _or_none(skeleton(norm)),
+        skel,
         codes[0] if codes else None,
         codes[1] if len(codes) > 1 else None,
+        _initial(skel),
     )
+
+
+def _initial(skel: str | None) -> str | None:
+    """A skeleton's first letter: with the other name's and the full date, a blocking key that survives a
+    typing error in both names at once (the first letter is the one clerks and ears get right most)."""
+    return skel[:1] if skel else None
 
 
 @lru_cache(maxsize=1 << 16)
 def _given_keys(text: str) -> tuple[str | bool | None, ...]:
     norm = normalize_name(text)
     if not norm:
-        return (None,) * 6
+        return (None,) * 7
     classes = given_name_classes(norm)
+    skel = _or_none(skeleton(norm))
     return (
         norm,
-        _or_none(skeleton(norm)),
+        skel,
         given_name_key(norm),
         classes[0] if classes else None,
         classes[1] if len(classes) > 1 else None,
         is_diminutive(norm),
+        _initial(skel),
     )
 
 
@@ -250,8 +266,12 @@ def _int_column(values: np.ndarray) -> pd.Series:
 def _key_parts() -> list[tuple[str, Callable[[str], tuple[Hashable, ...]], tuple[str, ...]]]:
     """Each source column, the function giving its keys, and the key columns they fill."""
     return [
-        ("family_name", _family_keys, ("fam_norm", "fam_skel", "fam_dm1", "fam_dm2")),
-        ("given_name", _given_keys, ("giv_norm", "giv_skel", "giv_key", "giv_c1", "giv_c2", "giv_dim")),
+        ("family_name", _family_keys, ("fam_norm", "fam_skel", "fam_dm1", "fam_dm2", "fam_i1")),
+        (
+            "given_name",
+            _given_keys,
+            ("giv_norm", "giv_skel", "giv_key", "giv_c1", "giv_c2", "giv_dim", "giv_i1"),
+        ),
         (
             "patronymic",
             _patronymic_keys,

@@ -78,6 +78,20 @@ def _pack(parts: list[np.ndarray]) -> np.ndarray:
     return np.where(present, key, -1)
 
 
+_WORD = (1 << 64) - 1
+
+
+def _pack_one(parts: list[int]) -> int:
+    """`_pack` for one record on Python ints (a look-up packs one key per blocking rule; numpy's per-call
+    overhead on arrays of one was a tenth of a look-up). Wraps at 64 bits as int64 does, so keys are equal."""
+    key = 0
+    for part in parts:
+        if part < 0:
+            return -1
+        key = ((key << _CODE_BITS) | (part & _CODE_MASK)) & _WORD
+    return key - (1 << 64) if key >> 63 else key
+
+
 class _BlockingList:
     """Records by packed key: a sorted bulk part searched by bisection and a dict tail for new records."""
 
@@ -292,7 +306,7 @@ class RegistryIndex:
         found = [
             blocking.rows(key)
             for blocking, columns in zip(self._blocking, BLOCKING_KEYS, strict=True)
-            if (key := int(_pack([query[c] for c in columns])[0])) >= 0
+            if (key := _pack_one([int(query[c][0]) for c in columns])) >= 0
         ]
         if not found:
             return np.empty(0, dtype=np.int64)

@@ -30,6 +30,8 @@ CODE_GROUPS: dict[str, tuple[str, ...]] = {
     "fam_norm": ("fam_norm",),
     "fam_skel": ("fam_skel",),
     "fam_dm": ("fam_dm1", "fam_dm2"),
+    "fam_i1": ("fam_i1",),
+    "giv_i1": ("giv_i1",),
     "giv_norm": ("giv_norm",),
     "giv_skel": ("giv_skel",),
     "giv_key": ("giv_key",),

@@ -217,7 +217,8 @@ COLUMN_NAMES: dict[str, ColumnNames] = {
         ("place last seen", "місце останнього зв'язку", "место последней связи", "место пропажи"),
     ),
     "nationality": ColumnNames(
-        # «Громадянство»/«гражданство» headers already mean the party depended on (above), as bureaus use them.
+        # «Громадянство»/«гражданство» headers already mean the party depended on (above), as bureaus
+        # use them.
         "Nationality",
         "Національність",
         "Национальность",

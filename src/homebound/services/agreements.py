@@ -50,6 +50,7 @@ from homebound.services.agreement_views import (
     version_view,
     visible,
 )
+from homebound.services.amendment_rules import check_replacements, hold_back
 from homebound.services.candidates import check_listed, chunks, with_rank_classes
 from homebound.services.exchange_access import (
     load_agreement_row,
@@ -74,7 +75,14 @@ def _party(session: Session, code: str, field: str) -> OrganisationRow:
 
 
 def create_agreement(
-    uows: UnitOfWorkFactory, actor: Actor, *, title: str, party_a: str, party_b: str, venue: str
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    *,
+    title: str,
+    party_a: str,
+    party_b: str,
+    venue: str,
+    public_label: str | None = None,
 ) -> AgreementView:
     """The mediator opens an agreement between two parties, with itself as mediator."""
     if not can(actor, Permission.ANY_AGREEMENT_MANAGE) or actor.organisation_id is None:
@@ -93,6 +101,7 @@ def create_agreement(
             party_b_id=second.id,
             mediator_id=actor.organisation_id,
             venue=venue,
+            public_label=public_label,
             status="draft",
             latest_version=0,
             created_by=actor.user_id or "",
@@ -182,10 +191,12 @@ def new_version(
     share: bool,
     expected_version: int | None,
     guarded: bool = True,
+    withhold: Callable[[Agreement], bool] | None = None,
 ) -> VersionView:
     """Shared path of propose, counter-propose, amend and compose: `build(session, row, seat, agreement)`
     does the core action and returns the updated aggregate. `guarded` changes need `expected_version` once
-    the agreement has a version."""
+    the agreement has a version; `withhold(updated)` true keeps the new version unshared whatever `share`
+    asked."""
     with uows.writer() as uow:
         session = uow.session
         row, seat = load_agreement_row(session, actor, agreement_id, lock=True)
@@ -198,7 +209,8 @@ def new_version(
         _check_seen(session, row, seat)
         agreement = load_agreement(session, row)
         updated = build(session, row, seat, agreement)
-        version_row = record_version(session, actor, row, seat, updated, share=share)
+        shared = share and (withhold is None or not withhold(updated))
+        version_row = record_version(session, actor, row, seat, updated, share=shared)
         accepted = [(a.version, a.role) for a in acceptance_rows(session, row.id)]
         view = version_view(version_row, accepted, full=True)
         uow.commit()
@@ -262,9 +274,11 @@ def amend(
     """Add, remove or replace named persons, each with its reason, as a new version."""
 
     def build(session: Session, row: AgreementRow, seat: Role, agreement: Agreement) -> Agreement:
-        return agreement.amend(
-            by=seat, amendments=_checked_amendments(session, actor, row, amendments), note=note
-        )
+        checked = _checked_amendments(session, actor, row, amendments)
+        check_replacements(session, checked)
+        updated = agreement.amend(by=seat, amendments=checked, note=note)
+        hold_back(session, actor, row, updated.latest.number, checked)
+        return updated
 
     return new_version(
         uows, actor, agreement_id, "amend", build, share=share, expected_version=expected_version

@@ -94,6 +94,7 @@ class Arrival:
     registry: Registry
     status: str
     fields: PersonFields
+    written_date: str | None = None  # a date of birth that is no date, as written (see written_dates)
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,10 @@ def score(
             compared += len(entry.index)
             if not len(entry.index):
                 continue
-            records = [record_of(arrivals[p].person_id, arrivals[p].fields) for p in positions]
+            records = [
+                record_of(arrivals[p].person_id, arrivals[p].fields, arrivals[p].written_date)
+                for p in positions
+            ]
             many = len(records) > ONE_BY_ONE
             pairs = (_pairs_in_bulk if many else _pairs_one_by_one)(entry.index, records, bands)
             for pair in pairs:
@@ -235,8 +239,10 @@ def _decide(found: list[Pair], arrivals: Sequence[Arrival], bands: Bands) -> lis
         held = arrival.registry is Registry.HELD
         best = sorted(scored, key=lambda p: -float(p["match_weight"]))[:PER_RECORD]
         for k, row in enumerate(best):
+            if k > 0 and float(row["match_probability"]) < bands.rival:
+                continue  # a weak pair is worth a look only as the record's best, as one-to-one keeps it
             rival = max((float(p["match_probability"]) for j, p in enumerate(best) if j != k), default=0.0)
-            strong = float(row["match_probability"]) >= bands.match and rival < bands.review
+            strong = float(row["match_probability"]) >= bands.match and rival < bands.rival
             other = str(row["record_id"])
             pair: dict[str, Any] = {
                 "left_id": other if held else arrival.person_id,

@@ -1,5 +1,6 @@
-"""Composing a proposal from both parties' eligible pools: the core MILP over held records, recorded as a
-version (the first proposal, or a counter-proposal), with every candidate's reason for being in or out."""
+"""Composing the lists from both parties' eligible pools: the core MILP over held records, recorded as a
+version of kind `composition`, with every candidate's reason for being in or out, stored with it. A
+composition that lists no one says why, and is kept unshared whatever was asked."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from homebound.core.access import Actor
+from homebound.core.access import Actor, Permission
 from homebound.core.errors import PermissionDenied
 from homebound.core.exchange.agreement import Agreement, Role
 from homebound.core.exchange.compose import Composition, Method, compose
 from homebound.core.exchange.documents import balance_to_document
 from homebound.core.exchange.terms import Terms
+from homebound.db.bulk import bulk_insert
+from homebound.db.composition_tables import CompositionDecisionRow
 from homebound.db.exchange_tables import AgreementRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.agreement_views import VersionView
 from homebound.services.agreements import new_version
 from homebound.services.candidates import load_pools
+from homebound.services.exchange_access import load_agreement_row, require
 
 DecisionFilter = Literal["all", "included", "excluded", "none"]
 
@@ -34,6 +39,7 @@ class CompositionView:
     pools: dict[str, int]
     eligible: dict[str, int]
     decisions: list[dict[str, Any]]
+    empty_reason: str | None  # why no one is listed, when no one is
 
 
 def _decision_documents(composition: Composition) -> list[dict[str, Any]]:
@@ -79,15 +85,21 @@ def compose_version(
         pool_a, pool_b = load_pools(session, row)
         composition = compose(terms, pool_a, pool_b, added=added, removed=removed, method=method)
         found.append((composition, len(pool_a), len(pool_b)))
-        act = agreement.counter_propose if agreement.versions else agreement.propose
         text = note or f"composed from the eligible pools ({composition.method.value})"
-        return act(by=seat, terms=terms, list_a=composition.list_a, list_b=composition.list_b, note=text)
+        updated = agreement.compose(
+            by=seat, terms=terms, list_a=composition.list_a, list_b=composition.list_b, note=text
+        )
+        keep_decisions(session, row.id, updated.latest.number, _decision_documents(composition))
+        return updated
 
-    version = new_version(
-        uows, actor, agreement_id, "compose", build, share=share, expected_version=expected_version
-    )
+    def lists_no_one(updated: Agreement) -> bool:  # an empty composition is kept, never shared
+        return not (updated.latest.list_a or updated.latest.list_b)
+
+    version = new_version(uows, actor, agreement_id, "compose", build, share=share,
+                          expected_version=expected_version, withhold=lists_no_one)  # fmt: skip
     composition, size_a, size_b = found[0]
     documents = _decision_documents(composition)
+    empty = not (composition.list_a or composition.list_b)
     return CompositionView(
         version=version,
         method=composition.method.value,
@@ -99,4 +111,35 @@ def compose_version(
             side: sum(1 for d in documents if d["side"] == side and d["priority_rank"]) for side in ("a", "b")
         },
         decisions=[] if decisions == "none" else [d for d in documents if _wanted(d, decisions)],
+        empty_reason=composition.decisions.why_nobody() if empty else None,
     )
+
+
+def keep_decisions(
+    session: Session, agreement_id: str, version: int, documents: list[dict[str, Any]]
+) -> None:
+    """Every candidate's reason, stored with the version it explains (mediator-only rows)."""
+    rows = [{"agreement_id": agreement_id, "version": version, **document} for document in documents]
+    bulk_insert(session, CompositionDecisionRow.__table__, rows)  # type: ignore[arg-type]
+
+
+def stored_decisions(
+    uows: UnitOfWorkFactory, actor: Actor, agreement_id: str, version: int
+) -> list[dict[str, Any]]:
+    """The reasons kept with a composed version, for the mediator."""
+    with uows.reader() as uow:
+        session = uow.session
+        row, seat = load_agreement_row(session, actor, agreement_id)
+        require(actor, seat, row, None, Permission.ANY_AGREEMENT_READ, "read a composition's reasons")
+        found = session.execute(
+            select(CompositionDecisionRow)
+            .where(CompositionDecisionRow.agreement_id == row.id, CompositionDecisionRow.version == version)
+            .order_by(
+                CompositionDecisionRow.side, CompositionDecisionRow.code, CompositionDecisionRow.priority_rank
+            )
+        ).scalars()
+        return [
+            {"candidate_id": d.candidate_id, "side": d.side, "code": d.code, "text": d.text,
+             "priority_rank": d.priority_rank, "basis": d.basis}
+            for d in found
+        ]  # fmt: skip

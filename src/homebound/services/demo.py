@@ -14,7 +14,7 @@ from homebound.db.tables import OrganisationRow, PersonRow, UserRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.headers import HeaderLanguage
 from homebound.lists.writers import write_csv, write_xlsx
-from homebound.services import accounts, exchange_ledger, inquiries, lists
+from homebound.services import accounts, exchange_ledger, inquiries, lists, publication
 from homebound.services.passwords import PRODUCTION_COST, PasswordCost
 from homebound.synthetic.scenario import generate_exchange_lists
 
@@ -102,6 +102,9 @@ def load_demo(
     summary.lines.append(f"{total} person records in all; each side sees only its own")
     seeded = exchange_ledger.seed_reported(uows, "demo", side_a="ua", side_b="ru")
     summary.lines.append(f"public ledger: {seeded} publicly reported exchanges (marked as reported figures)")
+    for admin, party in (("ua-admin", "ua"), ("ru-admin", "ru")):  # each side publishes its own counts
+        publication.publish_registry_counts(uows, _actor(uows, admin), party)
+    summary.lines.append("public ledger: each party published its registry counts (deaths not included)")
     return summary
 
 

@@ -1,6 +1,6 @@
-"""Exchanges on the public ledger: aggregates recorded from closed tranches, publicly reported figures (marked
-as reported), and the public view: by date, per side, per category, per mediator, cumulative, and where the
-two sides' announcements differ. Never a person."""
+"""Exchanges for the ledger: aggregates recorded from closed tranches (the internal record, and the handover
+day by day as the mediator may publish it), and publicly reported figures (marked as reported). The public
+view over them is services.public_exchanges. Never a person."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from homebound.core.access import Actor
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.formula import Basis
-from homebound.core.exchange.handover import LineState, Tranche
+from homebound.core.exchange.handover import SETTLED, LineState, ManifestLine, Tranche
 from homebound.core.exchange.ranks import is_officer, rank_class_of
+from homebound.core.exchange.remains import RemainsBatch
 from homebound.core.log.entries import ActionTag
 from homebound.core.persons import Health
 from homebound.db.agreement_store import load_agreement, participants_of
-from homebound.db.exchange_tables import AgreementRow, ExchangeRecordRow
+from homebound.db.exchange_tables import AgreementRow, ExchangeRecordRow, HandoverLineRow, RemainsBatchRow
 from homebound.db.handover_store import CLOSED, listed_ids, load_tranche, tranche_rows
 from homebound.db.log_store import log_action
 from homebound.db.tables import OrganisationRow, PersonRow, utcnow
@@ -46,11 +47,10 @@ def _person_categories(counts: dict[str, int], person: PersonRow | None) -> None
         counts[key] = counts.get(key, 0) + 1
 
 
-def _aggregates(session: Session, tranches: Sequence[Tranche]) -> tuple[dict[str, int], dict[str, Any]]:
-    """Figures and categories per receiving side from the lines and remains of every tranche."""
-    lines = [line for tranche in tranches for line in tranche.lines]
-    substitutes = [ln.substitute.candidate_id for ln in lines if ln.substitute is not None]
-    persons = persons_by_id(session, [ln.candidate_id for ln in lines] + substitutes)
+def _aggregates(
+    persons: Mapping[str, PersonRow], lines: Sequence[ManifestLine], batches: Sequence[RemainsBatch]
+) -> tuple[dict[str, int], dict[str, Any]]:
+    """Figures and categories per receiving side from manifest lines and remains batches."""
     categories: dict[str, dict[str, int]] = {"a": {}, "b": {}}
     figures = dict.fromkeys(FIGURES, 0)
 
@@ -71,25 +71,102 @@ def _aggregates(session: Session, tranches: Sequence[Tranche]) -> tuple[dict[str
         figures[f"persons_to_{to.value}"] += 1
         bump(to, f"basis_{line.basis.value}" if line.basis is not Basis.PARITY else "basis_parity")
         _person_categories(categories[to.value], person)
-    for tranche in tranches:
-        for batch in tranche.remains:
-            to = batch.releasing_side.other
-            figures[f"remains_to_{to.value}"] += batch.count
-            bump(to, f"remains_{batch.status.value}", batch.count)
+    for batch in batches:
+        to = batch.releasing_side.other
+        figures[f"remains_to_{to.value}"] += batch.count
+        bump(to, f"remains_{batch.status.value}", batch.count)
     return figures, categories
 
 
+def _persons(session: Session, tranches: Sequence[Tranche]) -> dict[str, PersonRow]:
+    lines = [line for tranche in tranches for line in tranche.lines]
+    substitutes = [ln.substitute.candidate_id for ln in lines if ln.substitute is not None]
+    return persons_by_id(session, [ln.candidate_id for ln in lines] + substitutes)
+
+
+@dataclass(frozen=True)
+class CrossingDay:
+    """What one tranche moved on one day: persons by the day their line was settled at the crossing,
+    remains by the day their batch was received. A tranche over two days is two of these."""
+
+    day: dt.date
+    tranche: int  # 1-based
+    figures: dict[str, int]
+    categories: dict[str, Any]
+
+
+def _settled_on(
+    session: Session, agreement_id: str
+) -> tuple[dict[tuple[int, int], dt.date], dict[Any, dt.date]]:
+    """When each line was settled and each remains batch received. A settled line is never changed again,
+    so the time of its last change is the time it crossed (or was refused, or reported not delivered)."""
+    lines = session.execute(
+        select(HandoverLineRow.tranche_index, HandoverLineRow.line_no, HandoverLineRow.updated_at).where(
+            HandoverLineRow.agreement_id == agreement_id
+        )
+    ).all()
+    batches = session.execute(
+        select(RemainsBatchRow.tranche_index, RemainsBatchRow.batch_id, RemainsBatchRow.created_at).where(
+            RemainsBatchRow.agreement_id == agreement_id
+        )
+    ).all()
+    return (
+        {(index, number): _day(at) for index, number, at in lines},
+        {(index, batch): _day(at) for index, batch, at in batches},
+    )
+
+
+def _day(at: dt.datetime) -> dt.date:
+    return (at if at.tzinfo is None else at.astimezone(dt.UTC)).date()
+
+
+def crossing_days(session: Session, row: AgreementRow, *, closed_only: bool = True) -> list[CrossingDay]:
+    """The handover day by day (and tranche by tranche), dated by the crossing, not by the plan; only
+    closed tranches unless asked, so that nothing counts a crossing still under way."""
+    rows = [t for t in tranche_rows(session, row.id) if t.state == CLOSED or not closed_only]
+    listed = listed_ids(session, row.id)
+    tranches = [load_tranche(session, t, listed) for t in rows]
+    persons = _persons(session, tranches)
+    line_days, batch_days = _settled_on(session, row.id)
+    groups: dict[tuple[dt.date, int], tuple[list[ManifestLine], list[RemainsBatch]]] = {}
+    for tranche in tranches:
+        for line in tranche.lines:
+            if line.state in SETTLED:
+                key = (line_days[(tranche.index, line.line_no)], tranche.index)
+                groups.setdefault(key, ([], []))[0].append(line)
+        for batch in tranche.remains:
+            key = (batch_days[(tranche.index, batch.batch_id)], tranche.index)
+            groups.setdefault(key, ([], []))[1].append(batch)
+    days = []
+    for (day, index), (lines, batches) in sorted(groups.items()):
+        figures, categories = _aggregates(persons, lines, batches)
+        if any(figures.values()):
+            days.append(CrossingDay(day, index + 1, figures, categories))
+    return days
+
+
 def refresh_record(session: Session, actor: Actor, row: AgreementRow) -> None:
-    """Write (or rewrite) the agreement's exchange record once one of its tranches is closed."""
+    """Write (or rewrite) the agreement's internal exchange record once one of its tranches is closed, dated
+    by its first day of crossing. Internal: the public ledger shows only what the mediator publishes."""
     rows = tranche_rows(session, row.id)
     if not any(t.state == CLOSED for t in rows):
         return
     listed = listed_ids(session, row.id)
     tranches = [load_tranche(session, t, listed) for t in rows]
-    figures, categories = _aggregates(session, tranches)
-    agreement = load_agreement(session, row)
-    scheduled = [t.scheduled_on for t in rows if t.scheduled_on is not None]
-    day = min(scheduled) if scheduled else agreement.concluded_version.terms.reference_date
+    lines = [line for tranche in tranches for line in tranche.lines]
+    figures, categories = _aggregates(
+        _persons(session, tranches), lines, [b for tranche in tranches for b in tranche.remains]
+    )
+    crossed = crossing_days(session, row, closed_only=False)
+    if crossed:
+        day = crossed[0].day
+    else:
+        scheduled = [t.scheduled_on for t in rows if t.scheduled_on is not None]
+        day = (
+            min(scheduled)
+            if scheduled
+            else load_agreement(session, row).concluded_version.terms.reference_date
+        )
     participants = participants_of(session, row)
     mediator = session.get(OrganisationRow, row.mediator_id)
     record = session.execute(
@@ -235,118 +312,3 @@ def seed_reported(
             added += 1
         uow.commit()
     return added
-
-
-# --- the public view ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExchangeLedger:
-    exchanges: list[dict[str, Any]]  # by date
-    per_side: dict[str, dict[str, int]]
-    per_category: dict[str, dict[str, int]]
-    per_mediator: dict[str, dict[str, int]]
-    cumulative: list[dict[str, Any]]
-    totals: dict[str, int]
-    differences: list[dict[str, Any]]
-
-
-def _claims_view(record: ExchangeRecordRow) -> dict[str, Any] | None:
-    """What each side announced, each side's own headline count, and the figures they disagree on."""
-    labels = {"a": record.side_a, "b": record.side_b}
-    claimed: dict[str, dict[str, int]] = {}
-    for claim in record.claims:
-        side = str(claim.get("by"))
-        claimed[side] = {f: int(claim[f]) for f in FIGURES if f in claim}
-    if len(claimed) < 2:
-        return None
-    announced = {s: sum(v for f, v in claimed[s].items() if f.startswith("persons")) for s in ("a", "b")}
-    disagreements = [
-        {
-            "figure": f,
-            labels["a"]: claimed["a"][f],
-            labels["b"]: claimed["b"][f],
-            "difference": claimed["a"][f] - claimed["b"][f],
-        }
-        for f in FIGURES
-        if f in claimed["a"] and f in claimed["b"] and claimed["a"][f] != claimed["b"][f]
-    ]
-    return {
-        "claimed": {labels[s]: claimed[s] for s in ("a", "b")},
-        "announced_persons": {labels[s]: announced[s] for s in ("a", "b")},
-        "announced_difference": announced["a"] - announced["b"],
-        "disagreements": disagreements,
-    }
-
-
-def _exchange_view(record: ExchangeRecordRow) -> dict[str, Any]:
-    labels = {"a": record.side_a, "b": record.side_b}
-    return {
-        "date": record.exchange_date.isoformat(),
-        "date_label": record.date_label,
-        "title": record.title,
-        "mediator": record.mediator,
-        "venue": record.venue,
-        "reported": record.reported,
-        "source": record.source,
-        "persons_returned": {labels["a"]: record.persons_to_a, labels["b"]: record.persons_to_b},
-        "remains_returned": {labels["a"]: record.remains_to_a, labels["b"]: record.remains_to_b},
-        "categories": {labels[s]: dict(record.categories.get(s, {})) for s in ("a", "b")},
-        "claims": _claims_view(record),
-    }
-
-
-def _add(target: dict[str, int], key: str, n: int) -> None:
-    target[key] = target.get(key, 0) + n
-
-
-def _tally_sides(record: ExchangeRecordRow, ledger: ExchangeLedger) -> None:
-    for s, label in (("a", record.side_a), ("b", record.side_b)):
-        side = ledger.per_side.setdefault(
-            label, {"exchanges": 0, "persons_returned": 0, "remains_returned": 0}
-        )
-        _add(side, "exchanges", 1)
-        _add(side, "persons_returned", getattr(record, f"persons_to_{s}"))
-        _add(side, "remains_returned", getattr(record, f"remains_to_{s}"))
-        for category, n in record.categories.get(s, {}).items():
-            _add(ledger.per_category.setdefault(label, {}), category, int(n))
-
-
-def _tally(record: ExchangeRecordRow, ledger: ExchangeLedger) -> None:
-    """Add one exchange to every aggregate, and its running totals to the cumulative series."""
-    persons = record.persons_to_a + record.persons_to_b
-    remains = record.remains_to_a + record.remains_to_b
-    _tally_sides(record, ledger)
-    mediator = ledger.per_mediator.setdefault(record.mediator, {"exchanges": 0, "persons": 0, "remains": 0})
-    kind = "reported_exchanges" if record.reported else "recorded_exchanges"
-    for target, counts in ((mediator, ()), (ledger.totals, ((kind, 1),))):
-        for key, n in (("exchanges", 1), ("persons", persons), ("remains", remains), *counts):
-            _add(target, key, n)
-    totals = ledger.totals
-    ledger.cumulative.append(
-        {
-            "date": record.exchange_date.isoformat(),
-            "title": record.title,
-            "persons": totals["persons"],
-            "remains": totals["remains"],
-        }
-    )
-    view = _exchange_view(record)
-    ledger.exchanges.append(view)
-    if view["claims"] is not None:
-        ledger.differences.append({"date": view["date"], "title": record.title, **view["claims"]})
-
-
-def public_exchanges(uows: UnitOfWorkFactory) -> ExchangeLedger:
-    """Every exchange on record, recorded or reported, by date, and the aggregates over them."""
-    with uows.reader() as uow:
-        records = list(
-            uow.session.execute(
-                select(ExchangeRecordRow).order_by(ExchangeRecordRow.exchange_date, ExchangeRecordRow.title)
-            ).scalars()
-        )
-    totals = dict.fromkeys(("exchanges", "persons", "remains", "recorded_exchanges", "reported_exchanges"), 0)
-    ledger = ExchangeLedger([], {}, {}, {}, [], totals, [])
-    for record in records:
-        _tally(record, ledger)
-    return ledger

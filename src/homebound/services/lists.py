@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from homebound.core.access import Actor, Permission, can
@@ -23,6 +23,7 @@ from homebound.db.uow import UnitOfWorkFactory
 from homebound.lists.readers import read_list
 from homebound.lists.validate import ValidatedList, validate_table
 from homebound.lists.writers import write_csv, write_xlsx
+from homebound.services.access_audit import DataAction, record_access
 from homebound.services.arrival import Arrival, match_on_arrival, matching_changed, warm
 from homebound.services.payloads import fields_to_text, person_payload
 from homebound.services.registry import DEFAULT_STATUS
@@ -41,6 +42,8 @@ class ImportReport:
     dry_run: bool = False
     batch_id: str | None = None
     problems: list[FieldProblem] = field(default_factory=list)
+    # Rows whose date of birth is no date (31 April, an unreadable digit): kept as written, never refused.
+    dates_as_written: list[int] = field(default_factory=list)
 
 
 def _no_progress(_stage: str, _done: int, _total: int) -> None:
@@ -61,13 +64,18 @@ def import_list(
     if not can(actor, Permission.PARTY_LIST_IMPORT) or actor.party_id is None:
         raise PermissionDenied("this role may not import lists")
     table = read_list(data, filename, registry=registry)
-    checked = validate_table(table, registry, progress=lambda done: progress("validating", done, 0))
+    # A date of birth that is no date is a clerk's error the list's owner may not be able to correct (the
+    # other side's list, a capture card): the row is kept, the date as written, and linked on the rest.
+    checked = validate_table(
+        table, registry, progress=lambda done: progress("validating", done, 0), dates_as_written=True
+    )
     if checked.problems:
         count = len(checked.problems)
         raise ValidationFailed(
             checked.problems, message=f"{count} problem(s) in the list; nothing was written"
         )
     report = ImportReport(registry=registry, rows=len(checked.rows), dry_run=dry_run)
+    report.dates_as_written = sorted(checked.row_numbers[p] for p in checked.dates_as_written)
     if not dry_run:
         warm(uows, actor.party_id, registry)  # the other side's index, built (once) outside the locks
     with uows.writer() as uow:
@@ -76,12 +84,14 @@ def import_list(
             return report
         ids = [new_id() for _ in plan.inserts]
         arrivals = _arrivals(actor.party_id, registry, plan, ids)
-        _write(uow.session, actor, actor.party_id, registry, plan, ids, progress)
+        batch_id = new_id()  # each record it writes names it: the review queue filters pairs by list
+        _write(uow.session, actor, actor.party_id, registry, plan, ids, progress, batch_id)
         # Scored in bulk once the rows are written, in the import's transaction: a refused or failed
         # import leaves no candidate, and a re-import changes nothing, so it proposes nothing again.
         progress("matching", 0, len(arrivals))
         match_on_arrival(uow.session, arrivals)
         batch = ImportBatchRow(
+            id=batch_id,
             party_id=actor.party_id,
             registry_kind=registry.value,
             actor_id=actor.user_id or "",
@@ -116,6 +126,7 @@ def import_list(
 class _Plan:
     inserts: list[PersonInput] = field(default_factory=list)
     updates: list[tuple[PersonRow, PersonInput]] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)  # record_id -> a date of birth kept as written
 
 
 def _plan(
@@ -128,6 +139,7 @@ def _plan(
 ) -> _Plan:
     plan = _Plan()
     rows = checked.rows
+    plan.written = {rows[p].record_id: text for p, (text, _) in checked.dates_as_written.items()}
     problems: list[FieldProblem] = []
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
@@ -166,8 +178,10 @@ def _plan(
                         "status",
                     )
                 )
-            elif fields_to_columns(parsed.fields) != _columns(row) or (
-                parsed.status and parsed.status.value != row.status
+            elif (
+                fields_to_columns(parsed.fields) != _columns(row)
+                or plan.written.get(parsed.record_id) != row.date_of_birth_written
+                or (parsed.status and parsed.status.value != row.status)
             ):
                 plan.updates.append((row, parsed))
             else:
@@ -195,15 +209,33 @@ def _arrivals(party_id: str, registry: Registry, plan: _Plan, ids: list[str]) ->
     """The created records, and the updated ones whose matching fields changed."""
     arrivals = [
         Arrival(
-            person_id, party_id, registry, (parsed.status or DEFAULT_STATUS[registry]).value, parsed.fields
+            person_id,
+            party_id,
+            registry,
+            (parsed.status or DEFAULT_STATUS[registry]).value,
+            parsed.fields,
+            plan.written.get(parsed.record_id),
         )
         for person_id, parsed in zip(ids, plan.inserts, strict=True)
     ]
     for row, parsed in plan.updates:
-        if matching_changed(row_to_fields(row), parsed.fields):
+        written = plan.written.get(parsed.record_id)
+        if matching_changed(row_to_fields(row), parsed.fields) or written != row.date_of_birth_written:
             status = parsed.status.value if parsed.status else row.status
-            arrivals.append(Arrival(row.id, party_id, registry, status, parsed.fields))
+            arrivals.append(Arrival(row.id, party_id, registry, status, parsed.fields, written))
     return arrivals
+
+
+def _payload(
+    person_id: str, registry: Registry, status: Status, parsed: PersonInput, plan: _Plan
+) -> dict[str, object]:
+    """The record's state for its log entry, a date of birth kept as written included (so the log's
+    commitment covers what the row holds)."""
+    payload = person_payload(person_id, registry, status, parsed.fields)
+    written = plan.written.get(parsed.record_id)
+    if written is not None:
+        payload["fields"]["date_of_birth_as_written"] = written
+    return payload
 
 
 def _write(
@@ -214,6 +246,7 @@ def _write(
     plan: _Plan,
     ids: list[str],
     progress: Progress,
+    batch_id: str | None = None,
 ) -> None:
     now = utcnow()
     values = []
@@ -228,9 +261,11 @@ def _write(
                 "source_id": parsed.record_id,
                 "status": status.value,
                 "version": 1,
+                "import_batch_id": batch_id,
                 "created_at": now,
                 "updated_at": now,
                 **fields_to_columns(parsed.fields),
+                "date_of_birth_written": plan.written.get(parsed.record_id),
             }
         )
         log_action(
@@ -239,7 +274,7 @@ def _write(
             ActionTag.PERSON_CREATE,
             "person",
             person_id,
-            person_payload(person_id, registry, status, parsed.fields),
+            _payload(person_id, registry, status, parsed, plan),
             party=party_id,
         )
         if len(values) >= 2000:
@@ -257,8 +292,10 @@ def _write(
                 "id": row.id,
                 "status": status.value,
                 "version": row.version + 1,
+                "import_batch_id": batch_id,
                 "updated_at": now,
                 **fields_to_columns(parsed.fields),
+                "date_of_birth_written": plan.written.get(parsed.record_id),
             }
         )
         log_action(
@@ -267,7 +304,7 @@ def _write(
             ActionTag.PERSON_UPDATE,
             "person",
             row.id,
-            person_payload(row.id, registry, status, parsed.fields),
+            _payload(row.id, registry, status, parsed, plan),
             party=party_id,
         )
     if changes:
@@ -282,6 +319,22 @@ def export_rows(uows: UnitOfWorkFactory, actor: Actor, registry: Registry) -> It
     """
     if not can(actor, Permission.PARTY_LIST_EXPORT) or actor.party_id is None:
         raise PermissionDenied("this role may not export lists")
+    with uows.reader() as uow:
+        count = uow.session.execute(
+            select(func.count())
+            .select_from(PersonRow)
+            .where(PersonRow.party_id == actor.party_id, PersonRow.registry_kind == registry.value)
+        ).scalar_one()
+    # Recorded before the first row leaves: an export cut short still handed over what it sent.
+    record_access(
+        uows,
+        actor,
+        DataAction.EXPORT,
+        f"export: the whole {registry.value} registry",
+        [],
+        selection={actor.party_id: int(count)},
+        selected_fields=IMPORT_COLUMNS,
+    )
     return _export_rows(uows, actor.party_id, registry)
 
 

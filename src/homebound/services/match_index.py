@@ -57,15 +57,16 @@ _PERSON = "person"
 _CHUNK = 500  # under SQLite's bound-parameter limit
 
 
-def record_of(person_id: str, fields: PersonFields) -> dict[str, str | None]:
-    """One record's source columns, as the index reads them, from ``PersonFields``."""
+def record_of(person_id: str, fields: PersonFields, written_date: str | None = None) -> dict[str, str | None]:
+    """One record's source columns, as the index reads them, from ``PersonFields`` (and the date of birth
+    as written when it is no date: compared digit by digit)."""
     return {
         "record_id": person_id,
         "family_name": fields.family_name,
         "given_name": fields.given_name,
         "patronymic": fields.patronymic,
         "sex": {"male": "m", "female": "f"}.get(fields.sex.value),
-        "date_of_birth": fields.date_of_birth.iso() if fields.date_of_birth else None,
+        "date_of_birth": fields.date_of_birth.iso() if fields.date_of_birth else written_date,
         "service_number": fields.service_number,
         "unit": fields.unit,
     }
@@ -103,6 +104,7 @@ class _Loaded:
     status: str
     party_depended_on: str | None
     fields: PersonFields
+    written_date: str | None = None
 
 
 def _batches(session: Session, query: Select[Any], size: int = 10_000) -> Iterator[list[_Loaded]]:
@@ -121,7 +123,16 @@ def _batches(session: Session, query: Select[Any], size: int = 10_000) -> Iterat
             loaded = []
             for row in part:
                 fields = row_to_fields(row)
-                loaded.append(_Loaded(row.id, row.version, row.status, fields.party_depended_on, fields))
+                loaded.append(
+                    _Loaded(
+                        row.id,
+                        row.version,
+                        row.status,
+                        fields.party_depended_on,
+                        fields,
+                        row.date_of_birth_written,
+                    )
+                )
             yield loaded
     finally:
         side.close()
@@ -141,7 +152,8 @@ def _head(session: Session) -> tuple[int, str]:
 
 
 def _frame(rows: Sequence[_Loaded]) -> pd.DataFrame:
-    return frame_from_persons([PersonInput(row.id, row.fields, None) for row in rows])
+    written = {row.id: row.written_date for row in rows if row.written_date}
+    return frame_from_persons([PersonInput(row.id, row.fields, None) for row in rows], written)
 
 
 class Reads:
@@ -259,7 +271,7 @@ class IndexCache:
                     entry.versions.pop(row.id, None)
                     entry.depends_on.pop(row.id, None)
             elif entry.versions.get(row.id) != row.version:
-                entry.index.add(record_of(row.id, row.fields))
+                entry.index.add(record_of(row.id, row.fields, row.written_date))
                 entry.versions[row.id] = row.version
                 entry.depends_on[row.id] = row.party_depended_on
         entry.seq, entry.head_hash = seq, head_hash

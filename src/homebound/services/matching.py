@@ -34,6 +34,7 @@ from homebound.linkage.explain import explain_pair
 from homebound.linkage.features import frame_from_persons
 from homebound.linkage.model import LinkageModel, default_model
 from homebound.linkage.pipeline import link_lists
+from homebound.services.access_audit import DataAction, RecordRead, record_access
 from homebound.services.arrival import Arrival, queue_proposals, score
 from homebound.services.match_index import IN_CUSTODY, OPEN_SOUGHT, IndexCache
 
@@ -74,6 +75,18 @@ class PersonSummary:
     date_of_birth: str | None
     unit: str | None
     service_number: str | None
+    # What a reviewer must know of the record as written: "date_of_birth_as_written" when its date of birth
+    # is no date (31 April, an unreadable digit), shown and compared digit by digit as written.
+    problems: tuple[str, ...] = ()
+    party_id: str = ""  # the owning party's id (for the record of reads)
+
+
+DATE_AS_WRITTEN = "date_of_birth_as_written"
+
+
+def date_as_written(row: PersonRow) -> str | None:
+    """The record's date of birth as written, when it is no date (its parsed date is then empty)."""
+    return row.date_of_birth_written if row.birth_year is None and row.date_of_birth_written else None
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,8 @@ def _records(session: Session, party_id: str, registry: Registry, statuses: Sequ
 
 def _frame(rows: Sequence[PersonRow]) -> pd.DataFrame:
     """Records keyed by their database id, so every proposed pair names two person rows."""
-    return frame_from_persons([PersonInput(row.id, row_to_fields(row), None) for row in rows])
+    written = {row.id: row.date_of_birth_written for row in rows if row.date_of_birth_written}
+    return frame_from_persons([PersonInput(row.id, row_to_fields(row), None) for row in rows], written)
 
 
 def _explanation(pair: dict[Any, Any], model: LinkageModel) -> dict[str, Any]:
@@ -235,7 +249,14 @@ def match_held_record(
         held = uow.session.get(PersonRow, held_person_id)
         if held is None or held.registry_kind != Registry.HELD.value:
             raise NotFound("no such held record", field="person_id")
-        arrival = Arrival(held.id, held.party_id, Registry.HELD, held.status, row_to_fields(held))
+        arrival = Arrival(
+            held.id,
+            held.party_id,
+            Registry.HELD,
+            held.status,
+            row_to_fields(held),
+            held.date_of_birth_written,
+        )
         proposed, sought_records = score(uow.session, [arrival], model=used, bands=bands, cache=cache)
         queued = queue_proposals(uow.session, proposed, mediator_id, run_id, used)
         payload = {"run": run_id, "held": held.id, "sought_records": sought_records, "queued": queued}
@@ -246,6 +267,7 @@ def match_held_record(
 
 def _summary(row: PersonRow, codes: dict[str, str]) -> PersonSummary:
     fields = row_to_fields(row)
+    written = date_as_written(row)
     return PersonSummary(
         id=row.id,
         party=codes.get(row.party_id, ""),
@@ -254,13 +276,16 @@ def _summary(row: PersonRow, codes: dict[str, str]) -> PersonSummary:
         family_name=fields.family_name,
         given_name=fields.given_name,
         patronymic=fields.patronymic,
-        date_of_birth=fields.date_of_birth.iso() if fields.date_of_birth else None,
+        date_of_birth=fields.date_of_birth.iso() if fields.date_of_birth else written,
         unit=fields.unit,
         service_number=fields.service_number,
+        problems=(DATE_AS_WRITTEN,) if written else (),
+        party_id=row.party_id,
     )
 
 
-def _views(session: Session, rows: Sequence[MatchCandidateRow]) -> list[CandidateView]:
+def candidate_views(session: Session, rows: Sequence[MatchCandidateRow]) -> list[CandidateView]:
+    """The pairs as a reviewer reads them: both records' deciding fields, the score and its explanation."""
     ids = {r.sought_person_id for r in rows} | {r.held_person_id for r in rows}
     persons = {p.id: p for p in session.execute(select(PersonRow).where(PersonRow.id.in_(ids))).scalars()}
     codes: dict[str, str] = dict(session.execute(select(OrganisationRow.id, OrganisationRow.code)).all())
@@ -313,7 +338,9 @@ def list_candidates(
                 .limit(limit)
             ).scalars()
         )
-        return CandidatePage(_views(uow.session, rows), total, offset, limit)
+        views = candidate_views(uow.session, rows)
+    record_access(uows, actor, DataAction.LIST, "review: candidate pairs", pair_reads(views))
+    return CandidatePage(views, total, offset, limit)
 
 
 def _load_candidate(session: Session, actor: Actor, candidate_id: str, *, lock: bool) -> MatchCandidateRow:
@@ -326,7 +353,36 @@ def _load_candidate(session: Session, actor: Actor, candidate_id: str, *, lock: 
 
 def get_candidate(uows: UnitOfWorkFactory, actor: Actor, candidate_id: str) -> CandidateView:
     with uows.reader() as uow:
-        return _views(uow.session, [_load_candidate(uow.session, actor, candidate_id, lock=False)])[0]
+        view = candidate_views(uow.session, [_load_candidate(uow.session, actor, candidate_id, lock=False)])[
+            0
+        ]
+    record_access(uows, actor, DataAction.READ, "review: one candidate pair", pair_reads([view]))
+    return view
+
+
+# What a reviewer sees of each record of a pair (PersonSummary), for the record of reads.
+_PAIR_FIELDS = (
+    "family_name",
+    "given_name",
+    "patronymic",
+    "date_of_birth",
+    "unit",
+    "service_number",
+    "status",
+)
+
+
+def pair_reads(views: Sequence[CandidateView]) -> list[RecordRead]:
+    """Both records of each pair, with the fields of its summary that held something."""
+    return [
+        RecordRead(
+            person.party_id,
+            person.id,
+            frozenset(f for f in _PAIR_FIELDS if getattr(person, f) not in (None, "")),
+        )
+        for view in views
+        for person in (view.sought, view.held)
+    ]
 
 
 def review_candidate(
@@ -352,7 +408,7 @@ def review_candidate(
         }
         log_action(session, actor, _VERDICT_TAGS[verdict], "match_candidate", row.id, payload)
         uow.commit()
-        return _views(session, [row])[0]
+        return candidate_views(session, [row])[0]
 
 
 def _confirm(session: Session, actor: Actor, row: MatchCandidateRow) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from homebound.core.errors import (
 from homebound.core.log.entries import ActionTag
 from homebound.core.person_input import PersonInput, parse_person_row
 from homebound.core.persons import (
+    PERSON_FIELD_NAMES,
     PersonFields,
     Registry,
     Status,
@@ -38,6 +40,7 @@ from homebound.db.persons import (
 )
 from homebound.db.tables import OrganisationRow, PersonRow, PersonShareRow, utcnow
 from homebound.db.uow import UnitOfWorkFactory
+from homebound.services.access_audit import DataAction, RecordRead, record_access
 from homebound.services.arrival import Arrival, match_on_arrival, matching_changed, warm
 from homebound.services.payloads import fields_to_text, person_payload
 
@@ -173,10 +176,21 @@ def insert_person(
     return row
 
 
-def get_person(uows: UnitOfWorkFactory, actor: Actor, person_id: str) -> PersonView:
+def _read(view: PersonView) -> RecordRead:
+    """What a view hands over, for the record of reads: the fields that hold something (and the status)."""
+    fields = view.fields
+    held = frozenset(n for n in PERSON_FIELD_NAMES if getattr(fields, n) not in (None, "")) | {"status"}
+    return RecordRead(view.party_id, view.id, held)
+
+
+def get_person(
+    uows: UnitOfWorkFactory, actor: Actor, person_id: str, *, purpose: str = "registry: one record"
+) -> PersonView:
     with uows.reader() as uow:
         row, shares = _load_for(uow.session, actor, person_id, Permission.PARTY_PERSON_READ)
-        return _view(row, shares, dt.date.today())
+        view = _view(row, shares, dt.date.today())
+    record_access(uows, actor, DataAction.READ, purpose, [_read(view)])
+    return view
 
 
 @dataclass(frozen=True)
@@ -207,7 +221,21 @@ def list_persons(
         total = uow.session.execute(counted).scalar_one()
         shares = shared_with(uow.session, [r.id for r in rows])
         items = [_view(r, shares.get(r.id, frozenset()), today) for r in rows]
+    action = DataAction.SEARCH if flt.family_name_prefix else DataAction.LIST
+    record_access(uows, actor, action, f"registry: {_described(flt)}", [_read(v) for v in items])
     return PersonPage(items, total, offset, limit)
+
+
+def _described(flt: PersonFilter) -> str:
+    """What a page asked for, without the search term itself (a name is personal data)."""
+    parts = []
+    for item in dataclasses.fields(flt):
+        value = getattr(flt, item.name)
+        if value in (None, False, ""):
+            continue
+        shown = "…" if item.name == "family_name_prefix" else getattr(value, "value", value)
+        parts.append(f"{item.name}={shown}")
+    return ", ".join(parts) or "all"
 
 
 def update_person(

@@ -8,13 +8,13 @@ disclosure to the seeking party); this module only reads the queue and guards ag
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from homebound.core.access import Actor, Permission, can
+from homebound.core.access import Actor, OrganisationKind, Permission, can
 from homebound.core.errors import Conflict, NotFound, PermissionDenied
 from homebound.core.matching.names import given_name_classes, name_class_info
 from homebound.core.matching.normalize import (
@@ -25,8 +25,10 @@ from homebound.core.matching.normalize import (
     transliterate_display,
 )
 from homebound.core.matching.review import CandidateStatus, Verdict
+from homebound.db.exchange_tables import AgreementRow, AgreementVersionRow
 from homebound.db.matching_tables import MatchCandidateRow
-from homebound.db.tables import OrganisationRow, PersonRow
+from homebound.db.persons import row_to_fields
+from homebound.db.tables import ImportBatchRow, OrganisationRow, PersonRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.linkage.assign import Decision
 from homebound.linkage.comparisons import ELSE_LABEL, JW_HIGH, JW_LOW
@@ -63,8 +65,20 @@ _STATUSES: dict[DecisionFilter, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class QueueFilter:
+    """Which pairs a mediator works through; every part is optional and they combine."""
+
     band: str | None = None  # "match" or "review"; None: both
     decision: DecisionFilter = DecisionFilter.OPEN
+    party: str | None = None  # a party's code: the pairs it seeks or holds
+    import_batch: str | None = None  # an import (list): pairs with a record it last wrote
+    agreement: str | None = None  # an agreement: pairs whose held record is on its latest lists
+    category: str | None = None  # the held record's category (pow, civilian_internee, remains)
+
+    def without_decision(self) -> QueueFilter:
+        """The same selection, whatever the pairs' status and band (workload figures count across them)."""
+        return QueueFilter(
+            None, DecisionFilter.ALL, self.party, self.import_batch, self.agreement, self.category
+        )
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,56 @@ class QueueItem:
     sought_name: str
     held_party: str
     held_name: str
+    # The fields that decide, both records side by side: (field, sought, held, same/close/different/missing).
+    fields: tuple[FieldPair, ...] = ()
+    seen: str = ""  # the pair's review state as read (`review_state`): a bulk action decides it only so
+    problems: tuple[str, ...] = ()  # of either record (matching.DATE_AS_WRITTEN)
+
+
+@dataclass(frozen=True)
+class FieldPair:
+    """One field of the two records as written, and how they compare (for the eye, not the model)."""
+
+    name: str
+    sought: str | None
+    held: str | None
+    state: str
+
+
+# The fields a reviewer decides on beside the names (issue of the queue: dates, patronymic, unit, number).
+QUEUE_FIELDS = ("family_name", "given_name", "patronymic", "date_of_birth", "unit", "service_number")
+
+
+def compare_written(left: str | None, right: str | None, weight: float | None) -> str:
+    """same / close / different / missing: names compared on their folded keys, dates and numbers as
+    written (a swapped day and month is never 'same'); 'close' when the model found evidence for them."""
+    known = [v for v in (left, right) if v and v != "unknown"]
+    if len(known) < 2:
+        return "missing"
+    left_key, right_key = normalize_name(known[0]), normalize_name(known[1])
+    if (left_key or right_key) and left_key == right_key:
+        return "same"
+    if not (left_key or right_key) and known[0].strip() == known[1].strip():
+        return "same"
+    if weight is not None and weight > 0:
+        return "close"
+    return "different"
+
+
+def _field_pairs(candidate: MatchCandidateRow, sought: PersonRow, held: PersonRow) -> tuple[FieldPair, ...]:
+    weights = {
+        str(e["comparison"]): float(e["match_weight"])
+        for e in (candidate.explanation or {}).get("evidence", [])
+    }
+    left, right = row_to_fields(sought), row_to_fields(held)
+    pairs = []
+    for name in QUEUE_FIELDS:
+        a, b = getattr(left, name), getattr(right, name)
+        if name == "date_of_birth":  # a date that is no date is shown as written
+            a = a.iso() if a is not None else matching.date_as_written(sought)
+            b = b.iso() if b is not None else matching.date_as_written(held)
+        pairs.append(FieldPair(name, a, b, compare_written(a, b, weights.get(name))))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
@@ -108,14 +172,41 @@ def _mediator(actor: Actor) -> str:
     return actor.organisation_id
 
 
-def _where(mediator_id: str, flt: QueueFilter) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [MatchCandidateRow.mediator_id == mediator_id]
+def _where(session: Session, mediator_id: str, flt: QueueFilter) -> list[ColumnElement[bool]]:
+    c = MatchCandidateRow
+    where: list[ColumnElement[bool]] = [c.mediator_id == mediator_id]
     if flt.band is not None:
-        where.append(MatchCandidateRow.band == flt.band)
+        where.append(c.band == flt.band)
     statuses = _STATUSES.get(flt.decision)
     if statuses is not None:
-        where.append(MatchCandidateRow.status.in_(statuses))
+        where.append(c.status.in_(statuses))
+    if flt.party is not None:
+        party = select(OrganisationRow.id).where(OrganisationRow.code == flt.party).scalar_subquery()
+        where.append(or_(c.sought_party_id == party, c.held_party_id == party))
+    if flt.import_batch is not None:
+        written = select(PersonRow.id).where(PersonRow.import_batch_id == flt.import_batch)
+        where.append(or_(c.sought_person_id.in_(written), c.held_person_id.in_(written)))
+    if flt.category is not None:
+        where.append(c.held_person_id.in_(select(PersonRow.id).where(PersonRow.category == flt.category)))
+    if flt.agreement is not None:
+        where.append(c.held_person_id.in_(_listed(session, mediator_id, flt.agreement)))
     return where
+
+
+def _listed(session: Session, mediator_id: str, agreement_id: str) -> list[str]:
+    """The held records on an agreement's latest lists (none when it is not this mediator's)."""
+    found = session.execute(
+        select(AgreementVersionRow.document)
+        .join(AgreementRow, AgreementRow.id == AgreementVersionRow.agreement_id)
+        .where(
+            AgreementRow.id == agreement_id,
+            AgreementRow.mediator_id == mediator_id,
+            AgreementVersionRow.number == AgreementRow.latest_version,
+        )
+    ).scalar()
+    if not found:
+        return []
+    return [str(p["candidate_id"]) for side in ("list_a", "list_b") for p in found.get(side, [])]
 
 
 # The queue's order, as `matching.list_candidates` reads it: the newest run first, least certain pairs first.
@@ -132,10 +223,10 @@ def read_queue(
     """One page of the queue under the filter, with the names as each party wrote them."""
     mediator_id = _mediator(actor)
     limit = max(1, min(limit, MAX_PAGE))
-    where = _where(mediator_id, flt)
     sought, held = aliased(PersonRow), aliased(PersonRow)
     with uows.reader() as uow:
         session = uow.session
+        where = _where(session, mediator_id, flt)
         total = session.execute(
             select(func.count()).select_from(MatchCandidateRow).where(*where)
         ).scalar_one()
@@ -161,10 +252,33 @@ def read_queue(
             sought_name=_name(s),
             held_party=codes.get(h.party_id, ""),
             held_name=_name(h),
+            fields=_field_pairs(c, s, h),
+            seen=_state(c.status, c.reviewed_at),
+            problems=(matching.DATE_AS_WRITTEN,)
+            if matching.date_as_written(s) or matching.date_as_written(h)
+            else (),
         )
         for c, s, h in rows
     ]
     return QueuePage(items, total, offset, limit)
+
+
+def list_views(
+    uows: UnitOfWorkFactory, actor: Actor, flt: QueueFilter, *, offset: int = 0, limit: int = 50
+) -> matching.CandidatePage:
+    """The API's page of the queue under the filter, in the queue's order, with each pair in full."""
+    mediator_id = _mediator(actor)
+    limit = max(1, min(limit, MAX_PAGE))
+    with uows.reader() as uow:
+        session = uow.session
+        where = _where(session, mediator_id, flt)
+        total = session.execute(
+            select(func.count()).select_from(MatchCandidateRow).where(*where)
+        ).scalar_one()
+        rows = session.execute(
+            select(MatchCandidateRow).where(*where).order_by(*_ORDER).offset(offset).limit(limit)
+        ).scalars()
+        return matching.CandidatePage(matching.candidate_views(session, list(rows)), total, offset, limit)
 
 
 def _codes(session: Session) -> dict[str, str]:
@@ -210,10 +324,10 @@ def _load(session: Session, actor: Actor, candidate_id: str, *, lock: bool = Fal
 def neighbours(uows: UnitOfWorkFactory, actor: Actor, candidate_id: str, flt: QueueFilter) -> Neighbours:
     """The pairs before and after this one in the filtered queue (this one need not pass the filter)."""
     mediator_id = _mediator(actor)
-    where = _where(mediator_id, flt)
     c = MatchCandidateRow
     with uows.reader() as uow:
         session = uow.session
+        where = _where(session, mediator_id, flt)
         row = _load(session, actor, candidate_id)
         later = session.execute(select(c.id).where(*where, _after(row)).order_by(*_ORDER).limit(1)).scalar()
         earlier = session.execute(
@@ -226,15 +340,23 @@ def neighbours(uows: UnitOfWorkFactory, actor: Actor, candidate_id: str, flt: Qu
 
 
 def next_open(
-    uows: UnitOfWorkFactory, actor: Actor, candidate_id: str, band: str | None = None
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    candidate_id: str,
+    band: str | None = None,
+    *,
+    within: QueueFilter | None = None,
 ) -> str | None:
-    """After a verdict: the next open pair, else the first open one left, else none."""
-    open_pairs = QueueFilter(band=band, decision=DecisionFilter.OPEN)
+    """After a verdict: the next open pair (under the reviewer's filter), else the first open one left,
+    else none."""
+    base = within or QueueFilter(band=band)
+    open_pairs = replace(base, decision=DecisionFilter.OPEN)
     found = neighbours(uows, actor, candidate_id, open_pairs).next
     if found is not None:
         return found
-    where = _where(_mediator(actor), open_pairs)
+    mediator_id = _mediator(actor)
     with uows.reader() as uow:
+        where = _where(uow.session, mediator_id, open_pairs)
         return uow.session.execute(
             select(MatchCandidateRow.id)
             .where(*where, MatchCandidateRow.id != candidate_id)
@@ -357,3 +479,49 @@ def sexes(uows: UnitOfWorkFactory, actor: Actor, view: matching.CandidateView) -
     with uows.reader() as uow:
         found = uow.session.execute(select(PersonRow.id, PersonRow.sex).where(PersonRow.id.in_(ids)))
         return {person_id: sex for person_id, sex in found}  # noqa: C416 - rows, not pairs, to the type checker
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the queue's filters offer: parties by code, imports (lists) and agreements by their labels.
+
+    Labels carry no personal data: an import is its party, registry, time and size; an agreement its title.
+    """
+
+    parties: tuple[str, ...]
+    imports: tuple[tuple[str, str], ...]  # (id, label)
+    agreements: tuple[tuple[str, str], ...]  # (id, title)
+
+
+MAX_OPTIONS = 100
+
+
+def filter_options(uows: UnitOfWorkFactory, actor: Actor) -> FilterOptions:
+    """The parties, the newest imports and this mediator's agreements, for the queue's filters."""
+    mediator_id = _mediator(actor)
+    with uows.reader() as uow:
+        session = uow.session
+        codes = _codes(session)
+        parties = session.execute(
+            select(OrganisationRow.code)
+            .where(OrganisationRow.kind == OrganisationKind.PARTY.value)
+            .order_by(OrganisationRow.code)
+        ).scalars()
+        imports = session.execute(
+            select(ImportBatchRow).order_by(ImportBatchRow.created_at.desc()).limit(MAX_OPTIONS)
+        ).scalars()
+        agreements = session.execute(
+            select(AgreementRow.id, AgreementRow.title)
+            .where(AgreementRow.mediator_id == mediator_id)
+            .order_by(AgreementRow.created_at.desc())
+            .limit(MAX_OPTIONS)
+        ).all()
+        import_options = tuple(
+            (
+                b.id,
+                f"{codes.get(b.party_id, '?')} · {b.registry_kind} · "
+                f"{b.created_at:%Y-%m-%d %H:%M} · {b.rows}",
+            )
+            for b in imports
+        )
+    return FilterOptions(tuple(parties), import_options, tuple((a, t) for a, t in agreements))

@@ -234,6 +234,8 @@ def _capture_ordinals(rng: np.random.Generator, n: int, nation: Language, as_of:
         else (dt.date(2024, 8, 6), dt.date(2024, 10, 31))
     )
     uniform = rng.integers(start, end + 1, n)
+    if surge[0].toordinal() > end:  # lists drawn before the surge: captures spread over the war so far
+        surge = (WAR_START, as_of)
     in_surge = rng.integers(surge[0].toordinal(), min(surge[1].toordinal(), end) + 1, n)
     result: IntArray = np.where(rng.random(n) < 0.2, in_surge, uniform)
     return result

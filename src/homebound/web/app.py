@@ -31,6 +31,7 @@ from homebound.web.routes import (
     log,
     matching,
     persons,
+    privacy,
     reconciliation,
     will_interviews,
 )
@@ -81,6 +82,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(reconciliation.router)
     app.include_router(will_interviews.router)
+    app.include_router(privacy.router)
     app.include_router(ui.router)
     app.mount("/static", ui.static_files(), name="static")
     openapi.install(app)

@@ -91,3 +91,11 @@ def signed_in_actor(actor: Annotated[Actor, Depends(optional_actor)]) -> Actor:
 
 AnyActor = Annotated[Actor, Depends(optional_actor)]
 SignedIn = Annotated[Actor, Depends(signed_in_actor)]
+
+
+def public_min_count(request: Request) -> int:
+    """The smallest count above zero the public ledger shows exactly (config.Settings.public_min_count)."""
+    return int(request.app.state.settings.public_min_count)
+
+
+PublicMinCount = Annotated[int, Depends(public_min_count)]

@@ -37,6 +37,7 @@ from homebound.core.exchange.errors import (
     NoVersionYet,
     SupersededVersion,
     TrancheMismatch,
+    UnchangedVersion,
     UnknownVersion,
 )
 from homebound.core.exchange.formula import Basis, DeclaredRatio, ListedPerson, NForN, WeightedEquivalence
@@ -268,3 +269,17 @@ def test_weighted_lists_that_balance_can_be_accepted() -> None:
     assert agreement.accept(by=Role.PARTY_B, version=1, accepted_by="ombudsman-b").accepted(1) == {
         Role.PARTY_B
     }
+
+
+def test_an_unchanged_counter_proposal_is_not_a_new_version() -> None:
+    """The replay stored a counter-proposal identical to the version it countered."""
+    opened = proposed()
+    latest = opened.latest
+    with pytest.raises(UnchangedVersion) as unchanged:
+        opened.counter_propose(
+            by=Role.PARTY_B, terms=latest.terms, list_a=latest.list_a, list_b=latest.list_b, note="again"
+        )
+    assert unchanged.value.code == "agreement.unchanged_version"
+    fewer = opened.counter_propose(by=Role.PARTY_B, terms=latest.terms, list_a=latest.list_a[:-1],
+                                   list_b=latest.list_b[:-1])  # fmt: skip
+    assert fewer.latest.number == 2

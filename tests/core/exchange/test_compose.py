@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from homebound.core.exchange.candidate import Candidate, LegalHold, Side
 from homebound.core.exchange.categories import Civilians, SeriouslyWoundedOrSick
 from homebound.core.exchange.compose import DecisionCode, Method, compose
-from homebound.core.exchange.errors import CompositionInfeasible, InvalidAmendment
+from homebound.core.exchange.errors import CompositionInfeasible, InvalidAmendment, UnknownCategory
 from homebound.core.exchange.formula import (
     AllForAllInCategory,
     Basis,
@@ -312,3 +312,46 @@ def test_sort_and_take_equals_the_milp_on_larger_pools(pools, cap, formula) -> N
         return
     exact = compose(agreed, pool_a, pool_b, method=Method.MILP)
     assert (quick.list_a, quick.list_b, quick.objective) == (exact.list_a, exact.list_b, exact.objective)
+
+
+def test_persons_captured_after_the_reference_date_are_not_listed() -> None:
+    """Istanbul's composition listed 219 persons captured after its reference date."""
+    pool_a = [person("a-before", Side.A, days=40), person("a-after", Side.A, days=-3, severity=3)]
+    pool_b = side_pool(Side.B, [30, 20])
+    result = compose(terms(), pool_a, pool_b)
+    assert ids(result.list_a) == ["a-before"] and len(result.list_b) == 1
+    after = result.decisions["a-after"]
+    assert after.code is DecisionCode.OUT_NOT_ELIGIBLE
+    assert "after the agreement's reference date" in after.text
+    on_the_day = compose(terms(), [person("a-same-day", Side.A, days=0)], side_pool(Side.B, [1]))
+    assert ids(on_the_day.list_a) == ["a-same-day"]
+
+
+def test_a_parity_category_restricts_the_parity_lists() -> None:
+    """N for N of the seriously wounded: the others stay off the lists, each told why."""
+    pool_a = [
+        person("a-wounded", Side.A, days=10, severity=2, seriously_wounded=True),
+        person("a-long", Side.A, days=900),
+    ]
+    pool_b = [
+        person("b-wounded", Side.B, days=5, severity=2, seriously_wounded=True),
+        person("b-wounded-2", Side.B, days=4, severity=2, seriously_wounded=True),
+        person("b-long", Side.B, days=800),
+    ]
+    result = compose(terms(parity_category=SW.key), pool_a, pool_b)
+    assert ids(result.list_a) == ["a-wounded"] and ids(result.list_b) == ["b-wounded"]
+    long = result.decisions["a-long"]
+    assert long.code is DecisionCode.OUT_CATEGORY
+    assert long.text == "out: not in the category the parity lists are drawn from (seriously wounded or sick)"
+    assert result.decisions["b-wounded-2"].code is DecisionCode.OUT_BELOW_CUTOFF
+    unrestricted = compose(terms(), pool_a, pool_b)
+    assert len(unrestricted.list_a) == 2
+    with pytest.raises(CompositionInfeasible, match="outside the category"):
+        compose(terms(parity_category=SW.key), pool_a, pool_b, added={"a-long": "asked by name"})
+
+
+def test_a_parity_category_must_be_defined_and_keeps_old_hashes() -> None:
+    with pytest.raises(UnknownCategory):
+        terms(parity_category="heroes")
+    assert "parity_category" not in terms().to_document()
+    assert terms(parity_category=SW.key).to_document()["parity_category"] == SW.key

@@ -27,6 +27,7 @@ from homebound.core.exchange.errors import (
     NoVersionYet,
     SupersededVersion,
     TrancheMismatch,
+    UnchangedVersion,
     UnknownVersion,
 )
 from homebound.core.exchange.formula import Basis, ListedPerson, balance
@@ -70,6 +71,7 @@ class VersionKind(StrEnum):
     PROPOSAL = "proposal"
     COUNTER_PROPOSAL = "counter_proposal"
     AMENDMENT = "amendment"
+    COMPOSITION = "composition"  # the mediator's lists from both eligible pools, not a party's counter
 
 
 class AgreementStatus(StrEnum):
@@ -236,6 +238,20 @@ class Agreement:
             raise NoVersionYet(f"agreement {self.agreement_id} has no proposal to counter yet")
         return self._record(VersionKind.COUNTER_PROPOSAL, by, terms, tuple(list_a), tuple(list_b), note, None)
 
+    def compose(
+        self,
+        *,
+        by: Role,
+        terms: Terms,
+        list_a: Sequence[ListedPerson],
+        list_b: Sequence[ListedPerson],
+        note: str = "",
+    ) -> Agreement:
+        """The mediator's composition from both pools, first or later: a version of its own kind."""
+        if by is not Role.MEDIATOR:
+            raise NotAParty("only the mediator composes from both parties' pools")
+        return self._record(VersionKind.COMPOSITION, by, terms, tuple(list_a), tuple(list_b), note, None)
+
     def amend(self, *, by: Role, amendments: Sequence[Amendment], note: str = "") -> Agreement:
         """Add, remove or replace named persons, each with its reason; the terms stay as they are."""
         latest = self.latest
@@ -254,6 +270,14 @@ class Agreement:
     ) -> Agreement:
         self._check_open()
         check_lists(list_a, list_b)
+        if self.versions and (terms, list_a, list_b) == (
+            self.latest.terms,
+            self.latest.list_a,
+            self.latest.list_b,
+        ):
+            raise UnchangedVersion(
+                f"version {self.latest.number} has these terms and lists already; nothing new to record"
+            )
         number = len(self.versions) + 1
         if changes is None:
             previous = self.versions[-1] if self.versions else None

@@ -70,10 +70,16 @@ def compose(
     added, removed = dict(added or {}), dict(removed or {})
     forced_in, forced_out = _amendment_masks(pool, added, removed)
     basis = np.array([b is Basis.PARITY for b in pool.basis], dtype=np.bool_)
-    parity = pool.eligible & ~forced_out & basis
+    in_category = _in_parity_category(terms, pool)
+    parity = pool.eligible & ~forced_out & basis & in_category
     outside = pool.eligible & ~forced_out & ~basis
+    for i in np.flatnonzero(forced_in & basis & ~in_category):
+        raise CompositionInfeasible(
+            f"cannot add {pool.candidates[i].candidate_id}: outside the category the parity lists come from"
+        )
     chosen, used, places, selection = _select_parity(terms, pool, parity, forced_in, method)
-    codes = decide(terms, pool, chosen=chosen, outside=outside, forced_in=forced_in, forced_out=forced_out)
+    codes = decide(terms, pool, chosen=chosen, outside=outside, forced_in=forced_in, forced_out=forced_out,
+                   off_category=pool.eligible & basis & ~in_category)  # fmt: skip
     decisions = Decisions(terms, pool, codes, places, {**added, **removed})
     lists = _lists(pool, chosen | outside)
     parity_lists = [[p for p in listed if p.basis is Basis.PARITY] for listed in lists]
@@ -81,6 +87,14 @@ def compose(
     parity_balance = None if formula is None else balance(formula, parity_lists[0], parity_lists[1])
     objective = int(pool.weight[chosen].sum())
     return Composition(lists[0], lists[1], decisions, parity_balance, used, objective, selection)
+
+
+def _in_parity_category(terms: Terms, pool: Pool) -> BoolArray:
+    """Who may be listed under parity: everyone, or the members of the terms' parity category."""
+    wanted = terms.parity_category
+    if wanted is None:
+        return np.ones(len(pool.candidates), dtype=np.bool_)
+    return np.fromiter((wanted in keys for keys in pool.categories), np.bool_, len(pool.candidates))
 
 
 def _amendment_masks(

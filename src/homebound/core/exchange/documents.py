@@ -99,6 +99,7 @@ def terms_from_document(document: Mapping[str, Any]) -> Terms:
             for o in document.get("legal_hold_overrides", ())
         ),
         remains_formula=remains_formula,
+        parity_category=document.get("parity_category"),
     )
 
 

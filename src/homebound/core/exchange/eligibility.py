@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +29,7 @@ class ReasonCode(StrEnum):
     LEGAL_HOLD = "eligibility.legal_hold"
     LEGAL_HOLD_OVERRIDDEN = "eligibility.legal_hold_overridden"  # informational: does not block
     RED_LINE = "eligibility.red_line"
+    CAPTURED_AFTER_REFERENCE = "eligibility.captured_after_reference"  # the lists are drawn as of that date
 
 
 BLOCKING = frozenset(ReasonCode) - {ReasonCode.LEGAL_HOLD_OVERRIDDEN}
@@ -151,12 +153,20 @@ def _person_reasons(candidate: Candidate, rules: EligibilityRules) -> list[Reaso
     return reasons
 
 
-def clear(candidate: Candidate, rules: EligibilityRules) -> bool:
+def captured_after(candidate: Candidate, reference_date: date | None) -> bool:
+    """Captured after the date the lists are drawn at: not a candidate of this agreement."""
+    captured = candidate.captured_on
+    return reference_date is not None and captured is not None and captured > reference_date
+
+
+def clear(candidate: Candidate, rules: EligibilityRules, reference_date: date | None = None) -> bool:
     """True when every personal gate passes with nothing to report; red lines are the caller's to check.
 
     The common case, answered without building reasons: `assess` gives the same verdict in full.
     """
-    if candidate.legal_hold is not None and not candidate.remains:
+    if captured_after(candidate, reference_date) or (
+        candidate.legal_hold is not None and not candidate.remains
+    ):
         return False
     if not custody_confirmed(candidate, rules.custody):
         return False
@@ -176,9 +186,13 @@ def assess(
     *,
     red_lines: Iterable[RedLine] = (),
     overrides: Mapping[str, LegalHoldOverride] | None = None,
+    reference_date: date | None = None,
 ) -> EligibilityDecision:
     """All gates for one person, every failing gate reported (not just the first)."""
     reasons = [] if candidate.remains else _person_reasons(candidate, rules)
+    if captured_after(candidate, reference_date):
+        text = f"captured {candidate.captured_on}, after the agreement's reference date {reference_date}"
+        reasons.append(Reason(ReasonCode.CAPTURED_AFTER_REFERENCE, text))
     custody = _custody_reason(candidate, rules.custody)
     if custody is not None:
         reasons.append(custody)

@@ -68,6 +68,12 @@ class AlreadyProposed(ExchangeError):
     code = "agreement.already_proposed"
 
 
+class UnchangedVersion(ExchangeError):
+    """A new version with the same terms and lists as the latest: nothing to negotiate on."""
+
+    code = "agreement.unchanged_version"
+
+
 class UnknownVersion(ExchangeError):
     code = "agreement.unknown_version"
 

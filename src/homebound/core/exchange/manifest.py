@@ -26,10 +26,12 @@ def plan_tranches(agreement_id: str, version: AgreementVersion) -> tuple[Tranche
     """One tranche per agreed TrancheSpec (or a single one), parity lists cut in priority order; persons
     outside parity travel in the terms' `outside_parity_tranche`."""
     terms = version.terms
-    specs = terms.tranches or (
-        TrancheSpec(len(version.parity_list(Side.A)), len(version.parity_list(Side.B))),
-    )
     parity = {side: version.parity_list(side) for side in Side}
+    # Without agreed tranches, one handover of everything; it may move nobody under parity (remains only,
+    # or only persons outside parity), which an agreed TrancheSpec may not.
+    specs: Sequence[TrancheSpec | _Whole] = terms.tranches or (
+        _Whole(len(parity[Side.A]), len(parity[Side.B])),
+    )
     wanted = {Side.A: sum(s.a_count for s in specs), Side.B: sum(s.b_count for s in specs)}
     for side in Side:
         if wanted[side] != len(parity[side]):
@@ -57,7 +59,15 @@ def plan_tranches(agreement_id: str, version: AgreementVersion) -> tuple[Tranche
     return tuple(tranches)
 
 
-def _tranche_formula(formula: ParityFormula | None, spec: TrancheSpec) -> ParityFormula | None:
+@dataclass(frozen=True, slots=True)
+class _Whole:
+    """The single handover of an agreement without agreed tranches: the whole parity lists."""
+
+    a_count: int
+    b_count: int
+
+
+def _tranche_formula(formula: ParityFormula | None, spec: TrancheSpec | _Whole) -> ParityFormula | None:
     if isinstance(formula, DeclaredRatio):
         return DeclaredRatio(spec.a_count, spec.b_count)
     return formula

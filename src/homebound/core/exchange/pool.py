@@ -87,10 +87,13 @@ def _gates(terms: Terms, candidates: Sequence[Candidate]) -> dict[str, Eligibili
     red_lines: dict[str, list[RedLine]] = {}
     for red_line in terms.red_lines:
         red_lines.setdefault(red_line.candidate_id, []).append(red_line)
+    on = terms.reference_date
     return {
-        c.candidate_id: assess(c, rules, red_lines=red_lines.get(c.candidate_id, ()), overrides=overrides)
+        c.candidate_id: assess(
+            c, rules, red_lines=red_lines.get(c.candidate_id, ()), overrides=overrides, reference_date=on
+        )
         for c in candidates
-        if c.candidate_id in red_lines or not clear(c, rules)
+        if c.candidate_id in red_lines or not clear(c, rules, on)
     }
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 import numpy as np
 
 from homebound.core.exchange.candidate import MedicalSeverity, Side
+from homebound.core.exchange.eligibility import ReasonCode
 from homebound.core.exchange.formula import Basis, WeightedEquivalence
 from homebound.core.exchange.pool import SIDES, BoolArray, IntArray, Pool
 from homebound.core.exchange.selection import Places
@@ -29,9 +30,27 @@ class DecisionCode(StrEnum):
     OUT_BELOW_CUTOFF = "out.below_cutoff"
     OUT_FORMULA = "out.formula"
     OUT_NO_PARITY = "out.no_parity"
+    OUT_CATEGORY = "out.outside_category"  # the parity lists are drawn from one category only
 
 
 CODES = tuple(DecisionCode)
+_OUT_LABELS = {
+    DecisionCode.OUT_NOT_ELIGIBLE: "not eligible",
+    DecisionCode.OUT_AMENDMENT: "removed by amendment",
+    DecisionCode.OUT_BELOW_CUTOFF: "below the cut-off (the other side has no one to match them)",
+    DecisionCode.OUT_FORMULA: "left out by the formula's points",
+    DecisionCode.OUT_NO_PARITY: "under no formula",
+    DecisionCode.OUT_CATEGORY: "outside the parity category",
+}
+_GATE_LABELS = {
+    ReasonCode.IDENTITY_UNVERIFIED: "identity not verified",
+    ReasonCode.CUSTODY_UNCONFIRMED: "custody not confirmed",
+    ReasonCode.WILL_NOT_CONFIRMED: "no will-to-return interview recorded",
+    ReasonCode.REFUSED_REPATRIATION: "refused repatriation",
+    ReasonCode.LEGAL_HOLD: "legal hold (Art. 119)",
+    ReasonCode.RED_LINE: "a party's red line",
+    ReasonCode.CAPTURED_AFTER_REFERENCE: "captured after the reference date",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +104,22 @@ class Decisions(Mapping[str, Decision]):
         values, counts = np.unique(self._codes, return_counts=True)
         return {CODES[int(v)]: int(n) for v, n in zip(values, counts, strict=True)}
 
+    def why_nobody(self) -> str:
+        """Why a composition lists no one: what kept each candidate out, gate by gate, counted."""
+        if not self._index:
+            return "no one is listed: both pools are empty (no held record is a candidate yet)"
+        counts = self.counts()
+        parts = [f"{n} {_OUT_LABELS.get(code, code.value)}" for code, n in sorted(counts.items())]
+        gates: dict[str, int] = {}
+        for decision in self._pool.reported.values():
+            for reason in decision.blocking_reasons:
+                label = _GATE_LABELS.get(reason.code, reason.code.value)
+                gates[label] = gates.get(label, 0) + 1
+        text = f"no one is listed among {len(self._index)} candidates: " + ", ".join(parts)
+        if gates:
+            text += "; gates not passed: " + ", ".join(f"{label} ({n})" for label, n in sorted(gates.items()))
+        return text
+
     def _text(self, i: int, code: DecisionCode) -> str:
         pool, candidate = self._pool, self._pool.candidates[i]
         s, rank = int(pool.side[i]), int(pool.rank[i])
@@ -109,6 +144,9 @@ class Decisions(Mapping[str, Decision]):
         s, rank = int(pool.side[i]), int(pool.rank[i])
         if code is DecisionCode.OUT_NO_PARITY:
             return "no parity formula, and in no all-for-all or humanitarian release"
+        if code is DecisionCode.OUT_CATEGORY:
+            label = self._labels[str(self._terms.parity_category)]
+            return f"not in the category the parity lists are drawn from ({label})"
         if code is DecisionCode.OUT_FORMULA:
             formula = self._terms.parity
             assert isinstance(formula, WeightedEquivalence)
@@ -139,6 +177,7 @@ def decide(
     outside: BoolArray,
     forced_in: BoolArray,
     forced_out: BoolArray,
+    off_category: BoolArray | None = None,
 ) -> IntArray:
     """The decision code of every candidate (as an index into CODES), in order of precedence."""
     code = np.full(len(pool.candidates), CODES.index(DecisionCode.OUT_BELOW_CUTOFF), dtype=np.int64)
@@ -158,6 +197,8 @@ def decide(
     code[chosen & forced_in] = CODES.index(DecisionCode.IN_AMENDMENT)
     code[outside & ~is_all_for_all] = CODES.index(DecisionCode.IN_HUMANITARIAN)
     code[outside & is_all_for_all] = CODES.index(DecisionCode.IN_ALL_FOR_ALL)
+    if off_category is not None:
+        code[off_category & ~outside] = CODES.index(DecisionCode.OUT_CATEGORY)
     code[forced_out] = CODES.index(DecisionCode.OUT_AMENDMENT)
     code[~pool.eligible] = CODES.index(DecisionCode.OUT_NOT_ELIGIBLE)
     return code

@@ -60,6 +60,8 @@ class Terms:
     red_lines: tuple[RedLine, ...] = ()
     legal_hold_overrides: tuple[LegalHoldOverride, ...] = ()
     remains_formula: NForN | DeclaredRatio | None = None  # remains are outside parity unless agreed
+    # When set, the parity lists are drawn from this category only (e.g. N for N of the seriously wounded).
+    parity_category: str | None = None
 
     def __post_init__(self) -> None:
         parity = [f for f in self.formulas if isinstance(f, PARITY_FORMULAS)]
@@ -75,6 +77,7 @@ class Terms:
             if isinstance(f, AllForAllInCategory | Humanitarian)
         ]
         wanted += [(key, f"priority.categories.{n}") for n, key in enumerate(self.priority.categories)]
+        wanted.append((self.parity_category, "parity_category"))
         for key, where in wanted:
             if key is not None and key not in known:
                 message = f"category {key!r} is used but not defined in the agreement"
@@ -132,4 +135,6 @@ class Terms:
             "red_lines": [r.to_document() for r in self.red_lines],
             "legal_hold_overrides": [o.to_document() for o in self.legal_hold_overrides],
             "remains_formula": None if self.remains_formula is None else self.remains_formula.to_document(),
+            # Only when set: versions made before the field existed keep their content hash.
+            **({} if self.parity_category is None else {"parity_category": self.parity_category}),
         }

@@ -58,8 +58,14 @@ class ActionTag(StrEnum):
     HANDOVER_SUBSTITUTE = "exchange:handover:substitute"  # the receiving party's decision
     REMAINS_RECORD = "exchange:remains:record"
     TRANCHE_CLOSE = "exchange:tranche:close"
+    CROSSING_INSTALL = "exchange:crossing:install"  # a concluded agreement's manifest on a crossing node
+    CROSSING_LINE = "exchange:crossing:line"  # one device's account of one line, by hash
+    ACT_ISSUE = "exchange:act:issue"  # a handover act signed by this node
+    ACT_IMPORT = "exchange:act:import"  # a handover act received from the crossing
+    ACT_COUNTERSIGN = "exchange:act:countersign"  # a party's signature over an act (made or received)
     NOTIFICATION_DELIVER = "exchange:notification:deliver"
     LEDGER_RECORD = "exchange:ledger:record"
+    LEDGER_PUBLISH = "exchange:ledger:publish"  # a publication act: who, when, which figures (aggregates)
     MATCH_RUN = "matching:run:create"
     MATCH_CONFIRM = "matching:candidate:confirm"
     MATCH_REJECT = "matching:candidate:reject"

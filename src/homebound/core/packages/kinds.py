@@ -39,6 +39,10 @@ _ANY_NODE = frozenset({"party", "mediator", "observer"})
 ROUTES: dict[PackageKind, tuple[frozenset[str], frozenset[str]]] = {
     PackageKind.DISCLOSURE: (frozenset({"party"}), frozenset({"mediator", "observer"})),
     PackageKind.MATCH_RESULT: (frozenset({"mediator"}), frozenset({"party"})),
+    # The crossing node (a mediator's) sends its act to both parties, the mediator's other nodes and an
+    # observer; each party countersigns on its own node and sends the countersignature back to the mediator.
+    PackageKind.HANDOVER_ACT: (frozenset({"mediator"}), frozenset({"party", "mediator", "observer"})),
+    PackageKind.COUNTERSIGNATURE: (frozenset({"party"}), frozenset({"mediator"})),
     # Any node's log is witnessed by any peer it talks to (never a party by the other party).
     PackageKind.CHECKPOINT: (_ANY_NODE, _ANY_NODE),
     PackageKind.COSIGNATURE: (_ANY_NODE, _ANY_NODE),

@@ -41,6 +41,8 @@ from homebound.db.node_keys import load_age_identity
 from homebound.db.tables import LogHeadRow
 from homebound.db.uow import UnitOfWorkFactory
 from homebound.services.federation.agreements import apply_acceptance, apply_conclusion, apply_version
+from homebound.services.federation.countersigning import apply_countersignature
+from homebound.services.federation.crossing import apply_handover_act
 from homebound.services.federation.disclosure import apply_disclosure
 from homebound.services.federation.match_results import apply_match_result
 from homebound.services.federation.node import (
@@ -66,6 +68,8 @@ Handler = Callable[[Session, Actor, OpenedPackage, str], str]
 HANDLERS: Mapping[PackageKind, Handler] = {
     PackageKind.DISCLOSURE: apply_disclosure,
     PackageKind.MATCH_RESULT: apply_match_result,
+    PackageKind.HANDOVER_ACT: apply_handover_act,
+    PackageKind.COUNTERSIGNATURE: apply_countersignature,
     PackageKind.CHECKPOINT: apply_checkpoint,
     PackageKind.COSIGNATURE: apply_cosignature,
     PackageKind.VERSION: apply_version,

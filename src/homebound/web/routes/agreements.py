@@ -64,7 +64,13 @@ def _expected(if_match: str | None, agreement_id: str, *, required: bool) -> int
 @router.post("/agreements", response_model=AgreementOut, status_code=status.HTTP_201_CREATED)
 def create_agreement(uows: Uows, actor: SignedIn, body: AgreementCreate, response: Response) -> AgreementOut:
     view = service.create_agreement(
-        uows, actor, title=body.title, party_a=body.party_a, party_b=body.party_b, venue=body.venue
+        uows,
+        actor,
+        title=body.title,
+        party_a=body.party_a,
+        party_b=body.party_b,
+        venue=body.venue,
+        public_label=(body.public_label or "").strip() or None,
     )
     return _agreement(view, response)
 

@@ -46,6 +46,7 @@ def import_list(
         unchanged=report.unchanged,
         dry_run=report.dry_run,
         batch_id=report.batch_id,
+        dates_as_written=report.dates_as_written,
     )
 
 

@@ -13,7 +13,7 @@ from homebound.services import ledger
 from homebound.services import log as service
 from homebound.services.federation.tree_heads import witnessed_heads
 from homebound.services.log_export import export_log, zip_export
-from homebound.web.deps import SignedIn, Uows
+from homebound.web.deps import PublicMinCount, SignedIn, Uows
 from homebound.web.schemas.exchange import ExchangeLedgerOut
 from homebound.web.schemas.log import CheckpointOut, KeyOut, LedgerCheckpointOut, WitnessedCheckpointOut
 from homebound.web.schemas.misc import LedgerOut, LogEntryOut, LogPageOut, LogVerifyOut
@@ -71,8 +71,8 @@ def verify(uows: Uows, actor: SignedIn) -> LogVerifyOut:
 @router.get(
     "/public/ledger", response_model=LedgerOut, tags=["public"], summary="Aggregates only, for everyone"
 )
-def public_ledger(uows: Uows) -> LedgerOut:
-    summary = ledger.public_summary(uows)
+def public_ledger(uows: Uows, min_count: PublicMinCount) -> LedgerOut:
+    summary = ledger.public_summary(uows, min_count=min_count)
     return LedgerOut(
         generated_at=dt.datetime.now(dt.UTC),
         parties=summary.parties,
@@ -80,6 +80,7 @@ def public_ledger(uows: Uows) -> LedgerOut:
         log_head=summary.log_head,
         checkpoint=_ledger_checkpoint(summary),
         exchanges=None if summary.exchanges is None else ExchangeLedgerOut.of(summary.exchanges),
+        min_count=summary.min_count,
     )
 
 

@@ -11,7 +11,7 @@ from homebound.core.exchange.agreement import AddPerson, Amendment, RemovePerson
 from homebound.core.exchange.candidate import Side
 from homebound.core.exchange.formula import Basis, ListedPerson
 from homebound.core.exchange.handover import LineAction, Substitute, ThirdPartyCustody
-from homebound.services.exchange_ledger import ExchangeLedger
+from homebound.services.public_exchanges import ExchangeLedger
 from homebound.services.sign_in import Reauthentication
 from homebound.web.schemas.terms import MAX_NUMBER, Id, Key, Reason, Short, SideIn, TermsIn, Text, _In
 
@@ -34,6 +34,8 @@ class AgreementCreate(_In):
     party_a: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     party_b: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     venue: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    # What the public ledger will call it, if the mediator publishes it; title and venue are never public.
+    public_label: Annotated[str, StringConstraints(max_length=120)] | None = None
 
 
 class ProposalIn(_In):
@@ -245,7 +247,10 @@ class NotificationOut(BaseModel):
 
 class ExchangeLedgerOut(BaseModel):
     """Aggregates only: exchanges by date, per side, per category, per mediator, cumulative totals, and
-    where the two sides' announcements differ. Reported figures are marked `reported: true`."""
+    where the two sides' announcements differ. Reported figures are marked `reported: true`; recorded ones
+    appear once the mediator publishes them, under the agreement's public label, one line per day of
+    handover. A reported exchange a recorded one supersedes is not counted: it is listed in `superseded`
+    beside the recorded figures, with the difference. Category counts below `min_count` are null."""
 
     exchanges: list[dict[str, Any]]
     per_side: dict[str, dict[str, int]]
@@ -254,6 +259,8 @@ class ExchangeLedgerOut(BaseModel):
     cumulative: list[dict[str, Any]]
     totals: dict[str, int]
     differences: list[dict[str, Any]]
+    superseded: list[dict[str, Any]] = []
+    min_count: int = 1
 
     @classmethod
     def of(cls, ledger: ExchangeLedger) -> ExchangeLedgerOut:

@@ -21,6 +21,8 @@ class ImportOut(BaseModel):
     unchanged: int
     dry_run: bool
     batch_id: str | None
+    # Rows whose date of birth is no date (31 April, an unreadable digit): kept as written, not refused.
+    dates_as_written: list[int] = []
 
 
 class InquiryDetails(BaseModel):
@@ -115,8 +117,11 @@ class LogVerifyOut(BaseModel):
 
 class LedgerOut(BaseModel):
     generated_at: dt.datetime
-    parties: list[dict[str, int | str]]
+    # Per party, the counts it (or the mediator) last published: "<registry>_<status>": n, null when below
+    # `min_count` (and above zero); "published_at" says when. Nothing unpublished, nothing live.
+    parties: list[dict[str, int | str | None]]
     log_size: int
     log_head: str
     checkpoint: LedgerCheckpointOut | None = None  # the latest checkpoint cosigned by every party
     exchanges: ExchangeLedgerOut | None = None  # aggregates only; reported figures marked as such
+    min_count: int = 1  # published counts above zero and below it are null

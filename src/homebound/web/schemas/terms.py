@@ -166,6 +166,9 @@ class TermsIn(_In):
     red_lines: list[RedLineIn] = Field(default_factory=list, max_length=20_000)
     legal_hold_overrides: list[OverrideIn] = Field(default_factory=list, max_length=20_000)
     remains_formula: Annotated[NForNIn | DeclaredRatioIn, Field(discriminator="kind")] | None = None
+    parity_category: str | None = Field(
+        default=None, max_length=64, description="draw the parity lists from this category only"
+    )
 
     def to_core(self) -> Terms:
         """The core terms; a combination the core refuses (a band that is empty, tranches that do not add

@@ -17,6 +17,7 @@ from homebound.web.ui import (
     mediator,
     party,
     printing,
+    privacy,
     public,
     reconciliation,
     review,
@@ -38,6 +39,7 @@ AREAS = (
     reconciliation,
     printing,
     icrc,
+    privacy,
 )
 router = APIRouter(include_in_schema=False)
 for _area in AREAS:

@@ -19,7 +19,13 @@ from homebound.web.deps import Uows
 from homebound.web.ui.i18n import N_, Translator
 from homebound.web.ui.render import render
 from homebound.web.ui.session import Visit
-from homebound.web.ui.terms_form import FORMULAS, STANDARD_CATEGORIES, form_defaults
+from homebound.web.ui.terms_form import (
+    CUSTODY_RULES,
+    FORMULAS,
+    PRIORITY_CRITERIA,
+    STANDARD_CATEGORIES,
+    form_defaults,
+)
 
 AMEND_ROWS = 4
 # How the parts of the terms, the kinds of version and of change read on the page (the stored keys stay).
@@ -35,11 +41,13 @@ TERM_LABELS: dict[str, str] = {
     "red_lines": N_("Red lines"),
     "legal_hold_overrides": N_("Legal hold overrides"),
     "remains_formula": N_("Remains formula"),
+    "parity_category": N_("Parity lists drawn only from the category"),
 }
 KIND_LABELS: dict[str, str] = {
     "proposal": N_("proposal"),
     "counter_proposal": N_("counter-proposal"),
     "amendment": N_("amendment"),
+    "composition": N_("composition"),
     "added": N_("added"),
     "removed": N_("removed"),
     "replaced": N_("replaced"),
@@ -184,6 +192,8 @@ def page_context(
         "posted": dict(posted or {}),
         "amend_rows": range(1, AMEND_ROWS + 1),
         "formulas": FORMULAS,
+        "custody_rules": CUSTODY_RULES,
+        "priority_criteria": PRIORITY_CRITERIA,
         "standard_categories": STANDARD_CATEGORIES,
         "term_labels": TERM_LABELS,
         "kind_labels": KIND_LABELS,
@@ -215,7 +225,15 @@ def page_context(
         comparison=comparison,
         terms_rows=[
             (key, term_text(visit.t, key, terms.get(key), parties))
-            for key in ("reference_date", "formulas", "max_persons", "categories", "tranches")
+            for key in (
+                "reference_date",
+                "formulas",
+                "max_persons",
+                "categories",
+                "tranches",
+                "parity_category",
+            )
+            if key != "parity_category" or terms.get(key)
         ],
         term_text=lambda key, value: term_text(visit.t, key, value, parties),
         defaults={**form_defaults(document), **(posted or {})},

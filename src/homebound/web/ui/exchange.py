@@ -3,7 +3,6 @@ reason per person, acceptance with the password re-entered, and conclusion with 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -17,13 +16,13 @@ from homebound.services.composition import compose_version
 from homebound.services.sign_in import ReauthenticationFailed
 from homebound.web.deps import Throttle, Uows
 from homebound.web.numbers import MAX_VERSION
-from homebound.web.schemas.terms import parse_terms
 from homebound.web.ui import amendments, counter_proposal
 from homebound.web.ui.agreement_page import agreement_response, person_labels
 from homebound.web.ui.binding import binding_proof, reauthentication_errors
+from homebound.web.ui.i18n import Translator
 from homebound.web.ui.render import UiRoute, redirect, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit
-from homebound.web.ui.terms_form import tranche_documents
+from homebound.web.ui.terms_form import FORMULAS, STANDARD_CATEGORIES, TermsForm, new_terms
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 # Amendments and counter-proposals, beside the page they return to.
@@ -76,16 +75,17 @@ def agreement_page(
     return agreement_response(request, uows, visit, agreement_id, v, against)
 
 
-def _composition_terms(reference_date: dt.date, max_persons: int, tranches: str) -> Terms:
-    """N for N under a cap, in tranches written '6/6, 4/4' (none: one tranche of everyone), through the
-    parser every edge uses."""
-    specs = tranche_documents(tranches)
-    if specs is None:
-        raise ValidationFailed([FieldProblem("tranches", "invalid_value", "write tranches as 6/6, 4/4")])
-    document = {"reference_date": reference_date, "max_persons": max_persons, "tranches": specs}
-    terms, problems = parse_terms(document)
+def _gate(posted: list[str]) -> str:
+    """A gate checkbox after its hidden "off": on when ticked, and when the form did not say (the default)."""
+    return "on" if not posted or "on" in posted else "off"
+
+
+def _composition_terms(form: TermsForm, t: Translator) -> Terms:
+    """The terms the compose form asks for (any formula, categories, all for all, a parity category),
+    through the parser every edge uses; each problem named by its form field."""
+    terms, errors = new_terms({}, form, t)
     if terms is None:
-        raise ValidationFailed(problems)
+        raise ValidationFailed([FieldProblem(name, "invalid_value", text) for name, text in errors.items()])
     return terms
 
 
@@ -95,14 +95,43 @@ def compose(
     uows: Uows,
     visit: PostedVisit,
     agreement_id: str,
-    max_persons: Annotated[int, Form()],
-    reference_date: Annotated[dt.date, Form()],
+    reference_date: Annotated[str, Form(max_length=10)],
+    max_persons: Annotated[str, Form(max_length=7)] = "",
     tranches: Annotated[str, Form(max_length=200)] = "",
+    formula: Annotated[str, Form(max_length=40)] = "n_for_n",
+    declared_a: Annotated[str, Form(max_length=7)] = "",
+    declared_b: Annotated[str, Form(max_length=7)] = "",
+    category: Annotated[list[str], Form(max_length=len(STANDARD_CATEGORIES))] = [],  # noqa: B006
+    long_captivity_days: Annotated[str, Form(max_length=6)] = "",
+    all_for_all: Annotated[str, Form(max_length=40)] = "",
+    parity_category: Annotated[str, Form(max_length=40)] = "",
+    custody: Annotated[str, Form(max_length=20)] = "either",
+    identity_gate: Annotated[list[str], Form(max_length=2)] = [],  # noqa: B006 - "off" (hidden) and "on"
+    interview_gate: Annotated[list[str], Form(max_length=2)] = [],  # noqa: B006
+    priority: Annotated[list[str], Form(max_length=3)] = [],  # noqa: B006 - criteria, first first
+    priority_category: Annotated[list[str], Form(max_length=len(STANDARD_CATEGORIES))] = [],  # noqa: B006
     expected_version: Annotated[int, Form(ge=0, le=MAX_VERSION)] = 0,
     share: Annotated[bool, Form()] = False,
 ) -> Response:
     actor = visit.signed_in().actor
-    terms = _composition_terms(reference_date, max_persons, tranches)
+    known = {k for k, _ in STANDARD_CATEGORIES}
+    chosen = tuple(c for c in category if c in known)
+    form = TermsForm(
+        reference_date.strip(),
+        formula if formula in {k for k, _ in FORMULAS} else "n_for_n",
+        declared_a.strip(),
+        declared_b.strip(),
+        max_persons.strip(),
+        tranches.strip(),
+        chosen,
+        long_captivity_days.strip() or ("365" if "long_captivity" in chosen else ""),
+        all_for_all.strip(),
+        parity_category.strip(),
+        gates=(custody, _gate(identity_gate), _gate(interview_gate)),
+        priority=tuple(priority) or None,
+        priority_categories=tuple(c for c in priority_category if c in known),
+    )
+    terms = _composition_terms(form, visit.t)
     composed = compose_version(
         uows, actor, agreement_id, terms, share=share, expected_version=expected_version or None
     )

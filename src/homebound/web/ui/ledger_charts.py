@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from homebound.services.exchange_ledger import ExchangeLedger
 from homebound.services.ledger import PublicSummary
+from homebound.services.public_exchanges import ExchangeLedger
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def desk(request: Request, uows: Uows, visit: CurrentVisit) -> Response:
         visit,
         "mediator/desk.html",
         summary=summary,
-        tables=ledger_tables(summary),
+        tables=ledger_tables(ledger.live_counts(uows)),
         open_pairs=open_pairs,
     )
 

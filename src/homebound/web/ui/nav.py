@@ -59,9 +59,20 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
         # A neutral intermediary's observer (the ICRC) is no party to an agreement: no page to offer it.
         if can(actor, Permission.ANY_AGREEMENT_READ):
             items.append((N_("Agreements"), "/agreements"))
+    items += _privacy_items(actor)
     items.append((N_("Public ledger"), "/ledger"))
     built = [_item(label, href, here) for label, href in items]
     # The most specific area is the current one (the review queue under the desk, not both).
     current = [i for i in built if i.current]
     deepest = max(current, key=lambda i: len(i.href or ""), default=None)
     return [NavItem(i.label, i.href, i is deepest) for i in built]
+
+
+def _privacy_items(actor: Actor) -> list[tuple[str, str | None]]:
+    """Who read what, and publishing figures: for the owning party's admin and the mediator."""
+    items: list[tuple[str, str | None]] = []
+    if can(actor, Permission.ANY_ACCESS_REVIEW) or can(actor, Permission.PARTY_ACCESS_REVIEW):
+        items.append((N_("Who read what"), "/access-records"))
+    if can(actor, Permission.ANY_FIGURES_PUBLISH) or can(actor, Permission.PARTY_FIGURES_PUBLISH):
+        items.append((N_("Publish figures"), "/publications"))
+    return items

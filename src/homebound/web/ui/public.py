@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from homebound.core.errors import FieldProblem, NotAuthenticated, ValidationFailed
 from homebound.core.persons import TRANSITIONS, Registry
 from homebound.services import accounts, inquiries, ledger
-from homebound.web.deps import Uows
+from homebound.web.deps import PublicMinCount, Uows
 from homebound.web.schemas.misc import InquiryFile
 from homebound.web.ui.ledger_charts import checkpoint_time, difference_table, exchange_tables
 from homebound.web.ui.render import UiRoute, render
@@ -142,34 +142,38 @@ def inquiry_status(
 class LedgerTable:
     registry: Registry
     parties: list[str]
-    rows: list[tuple[str, list[int]]]  # status, one count per party
-    totals: list[int]
+    rows: list[tuple[str, list[int | None]]]  # status, one count per party (None: published, suppressed)
+    totals: list[int]  # of the counts shown
 
 
-def ledger_tables(summary: ledger.PublicSummary) -> list[LedgerTable]:
-    parties = [str(p["party"]) for p in summary.parties]
+def ledger_tables(counts_per_party: list[dict[str, Any]]) -> list[LedgerTable]:
+    """Tables per registry of counts per party: the published ones (public ledger) or live ones (desk)."""
+    parties = [str(p["party"]) for p in counts_per_party]
     tables = []
     for registry in Registry:
-        rows = []
+        rows: list[tuple[str, list[int | None]]] = []
         for status in TRANSITIONS[registry]:
-            counts = [int(p.get(f"{registry.value}_{status.value}", 0)) for p in summary.parties]
-            if any(counts):
+            key = f"{registry.value}_{status.value}"
+            if not any(key in p for p in counts_per_party):
+                continue
+            counts = [p.get(key, 0) for p in counts_per_party]
+            if any(n is None or n > 0 for n in counts):
                 rows.append((status.value, counts))
-        totals = [sum(counts[i] for _s, counts in rows) for i in range(len(parties))]
+        totals = [sum(counts[i] or 0 for _s, counts in rows) for i in range(len(parties))]
         tables.append(LedgerTable(registry, parties, rows, totals))
     return tables
 
 
 @router.get("/ledger")
-def ledger_page(request: Request, uows: Uows, visit: CurrentVisit) -> Response:
-    summary = ledger.public_summary(uows)
+def ledger_page(request: Request, uows: Uows, visit: CurrentVisit, min_count: PublicMinCount) -> Response:
+    summary = ledger.public_summary(uows, min_count=min_count)
     exchanges = summary.exchanges
     return render(
         request,
         visit,
         "public/ledger.html",
         summary=summary,
-        tables=ledger_tables(summary),
+        tables=ledger_tables(summary.parties),
         exchange_tables=exchange_tables(exchanges) if exchanges else [],
         differences=difference_table(exchanges) if exchanges else None,
         exchanges=exchanges,

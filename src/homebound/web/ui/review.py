@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request, Response
 
 from homebound.core.errors import FieldProblem, PermissionDenied, ValidationFailed
-from homebound.core.matching.normalize import normalize_name
 from homebound.core.matching.review import OPEN, Verdict
 from homebound.services import matching
+from homebound.services import review_bulk as bulk_service
 from homebound.services import review_queue as queue_service
 from homebound.services.review_queue import DecisionFilter, QueueFilter, Spellings
 from homebound.web.deps import Uows
@@ -23,7 +23,7 @@ from homebound.web.ui.render import UiRoute, redirect, render
 from homebound.web.ui.session import CurrentVisit, PostedVisit, Visit
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
-PAGE_SIZE = 25
+PAGE_SIZE = bulk_service.PAGE_SIZE  # the workload figures count one bulk action per page
 QUEUE = "/mediator/review"
 
 BAND_LABELS = {"match": N_("strong match"), "review": N_("needs review")}
@@ -34,6 +34,11 @@ DECISION_LABELS = {
     DecisionFilter.CONFIRMED: N_("confirmed"),
     DecisionFilter.REJECTED: N_("rejected"),
     DecisionFilter.ALL: N_("any"),
+}
+CATEGORY_LABELS = {
+    "pow": N_("prisoner of war"),
+    "civilian_internee": N_("civilian internee"),
+    "remains": N_("remains"),
 }
 STATUS_LABELS = {
     "pending": N_("pending"),
@@ -88,21 +93,53 @@ def _mediator_desk(visit: Visit) -> None:
         raise PermissionDenied("the review queue is for members of a mediator organisation")
 
 
-def _queue_filter(band: str, decision: str) -> QueueFilter:
+def _queue_filter(
+    band: str,
+    decision: str,
+    party: str = "",
+    import_batch: str = "",
+    agreement: str = "",
+    category: str = "",
+) -> QueueFilter:
     if band and band not in queue_service.BANDS:
         raise ValidationFailed([FieldProblem("band", "invalid_value", "not a band of the queue")])
     try:
         chosen = DecisionFilter(decision or DecisionFilter.OPEN.value)
     except ValueError:
         raise ValidationFailed([FieldProblem("decision", "invalid_value", "not a decision")]) from None
-    return QueueFilter(band=band or None, decision=chosen)
+    if category and category not in CATEGORY_LABELS:
+        raise ValidationFailed([FieldProblem("category", "invalid_value", "not a category")])
+    return QueueFilter(
+        band=band or None,
+        decision=chosen,
+        party=party or None,
+        import_batch=import_batch or None,
+        agreement=agreement or None,
+        category=category or None,
+    )
 
 
 def _query(flt: QueueFilter, **extra: Any) -> str:
-    """The filter in a query string (never a name: only the band, the decision and a page number)."""
-    query = {"band": flt.band or "", "decision": flt.decision.value, **extra}
+    """The filter in a query string (never a name: band, decision, ids and codes, a page number)."""
+    query = {
+        "band": flt.band or "",
+        "decision": flt.decision.value,
+        "party": flt.party or "",
+        "import_batch": flt.import_batch or "",
+        "agreement": flt.agreement or "",
+        "category": flt.category or "",
+        **extra,
+    }
     kept = {k: str(v) for k, v in query.items() if v not in ("", None)}
     return "?" + urlencode(kept) if kept else ""
+
+
+# The filters' query parameters, as every queue route reads them.
+Band = Annotated[str, Query(max_length=16)]
+DecisionParam = Annotated[str, Query(max_length=16)]
+PartyParam = Annotated[str, Query(max_length=32)]
+IdParam = Annotated[str, Query(max_length=36)]
+CategoryParam = Annotated[str, Query(max_length=24)]
 
 
 def probability(value: float) -> str:
@@ -127,17 +164,25 @@ def queue_page(
     request: Request,
     uows: Uows,
     visit: CurrentVisit,
-    band: Annotated[str, Query(max_length=16)] = "",
-    decision: Annotated[str, Query(max_length=16)] = "",
+    band: Band = "",
+    decision: DecisionParam = "",
+    party: PartyParam = "",
+    import_batch: IdParam = "",
+    agreement: IdParam = "",
+    category: CategoryParam = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     decided: Annotated[str, Query(max_length=16)] = "",
+    recorded: Annotated[int, Query(ge=0, le=bulk_service.MAX_BULK)] = 0,
+    skipped: Annotated[int, Query(ge=0, le=bulk_service.MAX_BULK)] = 0,
+    refused: Annotated[int, Query(ge=0, le=bulk_service.MAX_BULK)] = 0,
 ) -> Response:
     _mediator_desk(visit)
-    flt = _queue_filter(band, decision)
+    flt = _queue_filter(band, decision, party, import_batch, agreement, category)
     actor = visit.signed_in().actor
     result = queue_service.read_queue(uows, actor, flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE)
     now = dt.datetime.now(dt.UTC)
+    open_items = [i for i in result.items if i.status in OPEN]
     return render(
         request,
         visit,
@@ -145,6 +190,12 @@ def queue_page(
         flt=flt,
         result=result,
         rows=[(item, _age(item.created_at, now)) for item in result.items],
+        page_strong=[i for i in open_items if i.band == "match"],
+        open_ids={i.id for i in open_items},
+        filtered_set=bulk_service.bulk_set(uows, actor, flt, Verdict.CONFIRM),
+        max_bulk=bulk_service.MAX_BULK,
+        workload=bulk_service.workload(uows, actor, flt),
+        options=queue_service.filter_options(uows, actor),
         page_no=page,
         pages=pages,
         prev_link=QUEUE + _query(flt, page=page - 1) if page > 1 else None,
@@ -154,9 +205,68 @@ def queue_page(
         band_labels=BAND_LABELS,
         decision_labels=DECISION_LABELS,
         status_labels=STATUS_LABELS,
+        category_labels=CATEGORY_LABELS,
+        field_labels=COMPARISON_LABELS,
         done=VERDICT_DONE.get(decided),
+        bulk_done=(recorded, skipped, refused) if decided == "bulk" else None,
         probability=probability,
     )
+
+
+@router.post(QUEUE + "-bulk")
+async def bulk_review(
+    request: Request,
+    uows: Uows,
+    visit: PostedVisit,
+    verdict: Annotated[str, Form(max_length=16)] = "",
+    scope: Annotated[str, Form(max_length=16)] = "",
+    token: Annotated[str, Form(max_length=64)] = "",
+    band: Annotated[str, Form(max_length=16)] = "",
+    decision: Annotated[str, Form(max_length=16)] = "",
+    party: Annotated[str, Form(max_length=32)] = "",
+    import_batch: Annotated[str, Form(max_length=36)] = "",
+    agreement: Annotated[str, Form(max_length=36)] = "",
+    category: Annotated[str, Form(max_length=24)] = "",
+    page: Annotated[int, Form(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """One verdict on the pairs the mediator looked at: those ticked, the page's strong matches, or every
+    strong match under the filter (only while it is the set shown). Each verdict is its own log entry."""
+    _mediator_desk(visit)
+    actor = visit.signed_in().actor
+    flt = _queue_filter(band, decision, party, import_batch, agreement, category)
+    if verdict not in ("confirm", "reject"):
+        raise ValidationFailed([FieldProblem("verdict", "invalid_value", "confirm or reject")])
+    chosen = Verdict(verdict)
+    if scope == "filter":
+        result = bulk_service.decide_set(uows, actor, flt, chosen, token)
+    elif scope in ("page", "selected"):
+        form = await request.form()
+        seen = _seen_pairs([str(v) for v in form.getlist("pair")])
+        if not seen:
+            raise ValidationFailed([FieldProblem("pair", "required", "tick at least one pair")])
+        result = bulk_service.decide_seen(uows, actor, seen, chosen)
+    else:
+        raise ValidationFailed([FieldProblem("scope", "invalid_value", "page, selected or filter")])
+    counts = {
+        "decided": "bulk",
+        "recorded": len(result.recorded),
+        "skipped": len(result.already_decided),
+        "refused": len(result.refused),
+    }
+    return redirect(visit, QUEUE + _query(flt, page=page, **counts))
+
+
+def _seen_pairs(values: list[str]) -> dict[str, str | None]:
+    """'<candidate id> <review state>' per ticked pair, as the page wrote them; at most MAX_BULK."""
+    if len(values) > bulk_service.MAX_BULK:
+        raise ValidationFailed([FieldProblem("pair", "too_many", "too many pairs at once")])
+    seen: dict[str, str | None] = {}
+    for value in values:
+        candidate_id, _, state = value.partition(" ")
+        if not candidate_id or len(candidate_id) > 36 or len(state) > 80:
+            raise ValidationFailed([FieldProblem("pair", "invalid_value", "not a pair of the queue")])
+        seen[candidate_id] = state or None
+    return seen
 
 
 @dataclass(frozen=True)
@@ -205,19 +315,10 @@ def _field_rows(view: matching.CandidateView, sexes: dict[str, str]) -> list[Fie
 
 
 def _state(left: str | None, right: str | None, evidence: dict[str, Any] | None) -> str:
-    known = [v for v in (left, right) if v and v != "unknown"]
-    if len(known) < len((left, right)):
-        return "missing"
-    # A date normalises to nothing as a name does, so compare it as written: a swapped day and month is
-    # "close" with its level, never "same".
-    left_key, right_key = normalize_name(known[0]), normalize_name(known[1])
-    if (left_key or right_key) and left_key == right_key:
-        return "same"
-    if not (left_key or right_key) and known[0].strip() == known[1].strip():
-        return "same"
-    if evidence is not None and float(evidence["match_weight"]) > 0:
-        return "close"
-    return "different"
+    # A date normalises to nothing as a name does, so it is compared as written: a swapped day and month
+    # is "close" with its level, never "same" (as on the queue's lines).
+    weight = float(evidence["match_weight"]) if evidence is not None else None
+    return queue_service.compare_written(left, right, weight)
 
 
 @dataclass(frozen=True)
@@ -253,13 +354,17 @@ def candidate_page(
     uows: Uows,
     visit: CurrentVisit,
     candidate_id: str,
-    band: Annotated[str, Query(max_length=16)] = "",
-    decision: Annotated[str, Query(max_length=16)] = "",
+    band: Band = "",
+    decision: DecisionParam = "",
+    party: PartyParam = "",
+    import_batch: IdParam = "",
+    agreement: IdParam = "",
+    category: CategoryParam = "",
     decided: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     _mediator_desk(visit)
     actor = visit.signed_in().actor
-    flt = _queue_filter(band, decision)
+    flt = _queue_filter(band, decision, party, import_batch, agreement, category)
     view = matching.get_candidate(uows, actor, candidate_id)
     near = queue_service.neighbours(uows, actor, candidate_id, flt)
     context = _query(flt)
@@ -296,11 +401,15 @@ def review(
     note: Annotated[str, Form(max_length=1000)] = "",
     band: Annotated[str, Form(max_length=16)] = "",
     decision: Annotated[str, Form(max_length=16)] = "",
+    party: Annotated[str, Form(max_length=32)] = "",
+    import_batch: Annotated[str, Form(max_length=36)] = "",
+    agreement: Annotated[str, Form(max_length=36)] = "",
+    category: Annotated[str, Form(max_length=24)] = "",
 ) -> Response:
     """Record the verdict (once, however often the form arrives), then go on to the next open pair."""
     _mediator_desk(visit)
     actor = visit.signed_in().actor
-    flt = _queue_filter(band, decision)
+    flt = _queue_filter(band, decision, party, import_batch, agreement, category)
     try:
         chosen = Verdict(verdict)
     except ValueError:
@@ -309,7 +418,7 @@ def review(
         ) from None
     outcome = queue_service.decide(uows, actor, candidate_id, chosen, seen, note.strip() or None)
     done = chosen.value if outcome is queue_service.Outcome.RECORDED else "already"
-    following = queue_service.next_open(uows, actor, candidate_id, flt.band)
+    following = queue_service.next_open(uows, actor, candidate_id, within=flt)
     if following is None:
         return redirect(visit, QUEUE + _query(flt, decided=done))
     return redirect(visit, f"{QUEUE}/{following}" + _query(flt, decided=done))

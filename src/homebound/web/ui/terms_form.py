@@ -24,6 +24,17 @@ STANDARD_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("women", N_("women")),
     ("long_captivity", N_("long captivity")),
 )
+CUSTODY_RULES: tuple[tuple[str, str], ...] = (
+    ("either", N_("the holding party or the ICRC")),
+    ("holding_party", N_("the holding party")),
+    ("icrc", N_("the ICRC")),
+    ("both", N_("both the holding party and the ICRC")),
+)
+PRIORITY_CRITERIA: tuple[tuple[str, str], ...] = (
+    ("medical_severity", N_("medical severity")),
+    ("captivity_length", N_("length of captivity")),
+    ("categories", N_("agreed categories")),
+)
 FORMULAS: tuple[tuple[str, str], ...] = (
     ("n_for_n", N_("N for N")),
     ("declared_ratio", N_("declared package (A for B)")),
@@ -38,6 +49,9 @@ HINTS: dict[str, str] = {
     "declared_a": N_("A declared package names how many each side releases."),
     "long_captivity_days": N_("Write a number of days, 1 or more."),
     "all_for_all": N_("All for all needs that category among the agreed ones."),
+    "parity_category": N_("The parity lists can be drawn only from a category among the agreed ones."),
+    "eligibility": N_("Choose a custody rule and the gates."),
+    "priority": N_("Rank each priority criterion once."),
 }
 
 
@@ -52,6 +66,10 @@ class TermsForm:
     categories: tuple[str, ...]
     long_captivity_days: str
     all_for_all: str
+    parity_category: str = ""  # draw the parity lists from this category only
+    gates: tuple[str, str, str] | None = None  # custody rule, identity gate, interview gate ("on"/"off")
+    priority: tuple[str, ...] | None = None  # criteria, most important first; None: as they were
+    priority_categories: tuple[str, ...] = ()  # categories that rank priority, in order
 
 
 def tranche_documents(text: str) -> list[dict[str, Any]] | None:
@@ -102,6 +120,14 @@ def counter_document(old: Mapping[str, Any], form: TermsForm) -> dict[str, Any] 
     ]
     priority = dict(old.get("priority") or {})
     priority["categories"] = [k for k in priority.get("categories", []) if k in keys]
+    if form.priority is not None:
+        priority["criteria"] = list(form.priority)
+        priority["categories"] = [k for k in form.priority_categories if k in keys]
+    eligibility = dict(old.get("eligibility") or {})
+    if form.gates is not None:
+        custody, identity, interview = form.gates
+        eligibility = {"custody": custody, "require_confirmed_identity": identity != "off",
+                       "require_will_interview": interview != "off"}  # fmt: skip
     return {
         **old,
         "reference_date": form.reference_date,
@@ -111,6 +137,8 @@ def counter_document(old: Mapping[str, Any], form: TermsForm) -> dict[str, Any] 
         "priority": priority,
         "tranches": tranches,
         "outside_parity_tranche": min(old.get("outside_parity_tranche", 0), max(len(tranches) - 1, 0)),
+        "parity_category": form.parity_category or None,
+        **({"eligibility": eligibility} if eligibility else {}),
     }
 
 
@@ -129,7 +157,7 @@ def _form_field(problem: FieldProblem, form: TermsForm, document: Mapping[str, A
         return "long_captivity_days" if kind == "long_captivity" else "formula"
     if head in ("tranches", "outside_parity_tranche"):
         return "tranches"
-    if head in ("reference_date", "max_persons"):
+    if head in ("reference_date", "max_persons", "parity_category", "eligibility", "priority"):
         return head
     return "formula"
 
@@ -178,4 +206,5 @@ def form_defaults(document: Mapping[str, Any]) -> dict[str, Any]:
         "categories": sorted(keys),
         "long_captivity_days": (long or {}).get("more_than_days") or 365,
         "all_for_all": all_for_all,
+        "parity_category": terms.get("parity_category") or "",
     }
