@@ -26,6 +26,10 @@ def _body(method: str, path: str) -> dict[str, str] | None:
         return {"status": "believed_captive"}
     if path.endswith("/shares"):
         return {"party": "pb"}
+    if path.endswith("/will-interview"):
+        return {"interviewer": "d", "place": "p", "held_on": "2026-01-02", "language": "uk",
+                "present": "none",
+                "outcome": "wishes_to_return", "witness": "med"}  # fmt: skip
     return {"rank": "солдат"}
 
 

@@ -401,6 +401,10 @@ def _person_body(op: Operation, current_status: str) -> Any:
         return {"party": "pc"}  # a third party: the matrix's own visibility stays as it was
     if op.method == "patch":
         return {"rank": "sergeant"}
+    if op.path.endswith("/will-interview"):  # witnessed by the mediator's office, a neutral organisation
+        return {"interviewer": "d", "place": "p", "held_on": "2026-01-02", "language": "uk",
+                "present": "none",
+                "outcome": "wishes_to_return", "witness": "med"}  # fmt: skip
     if op.path.endswith("/status"):  # a move the held registry allows either way
         return {"status": "hospitalised" if current_status == "held" else "held"}
     return op.body

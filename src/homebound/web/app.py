@@ -35,6 +35,7 @@ from homebound.web.routes import (
     privacy,
     reconciliation,
     vehicles,
+    will_interviews,
 )
 from homebound.web.routes import requests as request_routes
 
@@ -95,6 +96,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(reconciliation.router)
+    app.include_router(will_interviews.router)
     app.include_router(privacy.router)
     app.include_router(request_routes.router)
     app.include_router(ui.router)

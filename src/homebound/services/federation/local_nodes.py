@@ -39,7 +39,8 @@ class LocalNode:
                 .where(UserRow.username == (username or f"{self.code}-admin"))
             ).one()
         party = org.id if org.kind == OrganisationKind.PARTY else None
-        return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party)
+        return Actor(user_id=user.id, role=Role(user.role), organisation_id=org.id, party_id=party,
+                     organisation_kind=OrganisationKind(org.kind))  # fmt: skip
 
     def card(self) -> bytes:
         return card_file(self.uows)[1]

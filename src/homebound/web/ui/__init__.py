@@ -15,6 +15,7 @@ from homebound.web.ui import (
     disclosures,
     exchange,
     exports,
+    icrc,
     imports,
     intake,
     mediator,
@@ -25,6 +26,7 @@ from homebound.web.ui import (
     reconciliation,
     requests,
     review,
+    will_interviews,
 )
 
 # imports, disclosures, deaths (remains), intake and requests before party: "/party/{registry}" would
@@ -37,6 +39,7 @@ AREAS = (
     deaths,
     intake,
     requests,
+    will_interviews,
     party,
     public,
     mediator,
@@ -46,6 +49,7 @@ AREAS = (
     crossing_buses,
     reconciliation,
     printing,
+    icrc,
     privacy,
 )
 router = APIRouter(include_in_schema=False)

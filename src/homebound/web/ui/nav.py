@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.exc import SQLAlchemyError
 
-from homebound.core.access import Actor, Permission, can
+from homebound.core.access import Actor, OrganisationKind, Permission, can
 from homebound.core.persons import Registry
 from homebound.db.persons import PersonFilter
 from homebound.services import registry as registry_service
@@ -58,14 +58,22 @@ def navigation(actor: Actor, here: str) -> list[NavItem]:
         items += [(N_("Disclosures received"), "/party/disclosures"), (N_("Agreements"), "/agreements")]
     else:
         items.append((N_("Mediator desk"), "/mediator"))
+        if actor.organisation_kind is OrganisationKind.OBSERVER and can(
+            actor, Permission.OWN_PACKAGE_RECEIVE
+        ):
+            items.append((N_("Received packages"), "/icrc/received"))
         if can(actor, Permission.ANY_PERSON_READ):
             items += [(N_("Held"), "/party/held"), (N_("Sought"), "/party/sought")]
-        items.append((N_("Review queue"), "/mediator/review"))
+        # Only who reviews pairs is offered the queue (an observer would be shown a page answering 403).
+        if can(actor, Permission.ANY_MATCH_REVIEW):
+            items.append((N_("Review queue"), "/mediator/review"))
         if can(actor, Permission.ANY_AGREEMENT_MANAGE):
             items.append((N_("Incoming requests"), "/mediator/requests"))
         if can(actor, Permission.ANY_MATCH_RUN):
             items.append((N_("Reconcile a list"), "/reconciliation"))
-        items.append((N_("Agreements"), "/agreements"))
+        # A neutral intermediary's observer (the ICRC) is no party to an agreement: no page to offer it.
+        if can(actor, Permission.ANY_AGREEMENT_READ):
+            items.append((N_("Agreements"), "/agreements"))
     items += _privacy_items(actor)
     items.append((N_("Public ledger"), "/ledger"))
     built = [_item(label, href, here) for label, href in items]
