@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from homebound.cli.federation_demo import node_servers
+from homebound.config import Settings
 from homebound.core.persons import Registry, Status
 from homebound.db.custody import key_custody
 from homebound.db.engine import make_engine
@@ -128,25 +129,28 @@ def test_the_demo_federation_is_prepared_through_packages(tmp_path: Path) -> Non
     assert again.already_prepared and again.nodes == summary.nodes
 
 
-def test_each_node_server_gets_its_own_database_and_keys(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HOMEBOUND_DATA_SECRET", "not-for-nodes")
-    monkeypatch.setenv("HOMEBOUND_DATABASE_URL", "sqlite:///single.sqlite3")
+def test_each_node_server_gets_its_own_database_and_keys(tmp_path: Path) -> None:
+    parent = Settings(
+        database_url="sqlite:///single.sqlite3",
+        key_dir=tmp_path / "single-keys",
+        data_secret="not-for-nodes",
+        inbox_url="http://single.example/inbox",
+    )
     nodes = [
         DemoNode(code, "party", code, f"sqlite:///{code}.db", f"/keys/{code}", f"{code}-admin")
         for code in ("a", "b")
     ]
-    servers = node_servers(nodes, "127.0.0.1", 9001)
+    servers = node_servers(nodes, parent, 9001)
     assert [s.port for s in servers] == [9001, 9002]
     for node, server in zip(nodes, servers, strict=True):
-        env = server.environment
-        assert (env["HOMEBOUND_DATABASE_URL"], env["HOMEBOUND_KEY_DIR"], env["HOMEBOUND_PORT"]) == (
+        settings = server.settings
+        assert (settings.database_url, settings.key_dir, settings.port) == (
             node.database_url,
-            node.key_dir,
-            str(server.port),
+            Path(node.key_dir),
+            server.port,
         )
-        assert "HOMEBOUND_DATA_SECRET" not in env
+        assert settings.data_secret is None and settings.inbox_url is None
+    assert parent.port == 8000 and parent.database_url == "sqlite:///single.sqlite3"
 
 
 def _free_ports(count: int) -> int:

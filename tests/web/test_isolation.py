@@ -30,6 +30,8 @@ def _body(method: str, path: str) -> dict[str, str] | None:
         return {"interviewer": "d", "place": "p", "held_on": "2026-01-02", "language": "uk",
                 "present": "none",
                 "outcome": "wishes_to_return", "witness": "med"}  # fmt: skip
+    if path.endswith("/deaths/{person_id}"):
+        return {"date_of_death": "2026-01-02"}
     return {"rank": "солдат"}
 
 
@@ -58,6 +60,7 @@ def test_anonymous_public_gets_401_everywhere_but_public(client: TestClient, wor
     spec = client.get("/api/v1/openapi.json").json()
     open_paths = {
         "/api/v1/public/ledger",
+        "/api/v1/public/checkpoints/witnessed",
         "/api/v1/health",
         "/api/v1/auth/sign-in",
         "/api/v1/inquiries",

@@ -3,10 +3,8 @@ its own database and keys, prepared through packages; with --serve, each node's 
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,57 +15,85 @@ import typer
 from rich.console import Console
 
 from homebound.cli.context import load_settings
+from homebound.config import Settings
 from homebound.services.demo_federation import DemoNode
 
 out = Console()
 err = Console(stderr=True)
-# A node server reads its own database and key directory; nothing of the shell's node settings leaks in.
-_NODE_SETTINGS = ("HOMEBOUND_DATABASE_URL", "HOMEBOUND_MIGRATION_DATABASE_URL", "HOMEBOUND_KEY_DIR",
-                  "HOMEBOUND_DATA_SECRET", "HOMEBOUND_PORT", "HOMEBOUND_INBOX_URL")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Server:
     label: str
-    port: int
-    environment: dict[str, str]
+    settings: Settings
+
+    @property
+    def port(self) -> int:
+        return self.settings.port
 
 
-def node_servers(nodes: Sequence[DemoNode], host: str, base_port: int) -> list[Server]:
-    """One `homebound serve` per node, with its own database and key directory, on consecutive ports."""
-    base = {name: value for name, value in os.environ.items() if name not in _NODE_SETTINGS}
+def node_servers(nodes: Sequence[DemoNode], parent: Settings, base_port: int) -> list[Server]:
+    """One web server per node, each with its own database and key directory, on consecutive ports. A node
+    takes the parent's general settings, never its database, keys, data secret or inbox."""
     return [
-        Server(f"{node.code} ({node.kind})", base_port + number,
-               {**base, "HOMEBOUND_DATABASE_URL": node.database_url, "HOMEBOUND_KEY_DIR": node.key_dir,
-                "HOMEBOUND_HOST": host, "HOMEBOUND_PORT": str(base_port + number)})
+        Server(
+            f"{node.code} ({node.kind})",
+            parent.model_copy(
+                update={
+                    "database_url": node.database_url,
+                    "migration_database_url": None,
+                    "key_dir": Path(node.key_dir),
+                    "data_secret": None,
+                    "inbox_url": None,
+                    "port": base_port + number,
+                }
+            ),
+        )
         for number, node in enumerate(nodes)
-    ]  # fmt: skip
-
-
-def _stop(_signal: int, _frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the servers as Ctrl-C does
+    ]
 
 
 def run_servers(servers: Sequence[Server]) -> int:
-    """Start every server, wait until one stops or Ctrl-C, then stop the others; the first exit code."""
-    command = [sys.executable, "-m", "homebound.cli.main", "serve"]
+    """Serve every app from this process (one uvicorn server per thread) until Ctrl-C or a server stops."""
+    import uvicorn
+
+    from homebound.web.app import create_app
+
+    running = [
+        uvicorn.Server(
+            uvicorn.Config(
+                create_app(server.settings),
+                host=server.settings.host,
+                port=server.port,
+                log_level="info",
+                proxy_headers=False,
+            )
+        )
+        for server in servers
+    ]
+    # uvicorn installs no signal handlers outside the main thread: Ctrl-C and SIGTERM stop them all here.
+    threads = [
+        threading.Thread(target=one.run, name=server.label, daemon=True)
+        for one, server in zip(running, servers, strict=True)
+    ]
     signal.signal(signal.SIGTERM, _stop)
-    children = [subprocess.Popen(command, env=server.environment) for server in servers]  # noqa: S603
+    for thread in threads:
+        thread.start()
     try:
-        while all(child.poll() is None for child in children):
+        while all(thread.is_alive() for thread in threads):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return next((child.returncode for child in children if child.returncode not in (None, 0, -15)), 0)
+        for one in running:
+            one.should_exit = True
+        for thread in threads:
+            thread.join(timeout=10)
+    return 0 if all(one.started for one in running) else 1
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def federation_demo(
@@ -106,7 +132,7 @@ def federation_demo(
         )
     host = settings.host
     out.print(f"Demo federation (password for every account: {DEMO_PASSWORD})", highlight=False)
-    servers = node_servers(summary.nodes, host, base_port)
+    servers = node_servers(summary.nodes, settings, base_port)
     for node, server in zip(summary.nodes, servers, strict=True):
         out.print(f"  {node.code:<4} {node.kind:<9} http://{host}:{server.port}/  sign in as {node.admin}"
                   f"  ({node.database_url})", highlight=False, soft_wrap=True)  # fmt: skip
@@ -114,5 +140,5 @@ def federation_demo(
         return
     if with_single:
         out.print(f"single-server demo (every feature, one database): http://{host}:{settings.port}/")
-        servers.append(Server("single server", settings.port, dict(os.environ)))
+        servers.append(Server("single server", settings))
     raise typer.Exit(code=run_servers(servers))
