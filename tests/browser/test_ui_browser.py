@@ -97,7 +97,7 @@ def test_a_form_without_its_token_is_rejected(open_tab: OpenTab) -> None:
 
 def test_language_switch_is_remembered_for_the_user(open_tab: OpenTab) -> None:
     tab = open_tab()
-    sign_in(tab, "a_admin")  # a user of its own: the other tests expect English
+    sign_in(tab, "a_admin")  # set back to English at the end: the other tests expect it
     for language, heading, button in (
         ("uk", "Реєстр утримуваних", "Змінити"),
         ("ru", "Реестр удерживаемых", "Сменить"),
@@ -112,6 +112,10 @@ def test_language_switch_is_remembered_for_the_user(open_tab: OpenTab) -> None:
     elsewhere = open_tab(locale="en-GB")  # another browser: only the account can remember
     sign_in(elsewhere, "a_admin")
     expect(elsewhere.page.get_by_role("heading", level=1)).to_have_text("Реестр удерживаемых")
+    # Put the account back to English: a_admin publishes figures in another test, which reads English.
+    elsewhere.page.get_by_label("Язык").select_option("en")
+    elsewhere.page.get_by_role("button", name="Сменить").click()
+    expect(elsewhere.page.locator("html")).to_have_attribute("lang", "en")
 
 
 def test_registry_pages_at_desk_and_tablet_width(open_tab: OpenTab) -> None:

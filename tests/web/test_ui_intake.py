@@ -226,7 +226,7 @@ def test_overdue_cards_are_an_alert_on_the_partys_pages(
     page = operator.get("/party/sought")
     assert re.search(r'id="overdue-badge">2<', page.text)
     alert = re.search(
-        r'<p class="notice warn" role="status" id="overdue-alert"><a href="/party/overdue">([^<]*)', page.text
+        r'<p class="notice warn" role="note" id="overdue-alert"><a href="/party/overdue">([^<]*)', page.text
     )
     assert alert and alert.group(1).startswith("2 capture cards are overdue")
     listed = operator.get("/party/overdue")

@@ -145,8 +145,11 @@ def test_standard_categories_are_translated_and_custom_ones_stay_as_typed() -> N
 
 
 def test_refusal_details_of_an_import_are_in_the_reader_language(setup: Setup) -> None:
+    # A date that is no date is kept as written when alone in its row (issue 14); beside another problem it
+    # is refused with it, so each row here has two.
     rows = (
-        "record_id,family_name,sex,date_of_birth\nX-1,Коваль,martian,2099-01-01\nX-2,Шевчук,male,2999-01-01\n"
+        "record_id,family_name,sex,date_of_birth\n"
+        "X-1,Коваль,martian,2099-01-01\nX-2,Шевчук,martian,2999-01-01\n"
     )
     with ui_client(setup.app) as operator:
         sign_in(operator, "a_operator")

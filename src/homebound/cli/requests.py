@@ -17,7 +17,6 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from homebound.cli.context import actor_for_username, load_settings, open_uows
 from homebound.core.access import Actor
@@ -94,21 +93,22 @@ def _from_json(path: Path) -> tuple[list[RequestedPerson], str | None]:
 
 
 def _show(views: list[service.RequestView], title: str) -> None:
-    table = Table(title=title)
-    for column in ("request", "status", "priority", "person", "name", "agreement", "reason / refusal"):
-        table.add_column(column)
+    # One block per request, each line whole (soft wrap): ids are copied from here into the next command,
+    # so no terminal width may cut them, as a table's columns would.
+    out.print(title, style="bold")
     for view in views:
-        said = f"refused: {view.refusal_reason}" if view.refusal_reason else view.reason
-        table.add_row(
-            view.id,
-            view.status,
-            "" if view.priority is None else str(view.priority),
-            view.person_id,
-            view.person_name,
-            view.agreement_id or "",
-            said,
-        )
-    out.print(table)
+        said = f"refused: {view.refusal_reason}" if view.refusal_reason else (view.reason or "")
+        priority = "" if view.priority is None else f"  priority {view.priority}"
+        lines = [
+            f"request {view.id}  {view.status}{priority}",
+            f"  person {view.person_id}  {view.person_name}",
+        ]
+        if view.agreement_id:
+            lines.append(f"  agreement {view.agreement_id}")
+        if said:
+            lines.append(f"  {said}")
+        for line in lines:
+            out.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 @requests_app.command("table")

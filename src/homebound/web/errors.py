@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -83,8 +84,9 @@ async def _log_refused(request: Request, field: str | None) -> None:
 
 def _location(loc: tuple[Any, ...]) -> str:
     # Drop the "body"/"query" prefix so the field reads as the client sent it.
+    # A key that is empty or holds a dot is quoted, so every refusal names its field unambiguously.
     parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
-    return ".".join(parts)
+    return ".".join(p if p and "." not in p else json.dumps(p) for p in parts)
 
 
 async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:
